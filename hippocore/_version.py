@@ -1,0 +1,3 @@
+"""Version of hippocore (single source of truth, read by the build backend)."""
+
+__version__ = "0.1.0"

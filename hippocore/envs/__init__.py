@@ -1,0 +1,25 @@
+"""Worlds the models live in and animals run through.
+
+Graph worlds (:func:`make_world`): square 4-connected, hexagonal 6-connected and
+8-connected lattices, with node coordinates in metres, a fixed action index per direction,
+an optional stay-still action, random observations (:func:`assign_observations`) and walk
+policies (:func:`random_walk`, :func:`tem_walk`). Continuous arenas
+(:func:`arena_trajectory`): rat-like trajectories for synthetic recordings.
+"""
+
+from hippocore.envs._arena import Trajectory, arena_trajectory, check_limits
+from hippocore.envs._graph import WORLD_KINDS, World, assign_observations, make_world
+from hippocore.envs._walks import Walk, random_walk, tem_walk
+
+__all__ = [
+    "WORLD_KINDS",
+    "World",
+    "make_world",
+    "assign_observations",
+    "Walk",
+    "random_walk",
+    "tem_walk",
+    "Trajectory",
+    "arena_trajectory",
+    "check_limits",
+]

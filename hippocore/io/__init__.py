@@ -1,0 +1,9 @@
+"""Readers and writers: NWB, Kavli MAT, netCDF and zarr, all to and from schema datasets.
+
+pynwb is imported lazily; nothing here imports torch. Every writer writes to a temporary
+file beside the target and renames it into place only when complete.
+"""
+
+from hippocore.io._netcdf import open_dataset, to_netcdf
+
+__all__ = ["to_netcdf", "open_dataset"]

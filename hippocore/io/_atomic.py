@@ -1,0 +1,76 @@
+"""Atomic file writing: write to a temporary file beside the target, rename when complete."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["atomic_path", "check_target"]
+
+
+def check_target(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
+    """Check that ``path`` may be written.
+
+    Parameters
+    ----------
+    path : path-like
+        Target file.
+    overwrite : bool
+        Whether an existing file may be replaced.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    FileExistsError
+        If the file exists and ``overwrite`` is False.
+    FileNotFoundError
+        If the parent folder does not exist.
+    """
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"{target} already exists; pass overwrite=True to replace it.")
+    if not target.parent.exists():
+        raise FileNotFoundError(f"folder {target.parent} does not exist; create it first.")
+    return target
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; move it onto ``path`` only on success.
+
+    If the body raises (or the process is interrupted), the temporary file is removed and any
+    previous file at ``path`` is left intact.
+
+    Parameters
+    ----------
+    path : path-like
+        Final file path.
+    overwrite : bool, default False
+        Replace an existing file.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write.
+    """
+    target = check_target(path, overwrite=overwrite)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # writers that refuse to overwrite get a free name
+    try:
+        yield tmp
+        if target.exists() and not overwrite:
+            raise FileExistsError(
+                f"{target} appeared while writing; pass overwrite=True to replace it."
+            )
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

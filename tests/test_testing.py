@@ -1,0 +1,129 @@
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from hippocore.schema import spike_trains, validate
+from hippocore.testing import (
+    band_map,
+    band_rate,
+    grid_map,
+    grid_rate,
+    place_map,
+    poisson_spikes,
+    square_grid_rate,
+    synthetic_recording,
+)
+
+
+def _local_maxima(m, thresh):
+    peaks = (m == ndimage.maximum_filter(m, size=3)) & (m > thresh)
+    return np.argwhere(peaks)
+
+
+def test_grid_rate_fields_sit_on_a_triangular_lattice():
+    spacing, theta, phase = 0.4, np.deg2rad(20), (0.13, 0.07)
+    basis = spacing * np.array(
+        [[np.cos(theta + k * np.pi / 3), np.sin(theta + k * np.pi / 3)] for k in range(6)]
+    )
+    centre = np.array([phase])
+    assert np.isclose(
+        grid_rate(centre, spacing=spacing, orientation=theta, phase=phase, peak_rate=7), 7
+    )
+    # All six neighbours of a field are fields too, at exactly `spacing`.
+    nb = grid_rate(centre + basis, spacing=spacing, orientation=theta, phase=phase, peak_rate=7)
+    assert np.allclose(nb, 7)
+    # Halfway between two fields the rate is low.
+    mid = grid_rate(centre + basis[:1] / 2, spacing=spacing, orientation=theta, phase=phase)
+    assert mid[0] < 1.0
+
+
+def test_grid_map_spacing_in_bins():
+    m = grid_map((80, 80), bin_size=0.025, spacing=0.5, orientation=0.0)
+    peaks = _local_maxima(m, 5)
+    d = np.linalg.norm(peaks[:, None] - peaks[None], axis=-1)
+    d[d == 0] = np.inf
+    assert np.median(d.min(axis=1)) == pytest.approx(0.5 / 0.025, abs=1)
+
+
+def test_square_lattice_has_four_nearest_neighbours():
+    p0 = np.array([[0.0, 0.0]])
+    steps = 0.3 * np.array([[1, 0], [0, 1], [-1, 0], [0, -1]])
+    assert np.allclose(square_grid_rate(p0 + steps, spacing=0.3), 10)
+    assert (
+        square_grid_rate(
+            p0 + 0.3 * np.array([[np.cos(np.pi / 3), np.sin(np.pi / 3)]]), spacing=0.3
+        )[0]
+        < 5
+    )
+
+
+def test_band_rate_is_a_plane_wave():
+    theta, lam = np.deg2rad(30), 0.3
+    k = np.array([np.cos(theta), np.sin(theta)])
+    perp = np.array([-k[1], k[0]])
+    x0 = np.array([[0.2, 0.1]])
+    r0 = band_rate(x0, wavelength=lam, orientation=theta)
+    assert np.allclose(band_rate(x0 + lam * k, wavelength=lam, orientation=theta), r0)
+    assert np.allclose(band_rate(x0 + 0.77 * perp, wavelength=lam, orientation=theta), r0)
+    m = band_map((40, 40), wavelength=lam)
+    assert m.max() <= 10 and m.min() >= 0
+    assert np.allclose(m, m[:1])  # orientation 0: constant along y
+
+
+def test_place_map_peaks_at_its_centres():
+    centres = [(0.2125, 0.3125), (0.8125, 0.7125)]  # bin centres of a 2.5-cm grid
+    m = place_map((40, 40), bin_size=0.025, centres=centres, sigma=0.05)
+    peaks = _local_maxima(m, 5)
+    assert len(peaks) == 2
+    got = sorted(((c + 0.5) * 0.025, (r + 0.5) * 0.025) for r, c in peaks)
+    assert np.allclose(got, centres)
+    assert m.max() == pytest.approx(10)
+
+
+def test_generators_bad_input():
+    with pytest.raises(ValueError, match="spacing"):
+        grid_rate(np.zeros((1, 2)), spacing=-1)
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        grid_rate(np.zeros((4, 3)), spacing=1)
+    with pytest.raises(ValueError, match="wavelength"):
+        band_rate(np.zeros((1, 2)), wavelength=0)
+    with pytest.raises(ValueError, match="shape"):
+        grid_map((0, 4))
+
+
+def test_poisson_spikes_have_poisson_counts():
+    rng = np.random.default_rng(0)
+    t = np.arange(0, 2000, 0.02)
+    rate = 5 + 4 * np.sin(t)
+    spikes = poisson_spikes(t, rate, seed=rng)
+    expected = np.sum(rate * 0.02)
+    assert abs(spikes.size - expected) < 4 * np.sqrt(expected)
+    assert np.all(np.diff(spikes) >= 0) and spikes.min() >= 0
+    # Rate modulation shows up in the spike density.
+    hi = np.sin(spikes) > 0.5
+    assert hi.mean() > 0.4
+    with pytest.raises(ValueError, match="non-negative"):
+        poisson_spikes(t[:3], np.array([1.0, -1.0, 1.0]))
+
+
+def test_synthetic_recording_known_answers():
+    ds = synthetic_recording(600, seed=1)
+    validate(ds)
+    assert (
+        list(ds.cell_type.values) == ["grid"] * 4 + ["band"] * 2 + ["place"] * 2 + ["uniform"] * 2
+    )
+    trains = spike_trains(ds)
+    rates = np.array([s.size for s in trains]) / 600
+    # Untuned cells fire at peak/5 + baseline = 2.1 Hz.
+    assert np.allclose(rates[-2:], 2.1, rtol=0.1)
+    # Spikes of a place cell concentrate near its field.
+    pos = ds.position.values
+    idx = np.searchsorted(ds.time.values, trains[6], side="right") - 1
+    spike_pos = pos[idx]
+    spread_spikes = np.linalg.norm(spike_pos - np.median(spike_pos, axis=0), axis=1)
+    spread_all = np.linalg.norm(pos - np.median(spike_pos, axis=0), axis=1)
+    assert np.median(spread_spikes) < 0.5 * np.median(spread_all)
+    again = synthetic_recording(600, seed=1)
+    assert np.array_equal(again.spike_time.values, ds.spike_time.values)
+    with pytest.raises(ValueError, match="at least one cell"):
+        synthetic_recording(10, n_grid=0, n_band=0, n_place=0, n_uniform=0)
