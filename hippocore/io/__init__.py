@@ -4,6 +4,9 @@ pynwb is imported lazily; nothing here imports torch. Every writer writes to a t
 file beside the target and renames it into place only when complete.
 """
 
+from hippocore.io._common import DataRepairWarning
 from hippocore.io._netcdf import open_dataset, to_netcdf
+from hippocore.io._nwb_read import read_nwb
+from hippocore.io._nwb_write import write_nwb
 
-__all__ = ["to_netcdf", "open_dataset"]
+__all__ = ["to_netcdf", "open_dataset", "read_nwb", "write_nwb", "DataRepairWarning"]

@@ -60,7 +60,9 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Ite
         Where to write.
     """
     target = check_target(path, overwrite=overwrite)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=f".part{target.suffix}", dir=target.parent
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers that refuse to overwrite get a free name

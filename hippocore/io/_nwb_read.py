@@ -1,0 +1,696 @@
+"""NWB files (lab recordings and hippocore exports) to session datasets, read lazily."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+from hippocore.io._common import (
+    DataRepairWarning,
+    check_timestamps,
+    combine_leds,
+    drop_nan_samples,
+)
+from hippocore.io._nwb_write import LAYOUT_SCRATCH
+from hippocore.schema import make_session
+
+__all__ = ["read_nwb"]
+
+Selector = Sequence[str | int] | Mapping[str, Any] | None
+
+_TO_METRES = {
+    "m": 1.0,
+    "meter": 1.0,
+    "meters": 1.0,
+    "metre": 1.0,
+    "metres": 1.0,
+    "cm": 0.01,
+    "centimeter": 0.01,
+    "centimeters": 0.01,
+    "centimetre": 0.01,
+    "centimetres": 0.01,
+    "mm": 0.001,
+    "millimeter": 0.001,
+    "millimeters": 0.001,
+    "millimetre": 0.001,
+    "millimetres": 0.001,
+}
+_TO_RAD = {"radian": 1.0, "radians": 1.0, "rad": 1.0, "degree": np.pi / 180, "degrees": np.pi / 180}
+_RAGGED_OR_REF = {"spike_times", "obs_intervals", "electrodes", "waveforms", "timeseries"}
+
+
+# ----------------------------------------------------------------------------- opening
+
+
+def _open(path: Path) -> Any:
+    import h5py
+    from pynwb import NWBHDF5IO
+
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not an NWB (HDF5) file.")
+    if not h5py.is_hdf5(path):
+        raise ValueError(f"{path} is not an HDF5 file, so not an NWB 2 file (wrong format?).")
+    try:
+        with h5py.File(path, "r") as f:
+            if "nwb_version" not in f.attrs:
+                raise ValueError(
+                    f"{path} is an HDF5 file but not NWB (no 'nwb_version' attribute)."
+                )
+    except OSError as exc:
+        raise ValueError(
+            f"{path} could not be opened: the HDF5 file is truncated or corrupt ({exc})."
+        ) from exc
+    return NWBHDF5IO(str(path), mode="r")
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _series_time(series: Any, what: str) -> NDArray[np.float64]:
+    n = _length(series, what)
+    if series.timestamps is not None:
+        t = np.asarray(series.get_timestamps()[:], dtype=np.float64)
+        if t.size != n:
+            raise ValueError(
+                f"{what}: {t.size} timestamps for {n} data samples; the file is inconsistent."
+            )
+    elif series.rate is not None:
+        if not series.rate > 0:
+            raise ValueError(f"{what}: sampling rate {series.rate!r} is not positive.")
+        t = float(series.starting_time or 0.0) + np.arange(n) / float(series.rate)
+    else:
+        raise ValueError(
+            f"{what} has neither timestamps nor a sampling rate, so its samples have no times."
+        )
+    return check_timestamps(t, what)
+
+
+def _length(series: Any, what: str) -> int:
+    data = series.data
+    if data is None or not hasattr(data, "shape"):
+        raise ValueError(f"{what} has no data array.")
+    return int(data.shape[0]) if len(data.shape) else 0
+
+
+def _read_rows(data: Any, ranges: list[tuple[int, int]], cols: Any = None) -> np.ndarray:
+    """Concatenate ``data[a:b]`` (optionally ``[:, cols]``) over ``ranges``; reads only those."""
+    parts = []
+    for a, b in ranges:
+        block = data[a:b] if cols is None else data[a:b, cols]
+        parts.append(np.asarray(block))
+    if not parts:
+        shape = (0,) + tuple(data.shape[1:]) if cols is None else (0, len(cols))
+        return np.zeros(shape)
+    return np.concatenate(parts, axis=0)
+
+
+def _ranges(
+    t: NDArray[np.float64], windows: list[tuple[float, float]] | None
+) -> list[tuple[int, int]]:
+    if windows is None:
+        return [(0, t.size)]
+    out: list[tuple[int, int]] = []
+    for start, stop in sorted(windows):
+        a = int(np.searchsorted(t, start, side="left"))
+        b = int(np.searchsorted(t, stop, side="right"))
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _find_by_type(nwbfile: Any, cls: type) -> list[tuple[str, Any]]:
+    found = []
+    for mod_name, module in nwbfile.processing.items():
+        for obj in module.data_interfaces.values():
+            if isinstance(obj, cls):
+                found.append((f"processing/{mod_name}/{obj.name}", obj))
+    for obj in nwbfile.acquisition.values():
+        if isinstance(obj, cls):
+            found.append((f"acquisition/{obj.name}", obj))
+    return found
+
+
+def _position_series(
+    nwbfile: Any, position: str | Sequence[str] | None, label: str
+) -> list[tuple[str, Any]]:
+    from pynwb.behavior import Position
+
+    containers = _find_by_type(nwbfile, Position)
+    series = [
+        (f"{where}/{name}", ss)
+        for where, pos in containers
+        for name, ss in sorted(pos.spatial_series.items())
+    ]
+    if not series:
+        objects = sorted(
+            f"processing/{m}/{o}"
+            for m, mod in nwbfile.processing.items()
+            for o in mod.data_interfaces
+        ) + sorted(f"acquisition/{o}" for o in nwbfile.acquisition)
+        raise ValueError(
+            f"{label}: no position found -- no pynwb.behavior.Position container with a "
+            f"SpatialSeries in processing or acquisition (objects present: {objects or 'none'})."
+        )
+    if position is not None:
+        wanted = [position] if isinstance(position, str) else list(position)
+        if not 1 <= len(wanted) <= 2:
+            raise ValueError(f"position must name one series or two LEDs; got {position!r}.")
+        chosen = []
+        for w in wanted:
+            hits = [(p, s) for p, s in series if s.name == w or p == w]
+            if len(hits) != 1:
+                raise ValueError(
+                    f"{label}: position={w!r} matches {len(hits)} SpatialSeries; available: "
+                    f"{[p for p, _ in series]}."
+                )
+            chosen.append(hits[0])
+        return chosen
+    if len(series) <= 2:
+        return series
+    raise ValueError(
+        f"{label}: {len(series)} position SpatialSeries found ({[p for p, _ in series]}); choose "
+        "one (position='name') or two LEDs (position=('LED1', 'LED2'))."
+    )
+
+
+def _metres(series: Any, where: str, ranges: list[tuple[int, int]]) -> NDArray[np.float64]:
+    shape = series.data.shape
+    if len(shape) != 2 or shape[1] < 2:
+        raise ValueError(
+            f"{where}: position has shape {tuple(shape)}; hippocore needs at least 2 columns (x, y)."
+        )
+    if shape[1] > 3:
+        raise ValueError(
+            f"{where}: position has {shape[1]} columns; NWB allows at most 3 (x, y, z). Store each "
+            "tracked LED or body part as its own SpatialSeries."
+        )
+    unit = str(series.unit).strip().lower()
+    if unit not in _TO_METRES:
+        raise ValueError(
+            f"{where}: position unit {series.unit!r} cannot be converted to metres (known: m, cm, "
+            "mm). Convert pixel or arbitrary units before reading."
+        )
+    raw = _read_rows(series.data, ranges).astype(np.float64)
+    if shape[1] == 3:
+        warnings.warn(
+            f"{where}: position has 3 columns (x, y, z); z is dropped (hippocore sessions are 2-D).",
+            DataRepairWarning,
+            stacklevel=4,
+        )
+    xy = raw[:, :2]
+    return (xy * float(series.conversion) + float(series.offset)) * _TO_METRES[unit]
+
+
+def _head_direction(
+    nwbfile: Any,
+    t: NDArray[np.float64],
+    ranges: list[tuple[int, int]],
+    t_all: NDArray[np.float64],
+    label: str,
+) -> NDArray[np.float64] | None:
+    from pynwb.behavior import CompassDirection
+
+    found = [
+        (f"{where}/{name}", ss)
+        for where, cd in _find_by_type(nwbfile, CompassDirection)
+        for name, ss in sorted(cd.spatial_series.items())
+    ]
+    if not found:
+        return None
+    where, ss = found[0]
+    unit = str(ss.unit).strip().lower()
+    if unit not in _TO_RAD:
+        raise ValueError(f"{label}: {where} has unit {ss.unit!r}; expected radians or degrees.")
+    ts = _series_time(ss, f"{label}: {where}")
+    raw = np.asarray(ss.data.shape)
+    if raw.size > 1 and raw[1] != 1:
+        raise ValueError(f"{label}: {where} must be 1-D head direction; got shape {tuple(raw)}.")
+    factor = (float(ss.conversion)) * _TO_RAD[unit]
+    if ts.size == t_all.size and np.allclose(ts, t_all, rtol=0, atol=1e-9):
+        hd = _read_rows(ss.data, ranges).reshape(-1) * factor + float(ss.offset) * _TO_RAD[unit]
+        return np.angle(np.exp(1j * hd))
+    # different clock: circular linear interpolation onto the position samples
+    hd_all = np.asarray(ss.data[:], dtype=np.float64).reshape(-1) * factor
+    ok = np.isfinite(hd_all)
+    c = np.interp(t, ts[ok], np.cos(hd_all[ok]), left=np.nan, right=np.nan)
+    s = np.interp(t, ts[ok], np.sin(hd_all[ok]), left=np.nan, right=np.nan)
+    return np.arctan2(s, c)
+
+
+def _match(values: np.ndarray, wanted: Any) -> NDArray[np.bool_]:
+    if isinstance(wanted, (list, tuple, set, np.ndarray)):
+        return np.isin(values.astype(object), list(wanted))
+    return np.asarray([v == wanted for v in values.tolist()], dtype=bool)
+
+
+def _table_column(table: Any, name: str) -> np.ndarray:
+    col = table[name]
+    data = col.data[:]
+    if len(data) and isinstance(data[0], bytes):
+        data = [d.decode() for d in data]
+    return np.asarray(data, dtype=object if len(data) and isinstance(data[0], str) else None)
+
+
+def _scalar_columns(table: Any) -> list[str]:
+    from hdmf.common import DynamicTableRegion, VectorIndex
+
+    ragged = {c.target.name for c in table.columns if isinstance(c, VectorIndex)}
+    names = []
+    for col in table.columns:
+        if isinstance(col, (VectorIndex, DynamicTableRegion)) or col.name in _RAGGED_OR_REF:
+            continue
+        if col.name in ragged:
+            continue
+        shape = getattr(col.data, "shape", None)
+        if shape is not None and len(shape) != 1:
+            continue
+        names.append(col.name)
+    return names
+
+
+def _select_rows(table: Any, selector: Selector, *, what: str, by: str | None) -> NDArray[np.int64]:
+    n = len(table)
+    if selector is None:
+        return np.arange(n)
+    ids = np.asarray(table.id.data[:])
+    if isinstance(selector, Mapping):
+        keep = np.ones(n, dtype=bool)
+        for column, wanted in selector.items():
+            if column == "id":
+                keep &= _match(ids, wanted)
+                continue
+            if column not in table.colnames:
+                raise ValueError(
+                    f"{what}: no column {column!r} to select by; columns: {['id', *table.colnames]}."
+                )
+            keep &= _match(_table_column(table, column), wanted)
+        rows = np.flatnonzero(keep)
+    else:
+        if isinstance(selector, (str, int, np.integer)):
+            selector = [selector]
+        labels = _table_column(table, by) if by and by in table.colnames else None
+        rows_list = []
+        for item in selector:
+            if isinstance(item, str):
+                if labels is None:
+                    raise ValueError(
+                        f"{what}: cannot select {item!r} by name -- the table has no {by!r} column; "
+                        "select by id (int) or by column value ({'column': value})."
+                    )
+                if by == "tags":
+                    hits = [i for i, tags in enumerate(labels) if item in list(tags)]
+                else:
+                    hits = [i for i, v in enumerate(labels) if v == item]
+            else:
+                hits = np.flatnonzero(ids == int(item)).tolist()
+            if not hits:
+                raise ValueError(f"{what}: nothing matches {item!r}.")
+            rows_list.extend(hits)
+        rows = np.array(sorted(set(rows_list)), dtype=np.int64)
+    if rows.size == 0:
+        raise ValueError(f"{what}: the selection {selector!r} matches no row.")
+    return rows
+
+
+def _layout(nwbfile: Any) -> dict[str, Any] | None:
+    if LAYOUT_SCRATCH not in nwbfile.scratch:
+        return None
+    raw = nwbfile.get_scratch(LAYOUT_SCRATCH)
+    text = raw.item() if isinstance(raw, np.ndarray) else raw
+    if isinstance(text, bytes):
+        text = text.decode()
+    return json.loads(text)
+
+
+def _intervals_json(nwbfile: Any, skip: set[str]) -> str | None:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, table in nwbfile.intervals.items():
+        if name in skip:
+            continue
+        cols = ["start_time", "stop_time"] + [
+            c for c in _scalar_columns(table) if c not in ("start_time", "stop_time")
+        ]
+        data = {c: _table_column(table, c) for c in cols}
+        if "tags" in table.colnames:
+            data["tags"] = np.asarray([list(map(str, t)) for t in table["tags"][:]], dtype=object)
+        rows = []
+        for i in range(len(table)):
+            row = {}
+            for c, values in data.items():
+                v = values[i]
+                row[c] = v.item() if isinstance(v, np.generic) else v
+            rows.append(row)
+        out[name] = rows
+    return json.dumps(out) if out else None
+
+
+# ----------------------------------------------------------------------------- the reader
+
+
+def read_nwb(
+    path: str | os.PathLike[str],
+    *,
+    units: Selector = None,
+    epochs: Selector = None,
+    interval_table: str = "epochs",
+    position: str | Sequence[str] | None = None,
+    outside_tracking: Literal["drop", "keep", "raise"] = "drop",
+) -> xr.Dataset:
+    """Read an NWB file into a schema session, loading only what is asked for.
+
+    Position is found **by type** (every ``pynwb.behavior.Position`` in ``processing`` or
+    ``acquisition``), never by name, and converted to metres with the series' ``conversion`` and
+    ``offset`` (``data * conversion + offset``, as ``SpatialSeries.get_data_in_units``) and its
+    ``unit`` (m, cm or mm). One series is the position; two series are two LEDs (taken in name
+    order, LED 1 first): their midpoint is the position and ``atan2`` of LED1 - LED2 the head
+    direction. Otherwise head direction comes from a ``CompassDirection`` (radians or degrees;
+    interpolated circularly when on another clock). Sample times come from ``timestamps`` or
+    ``starting_time`` + ``rate``. Spike times and every scalar column of the ``units`` table
+    become per-unit coordinates; interval tables (epochs, trials, ...) are returned in
+    ``attrs["intervals_json"]``. Files written by :func:`write_nwb` come back identical
+    (activity, populations, environments, attrs).
+
+    Lazy: the units' index and the selected units' spike-time ranges are read, not the whole
+    spike table; position, activity and head direction are read only for the sample ranges of
+    the chosen epochs, and activity only for the chosen units' columns.
+
+    NaN policy: position samples with NaN coordinates (untracked) are dropped with a
+    :class:`DataRepairWarning` (spikes in the gaps are kept); head direction may hold NaN where
+    one LED is missing.
+
+    Parameters
+    ----------
+    path : path-like
+        An NWB 2 (HDF5) file.
+    units : sequence or mapping, optional
+        Which units to read. A sequence of names (``unit_name`` column) or table ids; or a
+        mapping ``{column: value or list of values}`` (all conditions must hold), e.g.
+        ``{"population": "memory"}``. Default: all.
+    epochs : sequence or mapping, optional
+        Which rows of ``interval_table`` bound the read: names (matched against ``tags``),
+        row ids, or ``{column: value(s)}``. Samples and spikes outside the chosen intervals are
+        not read. Default: the whole recording.
+    interval_table : str, default "epochs"
+        The ``TimeIntervals`` table ``epochs`` selects from (e.g. "trials", "environments").
+    position : str or pair of str, optional
+        Name (or path) of the position SpatialSeries, or of two LED series, when the file has
+        more than two.
+    outside_tracking : {"drop", "keep", "raise"}, default "drop"
+        Spikes before the first or after the last tracked sample (plus one sample interval):
+        dropped with a :class:`DataRepairWarning`, kept, or an error.
+
+    Returns
+    -------
+    xarray.Dataset
+        A schema session (``validate``-clean). ``attrs`` record ``nwb_file``,
+        ``session_id``, subject fields, ``position_series`` and the intervals.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        For a file that is not NWB, truncated, has no position, a position with more than 3
+        columns or in unconvertible units, non-monotonic or duplicated timestamps, a series
+        without timestamps or rate, or a selection that matches nothing. The message names the
+        object.
+    """
+    p = Path(path)
+    if outside_tracking not in ("drop", "keep", "raise"):
+        raise ValueError(
+            f"outside_tracking must be 'drop', 'keep' or 'raise'; got {outside_tracking!r}."
+        )
+    io = _open(p)
+    with io:
+        try:
+            nwbfile = io.read()
+        except Exception as exc:  # hdmf raises many types on a damaged file; name the file
+            raise ValueError(
+                f"{p} could not be read as NWB ({type(exc).__name__}: {exc}). The file may be "
+                "truncated, damaged or written with an unknown extension."
+            ) from exc
+        return _read(nwbfile, p, units, epochs, interval_table, position, outside_tracking)
+
+
+def _read(
+    nwbfile: Any,
+    p: Path,
+    units_sel: Selector,
+    epochs_sel: Selector,
+    interval_table: str,
+    position: str | Sequence[str] | None,
+    outside_tracking: str,
+) -> xr.Dataset:
+    label = p.name
+    layout = _layout(nwbfile)
+    chosen = _position_series(nwbfile, position, label)
+    where1, s1 = chosen[0]
+    t_all = _series_time(s1, f"{label}: {where1}")
+    if len(chosen) == 2:
+        where2, s2 = chosen[1]
+        t2 = _series_time(s2, f"{label}: {where2}")
+        if t2.size != t_all.size or not np.allclose(t2, t_all, rtol=0, atol=1e-9):
+            raise ValueError(
+                f"{label}: the two LED series {where1} and {where2} have different timestamps; "
+                "choose one with position='name'."
+            )
+
+    windows = None
+    epoch_rows: list[dict[str, Any]] | None = None
+    if epochs_sel is not None:
+        if interval_table not in nwbfile.intervals:
+            raise ValueError(
+                f"{label}: no interval table {interval_table!r}; tables: {list(nwbfile.intervals)}."
+            )
+        table = nwbfile.intervals[interval_table]
+        by = "tags" if "tags" in table.colnames else None
+        rows = _select_rows(table, epochs_sel, what=f"{label}: intervals/{interval_table}", by=by)
+        starts = np.asarray(table["start_time"].data[:], dtype=np.float64)[rows]
+        stops = np.asarray(table["stop_time"].data[:], dtype=np.float64)[rows]
+        windows = list(zip(starts.tolist(), stops.tolist(), strict=True))
+        epoch_rows = [{"start_time": a, "stop_time": b} for a, b in windows]
+    ranges = _ranges(t_all, windows)
+    if not ranges:
+        raise ValueError(f"{label}: the chosen epochs contain no position sample.")
+    t = np.concatenate([t_all[a:b] for a, b in ranges])
+    led1 = _metres(s1, f"{label}: {where1}", ranges)
+    led2 = _metres(chosen[1][1], f"{label}: {chosen[1][0]}", ranges) if len(chosen) == 2 else None
+    pos, hd = combine_leds(led1, led2)
+    if hd is None:
+        hd = _head_direction(nwbfile, t, ranges, t_all, label)
+    keep = drop_nan_samples(t, pos, f"{label}: {where1}", stacklevel=5)
+    speed = None
+    if layout is not None and "behavior" in nwbfile.processing:
+        beh = nwbfile.processing["behavior"]
+        if "speed" in beh.data_interfaces:
+            speed = _read_rows(beh["speed"].data, ranges).astype(np.float64)
+
+    # ---- units
+    unit_table = nwbfile.units
+    unit_rows = np.zeros(0, np.int64)
+    trains: list[np.ndarray] | None = None
+    ids: np.ndarray | None = None
+    unit_coords: dict[str, np.ndarray] = {}
+    population: np.ndarray | None = None
+    if unit_table is not None and len(unit_table):
+        by = "unit_name" if "unit_name" in unit_table.colnames else None
+        unit_rows = _select_rows(unit_table, units_sel, what=f"{label}: units", by=by)
+        table_ids = np.asarray(unit_table.id.data[:])[unit_rows]
+        cols = {c: _table_column(unit_table, c)[unit_rows] for c in _scalar_columns(unit_table)}
+        id_kind = layout.get("unit_id", "id") if layout else ("name" if by else "id")
+        if id_kind in ("name", "name_int") and "unit_name" in cols:
+            ids = cols.pop("unit_name")
+            if id_kind == "name_int":
+                ids = ids.astype(np.int64)
+        elif by is not None and len(set(cols["unit_name"].tolist())) == len(unit_rows):
+            ids = cols.pop("unit_name").astype(str).astype(object)
+        else:
+            ids = table_ids
+        population = cols.pop("population", None)
+        if layout is not None:
+            cols.pop("population_index", None)
+            for name, info in layout.get("unit_coords", {}).items():
+                if name in cols:
+                    dtype = np.dtype(info["dtype"])
+                    cols[name] = (
+                        cols[name].astype(object)
+                        if dtype.kind in "OUS"
+                        else cols[name].astype(dtype)
+                    )
+        unit_coords = cols
+        if "spike_times" in unit_table.colnames:
+            trains = _spike_trains(unit_table, unit_rows, windows, t_all, outside_tracking, label)
+        elif layout is None or not layout.get("activity_series"):
+            warnings.warn(
+                f"{label}: the units table has no spike_times column and the file holds no "
+                "activity; the units are not read.",
+                DataRepairWarning,
+                stacklevel=4,
+            )
+            ids = None
+            unit_rows = np.zeros(0, np.int64)
+
+    activity = None
+    activity_units = "a.u."
+    if layout is not None and ids is not None and layout.get("activity_series"):
+        misc = nwbfile.processing["misc"]
+        pop_index = np.asarray(unit_table["population_index"].data[:])[unit_rows]
+        activity = np.empty((t.size, unit_rows.size), dtype=np.float32)
+        for pop, series_name in layout["activity_series"].items():
+            members = np.flatnonzero(population == pop)
+            if members.size == 0:
+                continue
+            series = misc[series_name]
+            cols_in_file = pop_index[members]
+            order = np.argsort(cols_in_file)
+            block = _read_rows(series.data, ranges, cols=cols_in_file[order].tolist())
+            activity[:, members[order]] = block
+        activity_units = layout["var_attrs"].get("activity", {}).get("units", "a.u.")
+
+    env = None
+    if layout is not None and "environments" in nwbfile.intervals:
+        table = nwbfile.intervals["environments"]
+        env = np.full(t.size, -1, dtype=np.int64)
+        for a, b, e in zip(
+            table["start_time"].data[:],
+            table["stop_time"].data[:],
+            table["environment_id"].data[:],
+            strict=True,
+        ):
+            env[(t >= a) & (t <= b)] = int(e)
+
+    attrs = _attrs(nwbfile, layout, p, [w for w, _ in chosen], epoch_rows, interval_table)
+    ds = make_session(
+        t[keep],
+        pos[keep],
+        activity=activity[keep] if activity is not None else None,
+        activity_units=activity_units,
+        spike_times=trains,
+        unit=ids,
+        population=(population if population is not None else "unknown")
+        if ids is not None
+        else None,
+        unit_coords=unit_coords if ids is not None else None,
+        head_direction=hd[keep] if hd is not None else None,
+        speed=speed[keep] if speed is not None else None,
+        environment=env[keep] if env is not None else None,
+        source=str(attrs.pop("source", "recording")),
+        attrs=attrs,
+    )
+    if layout is not None:
+        ds.attrs.update(layout["attrs"])
+        for name, var_attrs in layout.get("var_attrs", {}).items():
+            if name in ds.variables:
+                ds[name].attrs = dict(var_attrs)
+        for name, info in layout.get("unit_coords", {}).items():
+            if name in ds.coords:
+                ds[name].attrs = dict(info.get("attrs", {}))
+    return ds
+
+
+def _spike_trains(
+    table: Any,
+    rows: NDArray[np.int64],
+    windows: list[tuple[float, float]] | None,
+    t_all: NDArray[np.float64],
+    outside_tracking: str,
+    label: str,
+) -> list[np.ndarray]:
+    ends = np.asarray(table["spike_times"].data[:], dtype=np.int64)  # VectorIndex: cumulative ends
+    data = table["spike_times"].target.data
+    starts = np.concatenate([[0], ends[:-1]])
+    dt = np.diff(t_all)
+    lo = t_all[0]
+    hi = t_all[-1] + (float(np.median(dt)) if dt.size else 0.0)
+    trains = []
+    n_out = 0
+    for r in rows:
+        s = np.asarray(data[starts[r] : ends[r]], dtype=np.float64)
+        if s.size and not np.all(np.isfinite(s)):
+            raise ValueError(f"{label}: units row {int(r)} has NaN or infinite spike times.")
+        if s.size > 1 and np.any(np.diff(s) < 0):
+            s = np.sort(s)
+        out = (s < lo) | (s > hi)
+        if out.any():
+            n_out += int(out.sum())
+            if outside_tracking == "raise":
+                raise ValueError(
+                    f"{label}: units row {int(r)} has {int(out.sum())} spike(s) outside the "
+                    f"tracked period [{lo:g}, {hi:g}] s; pass outside_tracking='drop' or 'keep'."
+                )
+            if outside_tracking == "drop":
+                s = s[~out]
+        if windows is not None:
+            inside = np.zeros(s.size, dtype=bool)
+            for a, b in windows:
+                inside |= (s >= a) & (s <= b)
+            s = s[inside]
+        trains.append(s)
+    if n_out and outside_tracking == "drop":
+        warnings.warn(
+            f"{label}: dropped {n_out} spike(s) outside the tracked period [{lo:g}, {hi:g}] s.",
+            DataRepairWarning,
+            stacklevel=5,
+        )
+    return trains
+
+
+def _attrs(
+    nwbfile: Any,
+    layout: dict[str, Any] | None,
+    p: Path,
+    series: list[str],
+    epoch_rows: list[dict[str, Any]] | None,
+    interval_table: str,
+) -> dict[str, Any]:
+    if layout is not None:
+        attrs = {
+            k: v
+            for k, v in layout["attrs"].items()
+            if k not in ("hippocore_kind", "schema_version", "hippocore_version")
+        }
+    else:
+        attrs = {"source": "recording", "nwb_file": p.name, "position_series": ", ".join(series)}
+        if nwbfile.session_description:
+            attrs["description"] = str(nwbfile.session_description)
+        if nwbfile.session_id:
+            attrs["session_id"] = str(nwbfile.session_id)
+        attrs["session_start_time"] = nwbfile.session_start_time.isoformat()
+        attrs["identifier"] = str(nwbfile.identifier)
+        subj = nwbfile.subject
+        if subj is not None:
+            for key in ("subject_id", "species", "sex", "age", "strain"):
+                value = getattr(subj, key, None)
+                if value:
+                    attrs[key] = str(value)
+        if nwbfile.units is not None and nwbfile.units.resolution is not None:
+            res = float(nwbfile.units.resolution)
+            if np.isfinite(res) and res > 0:
+                attrs["spike_resolution"] = res
+        intervals = _intervals_json(nwbfile, skip=set())
+        if intervals:
+            attrs["intervals_json"] = intervals
+    if epoch_rows is not None:
+        attrs["selected_intervals_json"] = json.dumps(
+            {"table": interval_table, "intervals": epoch_rows}
+        )
+    if layout is not None and layout.get("sampled_spikes"):
+        sampled = layout["sampled_spikes"]
+        attrs["spikes_sampled_resolution"] = float(sampled["resolution"])
+        if sampled.get("seed") is not None:
+            attrs["spikes_sampled_seed"] = int(sampled["seed"])
+    return attrs
