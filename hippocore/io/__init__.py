@@ -5,8 +5,17 @@ file beside the target and renames it into place only when complete.
 """
 
 from hippocore.io._common import DataRepairWarning
+from hippocore.io._kavli import convert_kavli_to_nwb, read_kavli_mat
 from hippocore.io._netcdf import open_dataset, to_netcdf
 from hippocore.io._nwb_read import read_nwb
 from hippocore.io._nwb_write import write_nwb
 
-__all__ = ["to_netcdf", "open_dataset", "read_nwb", "write_nwb", "DataRepairWarning"]
+__all__ = [
+    "read_nwb",
+    "write_nwb",
+    "read_kavli_mat",
+    "convert_kavli_to_nwb",
+    "to_netcdf",
+    "open_dataset",
+    "DataRepairWarning",
+]
