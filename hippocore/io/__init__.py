@@ -9,6 +9,8 @@ from hippocore.io._kavli import convert_kavli_to_nwb, read_kavli_mat
 from hippocore.io._netcdf import open_dataset, to_netcdf
 from hippocore.io._nwb_read import read_nwb
 from hippocore.io._nwb_write import write_nwb
+from hippocore.io._sessions import open_sessions
+from hippocore.io._zarr import open_zarr, to_zarr
 
 __all__ = [
     "read_nwb",
@@ -17,5 +19,8 @@ __all__ = [
     "convert_kavli_to_nwb",
     "to_netcdf",
     "open_dataset",
+    "to_zarr",
+    "open_zarr",
+    "open_sessions",
     "DataRepairWarning",
 ]

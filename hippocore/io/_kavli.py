@@ -98,7 +98,9 @@ def _unit_name(path: Path) -> str:
     return m.group("cell") if m else path.stem
 
 
-def _led(data: Mapping[str, Any], kx: str, ky: str, n: int, path: Path) -> NDArray[np.float64] | None:
+def _led(
+    data: Mapping[str, Any], kx: str, ky: str, n: int, path: Path
+) -> NDArray[np.float64] | None:
     if kx not in data or ky not in data:
         return None
     x, y = _vector(data, kx, path), _vector(data, ky, path)
@@ -140,7 +142,9 @@ def _discover_cells(pos_file: Path) -> list[Path]:
     return found
 
 
-def _load(first: str | os.PathLike[str], cell_files: Sequence[str | os.PathLike[str]] | None) -> _Raw:
+def _load(
+    first: str | os.PathLike[str], cell_files: Sequence[str | os.PathLike[str]] | None
+) -> _Raw:
     path = Path(first)
     data = _loadmat(path)
     if {"t", "x1", "y1"} <= set(data):
@@ -390,4 +394,3 @@ def convert_kavli_to_nwb(
         with NWBHDF5IO(str(tmp), mode="w") as io:
             io.write(nwbfile)
     return Path(path)
-
