@@ -19,7 +19,7 @@ from hippocore.io._common import (
     combine_leds,
     drop_nan_samples,
 )
-from hippocore.io._nwb_write import LAYOUT_SCRATCH
+from hippocore.io._nwb_write import LAYOUT_SCRATCH, UNITS_TABLE_NO_SPIKES
 from hippocore.schema import make_session
 
 __all__ = ["read_nwb"]
@@ -257,6 +257,10 @@ def _match(values: np.ndarray, wanted: Any) -> NDArray[np.bool_]:
     return np.asarray([v == wanted for v in values.tolist()], dtype=bool)
 
 
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def _table_column(table: Any, name: str) -> np.ndarray:
     col = table[name]
     data = col.data[:]
@@ -302,7 +306,11 @@ def _select_rows(table: Any, selector: Selector, *, what: str, by: str | None) -
     else:
         if isinstance(selector, (str, int, np.integer)):
             selector = [selector]
-        labels = _table_column(table, by) if by and by in table.colnames else None
+        labels: Any = None
+        if by == "tags" and "tags" in table.colnames:
+            labels = [[_text(x) for x in tags] for tags in table["tags"][:]]
+        elif by and by in table.colnames:
+            labels = _table_column(table, by)
         rows_list = []
         for item in selector:
             if isinstance(item, str):
@@ -312,7 +320,7 @@ def _select_rows(table: Any, selector: Selector, *, what: str, by: str | None) -
                         "select by id (int) or by column value ({'column': value})."
                     )
                 if by == "tags":
-                    hits = [i for i, tags in enumerate(labels) if item in list(tags)]
+                    hits = [i for i, tags in enumerate(labels) if item in tags]
                 else:
                     hits = [i for i, v in enumerate(labels) if v == item]
             else:
@@ -346,7 +354,9 @@ def _intervals_json(nwbfile: Any, skip: set[str]) -> str | None:
         ]
         data = {c: _table_column(table, c) for c in cols}
         if "tags" in table.colnames:
-            data["tags"] = np.asarray([list(map(str, t)) for t in table["tags"][:]], dtype=object)
+            tags = [[_text(x) for x in t] for t in table["tags"][:]]
+            data["tags"] = np.empty(len(tags), dtype=object)
+            data["tags"][:] = tags
         rows = []
         for i in range(len(table)):
             row = {}
@@ -501,6 +511,13 @@ def _read(
 
     # ---- units
     unit_table = nwbfile.units
+    if (
+        unit_table is None
+        and layout is not None
+        and "misc" in nwbfile.processing
+        and UNITS_TABLE_NO_SPIKES in nwbfile.processing["misc"].data_interfaces
+    ):
+        unit_table = nwbfile.processing["misc"][UNITS_TABLE_NO_SPIKES]
     unit_rows = np.zeros(0, np.int64)
     trains: list[np.ndarray] | None = None
     ids: np.ndarray | None = None

@@ -7,7 +7,10 @@ Layout (one file per session)::
     processing/behavior/speed                       TimeSeries (time,), m/s
     processing/misc/<population>_activity           TimeSeries (time, n_unit_in_population)
     units                                           one row per unit: population, population_index,
-                                                    per-unit coords, optional spike_times
+                                                    per-unit coords, spike_times (when the session
+                                                    has spikes, or they are sampled)
+    processing/misc/model_units                     the same table without spike_times, used
+                                                    instead of ``units`` when there are no spikes
     intervals/environments                          one row per visit of an environment
     scratch/hippocore_config                        the model configuration (JSON)
     scratch/hippocore_session                       everything else needed to read back losslessly
@@ -38,11 +41,19 @@ from hippocore.io._common import regular_rate, sanitize_name
 from hippocore.io._spikes import sample_spikes
 from hippocore.schema import UNIT, validate
 
-__all__ = ["write_nwb", "IN_SILICO_SPECIES", "LAYOUT_SCRATCH", "CONFIG_SCRATCH"]
+__all__ = [
+    "write_nwb",
+    "IN_SILICO_SPECIES",
+    "LAYOUT_SCRATCH",
+    "CONFIG_SCRATCH",
+    "UNITS_TABLE_NO_SPIKES",
+]
 
 #: NCBI Taxonomy "synthetic construct" (taxid 32630): the default species of an in-silico agent.
 IN_SILICO_SPECIES = "http://purl.obolibrary.org/obo/NCBITaxon_32630"
 LAYOUT_SCRATCH = "hippocore_session"
+#: Name of the per-unit table in ``processing/misc`` when a session has activity but no spikes.
+UNITS_TABLE_NO_SPIKES = "model_units"
 CONFIG_SCRATCH = "hippocore_config"
 LAYOUT_VERSION = 1
 
@@ -383,7 +394,9 @@ def write_nwb(
     speed as a ``TimeSeries``; each population's activity as its own 2-D ``TimeSeries``
     ``<population>_activity`` (time x unit, float32) in ``processing/misc``; a ``units`` table
     with one row per unit (``population``, ``population_index`` = column in the population's
-    activity, every per-unit coordinate, spike times when present or sampled); an
+    activity, every per-unit coordinate, spike times when present or sampled) -- or, when there
+    are no spikes, the same table without spike times as ``processing/misc/model_units``
+    (nwbinspector rejects a ``Units`` table without spike times as CRITICAL); an
     ``environments`` interval table when the session has an ``environment`` coordinate;
     ``was_generated_by``, the configuration JSON (``scratch/hippocore_config``) and everything
     needed for a lossless read-back (``scratch/hippocore_session``). A regular clock is stored as
@@ -627,11 +640,17 @@ def write_nwb(
                 f"; spike_times sampled from the activity (Bernoulli discretisation of an "
                 f"inhomogeneous Poisson process at {resolution} s, seed {sampled['seed']})"
             )
-        units = Units(
-            name="units",
-            description=desc,
-            resolution=resolution if spike_t is not None else None,
-        )
+        if spike_t is not None:
+            units = Units(name="units", description=desc, resolution=resolution)
+        else:
+            # nwbinspector treats a Units table without spike times as CRITICAL misuse, so
+            # units without spikes are described in a plain table beside their activity.
+            from hdmf.common import DynamicTable
+
+            units = DynamicTable(
+                name=UNITS_TABLE_NO_SPIKES,
+                description=desc + " (no spike times; their activity is in processing/misc)",
+            )
         units.add_column(name="population", description="population the unit belongs to")
         units.add_column(
             name="population_index",
@@ -671,7 +690,10 @@ def write_nwb(
                     "chunks": (min(spike_t.size, 1 << 16),),
                 },
             )
-        nwbfile.units = units
+        if spike_t is not None:
+            nwbfile.units = units
+        else:
+            nwbfile.processing["misc"].add(units)
 
     if "environment" in session.coords:
         _add_environments(nwbfile, session)
