@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -66,11 +67,48 @@ def _open(path: Path) -> Any:
                 raise ValueError(
                     f"{path} is an HDF5 file but not NWB (no 'nwb_version' attribute)."
                 )
+            _preflight(f, path.name)
     except OSError as exc:
         raise ValueError(
             f"{path} could not be opened: the HDF5 file is truncated or corrupt ({exc})."
         ) from exc
     return NWBHDF5IO(str(path), mode="r")
+
+
+def _preflight(f: Any, label: str) -> None:
+    """Catch the common file defects with h5py (metadata only) before pynwb trips over them."""
+    import h5py
+
+    def visit(name: str, obj: Any) -> None:
+        if not isinstance(obj, h5py.Group) or "data" not in obj:
+            return
+        kind = obj.attrs.get("neurodata_type")
+        kind = kind.decode() if isinstance(kind, bytes) else str(kind)
+        if not kind.endswith("Series"):
+            return
+        if "timestamps" not in obj and "starting_time" not in obj:
+            raise ValueError(
+                f"{label}: {kind} '/{name}' has neither timestamps nor a sampling rate, so its "
+                "samples have no times."
+            )
+        data = obj["data"]
+        if kind == "SpatialSeries" and data.ndim == 2 and data.shape[1] > 3:
+            raise ValueError(
+                f"{label}: SpatialSeries '/{name}' has {data.shape[1]} columns; NWB allows at "
+                "most 3 (x, y, z). Store each tracked LED or body part as its own SpatialSeries."
+            )
+
+    f.visititems(visit)
+
+
+def _short(exc: Exception) -> str:
+    """The useful part of an hdmf construct error: the object path and the reason."""
+    text = str(exc)
+    where = re.search(r"root(/[^\s]+) GroupBuilder", text)
+    why = re.search(r"due to: (.*?)[\"']?\)+$", text, flags=re.S)
+    if where and why:
+        return f"{where.group(1)}: {why.group(1)}"
+    return text if len(text) < 400 else text[:400] + "..."
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -450,8 +488,8 @@ def read_nwb(
             nwbfile = io.read()
         except Exception as exc:  # hdmf raises many types on a damaged file; name the file
             raise ValueError(
-                f"{p} could not be read as NWB ({type(exc).__name__}: {exc}). The file may be "
-                "truncated, damaged or written with an unknown extension."
+                f"{p} could not be read as NWB ({type(exc).__name__}: {_short(exc)}). The file "
+                "may be truncated, damaged or written with an unknown extension."
             ) from exc
         return _read(nwbfile, p, units, epochs, interval_table, position, outside_tracking)
 
