@@ -80,8 +80,11 @@ def _loadmat(path: Path) -> dict[str, Any]:
         raise ValueError(
             f"{path} is a MATLAB v7.3 (HDF5) file; save it with MATLAB's -v7 option to read it."
         ) from exc
-    except (ValueError, TypeError, OSError) as exc:
-        raise ValueError(f"{path} is not a readable MATLAB file (truncated?): {exc}") from exc
+    except Exception as exc:  # scipy raises MatReadError, IndexError, ... on damaged files
+        raise ValueError(
+            f"{path} is not a readable MATLAB file (truncated or another format?): "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
     return {k: v for k, v in data.items() if not k.startswith("__")}
 
 
