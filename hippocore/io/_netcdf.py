@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
 from hippocore.io._atomic import atomic_path
@@ -18,24 +19,27 @@ CHUNK_TIME = 65536
 
 
 def normalise_strings(ds: xr.Dataset) -> xr.Dataset:
-    """Return ``ds`` with every string variable as numpy ``object`` (as the schema builders make them).
+    """Undo what netCDF/zarr change in schema datasets: string dtypes and list attributes.
 
-    netCDF gives fixed-width ``<U`` and zarr ``StringDType`` back; both compare equal to the
-    original but are not the same dtype.
+    String variables come back as fixed-width ``<U`` (netCDF) or ``StringDType`` (zarr), and
+    lazily opened ones as dask arrays; they are returned as in-memory numpy ``object`` arrays,
+    as the schema builders make them (they are small: per-unit labels). 1-D array attributes
+    come back as lists, as they were written.
     """
-    fixes = {
-        name: var.astype(object)
-        for name, var in ds.variables.items()
-        if var.dtype.kind == "U" or type(var.dtype).__name__ == "StringDType"
+    out = ds.copy(deep=False)
+    for name, var in ds.variables.items():
+        is_str = var.dtype.kind in "UO" or type(var.dtype).__name__ == "StringDType"
+        if is_str and name not in ds.indexes:
+            fixed = var.compute().astype(object)
+            out = (
+                out.assign_coords({name: fixed}) if name in ds.coords else out.assign({name: fixed})
+            )
+        elif is_str:
+            out = out.assign_coords({name: var.astype(object)})
+    out.attrs = {
+        k: v.tolist() if isinstance(v, np.ndarray) and v.ndim == 1 else v
+        for k, v in ds.attrs.items()
     }
-    if not fixes:
-        return ds
-    out = ds.copy()
-    for name, var in fixes.items():
-        if name in ds.coords:
-            out = out.assign_coords({name: var})
-        else:
-            out[name] = var
     return out
 
 
