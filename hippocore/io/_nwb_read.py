@@ -21,7 +21,7 @@ from hippocore.io._common import (
     drop_nan_samples,
 )
 from hippocore.io._nwb_write import LAYOUT_SCRATCH, UNITS_TABLE_NO_SPIKES
-from hippocore.schema import make_session
+from hippocore.schema import TIME, UNIT, make_session, validate
 
 __all__ = ["read_nwb"]
 
@@ -417,6 +417,7 @@ def read_nwb(
     interval_table: str = "epochs",
     position: str | Sequence[str] | None = None,
     outside_tracking: Literal["drop", "keep", "raise"] = "drop",
+    lazy: bool = False,
 ) -> xr.Dataset:
     """Read an NWB file into a schema session, loading only what is asked for.
 
@@ -460,6 +461,9 @@ def read_nwb(
     outside_tracking : {"drop", "keep", "raise"}, default "drop"
         Spikes before the first or after the last tracked sample (plus one sample interval):
         dropped with a :class:`DataRepairWarning`, kept, or an error.
+    lazy : bool, default False
+        Return ``activity`` as a dask array that reads the file's chunks on demand (the file
+        stays open, read-only, while the array is alive); position and spikes are read now.
 
     Returns
     -------
@@ -491,7 +495,7 @@ def read_nwb(
                 f"{p} could not be read as NWB ({type(exc).__name__}: {_short(exc)}). The file "
                 "may be truncated, damaged or written with an unknown extension."
             ) from exc
-        return _read(nwbfile, p, units, epochs, interval_table, position, outside_tracking)
+        return _read(nwbfile, p, units, epochs, interval_table, position, outside_tracking, lazy)
 
 
 def _read(
@@ -502,6 +506,7 @@ def _read(
     interval_table: str,
     position: str | Sequence[str] | None,
     outside_tracking: str,
+    lazy: bool,
 ) -> xr.Dataset:
     label = p.name
     layout = _layout(nwbfile)
@@ -599,21 +604,12 @@ def _read(
             ids = None
             unit_rows = np.zeros(0, np.int64)
 
-    activity = None
+    activity: Any = None
     activity_units = "a.u."
     if layout is not None and ids is not None and layout.get("activity_series"):
-        misc = nwbfile.processing["misc"]
-        pop_index = np.asarray(unit_table["population_index"].data[:])[unit_rows]
-        activity = np.empty((t.size, unit_rows.size), dtype=np.float32)
-        for pop, series_name in layout["activity_series"].items():
-            members = np.flatnonzero(population == pop)
-            if members.size == 0:
-                continue
-            series = misc[series_name]
-            cols_in_file = pop_index[members]
-            order = np.argsort(cols_in_file)
-            block = _read_rows(series.data, ranges, cols=cols_in_file[order].tolist())
-            activity[:, members[order]] = block
+        activity = _activity(
+            nwbfile, unit_table, unit_rows, population, layout, ranges, t.size, p, lazy
+        )
         activity_units = layout["var_attrs"].get("activity", {}).get("units", "a.u.")
 
     env = None
@@ -629,23 +625,31 @@ def _read(
             env[(t >= a) & (t <= b)] = int(e)
 
     attrs = _attrs(nwbfile, layout, p, [w for w, _ in chosen], epoch_rows, interval_table)
+    with_units = ids is not None and trains is not None
     ds = make_session(
         t[keep],
         pos[keep],
-        activity=activity[keep] if activity is not None else None,
-        activity_units=activity_units,
-        spike_times=trains,
-        unit=ids,
-        population=(population if population is not None else "unknown")
-        if ids is not None
-        else None,
-        unit_coords=unit_coords if ids is not None else None,
+        spike_times=trains if with_units else None,
+        unit=ids if with_units else None,
+        population=(population if population is not None else "unknown") if with_units else None,
+        unit_coords=unit_coords if with_units else None,
         head_direction=hd[keep] if hd is not None else None,
         speed=speed[keep] if speed is not None else None,
         environment=env[keep] if env is not None else None,
         source=str(attrs.pop("source", "recording")),
         attrs=attrs,
     )
+    if activity is not None:
+        if not with_units:  # units known only through their activity: attach them here
+            pop = np.asarray(population, dtype=object).astype(str).astype(object)
+            coords: dict[str, Any] = {UNIT: (UNIT, ids), "population": (UNIT, pop)}
+            for name, values in unit_coords.items():
+                v = np.asarray(values)
+                coords[name] = (UNIT, v.astype(object) if v.dtype.kind in "USO" else v)
+            ds = ds.assign_coords(coords)
+        if not keep.all():
+            activity = activity[np.flatnonzero(keep)]
+        ds["activity"] = ((TIME, UNIT), activity, {"units": activity_units})
     if layout is not None:
         ds.attrs.update(layout["attrs"])
         for name, var_attrs in layout.get("var_attrs", {}).items():
@@ -654,7 +658,57 @@ def _read(
         for name, info in layout.get("unit_coords", {}).items():
             if name in ds.coords:
                 ds[name].attrs = dict(info.get("attrs", {}))
-    return ds
+    return validate(ds, "session")
+
+
+def _activity(
+    nwbfile: Any,
+    unit_table: Any,
+    unit_rows: NDArray[np.int64],
+    population: Any,
+    layout: dict[str, Any],
+    ranges: list[tuple[int, int]],
+    n_time: int,
+    p: Path,
+    lazy: bool,
+) -> Any:
+    """The chosen units' activity (time x unit, float32): read now, or as a lazy dask array."""
+    misc = nwbfile.processing["misc"]
+    pop_index = np.asarray(unit_table["population_index"].data[:])[unit_rows]
+    blocks, where = [], []
+    for pop, series_name in layout["activity_series"].items():
+        members = np.flatnonzero(population == pop)
+        if members.size == 0:
+            continue
+        data = misc[series_name].data
+        cols = np.sort(pop_index[members])
+        members = members[np.argsort(pop_index[members])]
+        if lazy:
+            import dask.array as da
+            import h5py
+
+            handle = h5py.File(p, "r")  # kept open by the dask graph while the data are used
+            dset = handle[data.name]
+            full = da.from_array(dset, chunks=dset.chunks or "auto")
+            parts = [full[a:b] for a, b in ranges]
+            block = da.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
+            if cols.size != dset.shape[1] or np.any(cols != np.arange(cols.size)):
+                block = block[:, cols]
+        else:
+            block = _read_rows(data, ranges, cols=cols.tolist()).astype(np.float32, copy=False)
+        blocks.append(block)
+        where.append(members)
+    order = np.argsort(np.concatenate(where))
+    if lazy:
+        import dask.array as da
+
+        stacked = da.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
+        return stacked if np.all(order == np.arange(order.size)) else stacked[:, order]
+    if len(blocks) == 1 and np.all(order == np.arange(order.size)):
+        return blocks[0]
+    out = np.empty((n_time, order.size), dtype=np.float32)
+    out[:, np.concatenate(where)] = np.concatenate(blocks, axis=1)
+    return out
 
 
 def _spike_trains(

@@ -267,3 +267,24 @@ def test_units_and_epochs_are_chosen_by_name_or_column(tmp_path, make_model_sess
         read_nwb(path, epochs=["swim"])
     with pytest.raises(ValueError, match="no column 'layer'"):
         read_nwb(path, units={"layer": 3})
+
+
+def test_lazy_activity_reads_on_demand(tmp_path, make_model_session):
+    import dask.array as da
+
+    ds = make_model_session(n_time=6000)
+    path = write_nwb(ds, tmp_path / "m.nwb")
+    lazy = read_nwb(path, lazy=True)
+    assert isinstance(lazy.activity.data, da.Array)
+    np.testing.assert_array_equal(lazy.activity.values, ds.activity.values)
+    sub = read_nwb(
+        path, lazy=True, units=[6, 1], epochs={"environment_id": 1}, interval_table="environments"
+    )
+    eager = read_nwb(
+        path, units=[6, 1], epochs={"environment_id": 1}, interval_table="environments"
+    )
+    assert isinstance(sub.activity.data, da.Array)
+    np.testing.assert_array_equal(sub.activity.values, eager.activity.values)
+    assert list(eager.unit.values) == [1, 6]  # table order, whatever the order asked
+    keep = ds.environment.values == 1
+    np.testing.assert_array_equal(eager.activity.values, ds.activity.values[keep][:, [1, 6]])
