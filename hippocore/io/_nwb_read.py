@@ -675,6 +675,7 @@ def _activity(
     """The chosen units' activity (time x unit, float32): read now, or as a lazy dask array."""
     misc = nwbfile.processing["misc"]
     pop_index = np.asarray(unit_table["population_index"].data[:])[unit_rows]
+    out = None if lazy else np.empty((n_time, unit_rows.size), dtype=np.float32)
     blocks, where = [], []
     for pop, series_name in layout["activity_series"].items():
         members = np.flatnonzero(population == pop)
@@ -683,32 +684,63 @@ def _activity(
         data = misc[series_name].data
         cols = np.sort(pop_index[members])
         members = members[np.argsort(pop_index[members])]
-        if lazy:
-            import dask.array as da
-            import h5py
+        if not lazy:
+            _read_columns_into(out, members, data, ranges, cols)
+            continue
+        import dask.array as da
+        import h5py
 
-            handle = h5py.File(p, "r")  # kept open by the dask graph while the data are used
-            dset = handle[data.name]
-            full = da.from_array(dset, chunks=dset.chunks or "auto")
-            parts = [full[a:b] for a, b in ranges]
-            block = da.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
-            if cols.size != dset.shape[1] or np.any(cols != np.arange(cols.size)):
-                block = block[:, cols]
-        else:
-            block = _read_rows(data, ranges, cols=cols.tolist()).astype(np.float32, copy=False)
+        handle = h5py.File(p, "r")  # kept open by the dask graph while the data are used
+        dset = handle[data.name]
+        full = da.from_array(dset, chunks=dset.chunks or "auto")
+        parts = [full[a:b] for a, b in ranges]
+        block = da.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
+        if cols.size != dset.shape[1] or np.any(cols != np.arange(cols.size)):
+            block = block[:, cols]
         blocks.append(block)
         where.append(members)
-    order = np.argsort(np.concatenate(where))
-    if lazy:
-        import dask.array as da
+    if not lazy:
+        return out
+    import dask.array as da
 
-        stacked = da.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
-        return stacked if np.all(order == np.arange(order.size)) else stacked[:, order]
-    if len(blocks) == 1 and np.all(order == np.arange(order.size)):
-        return blocks[0]
-    out = np.empty((n_time, order.size), dtype=np.float32)
-    out[:, np.concatenate(where)] = np.concatenate(blocks, axis=1)
-    return out
+    order = np.argsort(np.concatenate(where))
+    stacked = da.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
+    return stacked if np.all(order == np.arange(order.size)) else stacked[:, order]
+
+
+def _read_columns_into(
+    out: np.ndarray,
+    members: NDArray[np.int64],
+    data: Any,
+    ranges: list[tuple[int, int]],
+    cols: NDArray[np.int64],
+    *,
+    rows_per_read: int = 16384,
+) -> None:
+    """``out[:, members] = data[ranges, cols]``, read in row blocks of the columns' bounding range.
+
+    h5py's per-column (fancy) selection is slow for many columns, so the contiguous range
+    ``cols[0]..cols[-1]`` is read and subset in memory when that is cheaper; memory stays
+    bounded by one row block.
+    """
+    lo, hi = int(cols[0]), int(cols[-1]) + 1
+    contiguous = hi - lo == cols.size
+    use_range = contiguous or cols.size > 16
+    row = 0
+    for a, b in ranges:
+        for start in range(a, b, rows_per_read):
+            stop = min(start + rows_per_read, b)
+            if use_range:
+                block = np.asarray(data[start:stop, lo:hi])
+                if not contiguous:
+                    block = block[:, cols - lo]
+            else:
+                block = np.asarray(data[start:stop, cols.tolist()])
+            if members.size == out.shape[1] and np.all(members == np.arange(members.size)):
+                out[row : row + stop - start] = block
+            else:
+                out[row : row + stop - start, members] = block
+            row += stop - start
 
 
 def _spike_trains(

@@ -1,0 +1,53 @@
+"""pynapple (the lab's everyday reader) loads hippocore's NWB exports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hippocore.io import write_nwb
+from hippocore.schema import make_session, spike_trains
+from hippocore.testing import synthetic_recording
+
+nap = pytest.importorskip("pynapple")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    rec = synthetic_recording(600.0, include_rates=True, seed=4)
+    ds = make_session(
+        rec.time.values,
+        rec.position.values,
+        activity=rec.activity.values,
+        activity_units="Hz",
+        population=["grid"] * 4 + ["other"] * 6,
+        source="model",
+        attrs={"model": "toy"},
+    )
+    path = write_nwb(
+        ds, tmp_path_factory.mktemp("nap") / "toy.nwb", sample_spikes_from_activity=True, seed=0
+    )
+    return ds, path
+
+
+def test_pynapple_finds_position_units_and_activity(exported):
+    from hippocore.io import read_nwb
+
+    ds, path = exported
+    data = nap.load_file(str(path))
+    assert {"position", "units", "grid_activity", "other_activity"} <= set(data.keys())
+    pos = data["position"]
+    assert list(pos.columns) == ["x", "y"]
+    np.testing.assert_allclose(pos.values, ds.position.values)
+    np.testing.assert_allclose(pos.times(), ds.time.values, atol=1e-9)
+    grid = data["grid_activity"]
+    np.testing.assert_allclose(grid.values, ds.activity.values[:, :4], rtol=1e-6)
+    other = data["other_activity"]
+    np.testing.assert_allclose(other.values, ds.activity.values[:, 4:], rtol=1e-6)
+    units = data["units"]
+    assert len(units) == 10
+    assert list(units.metadata["population"]) == ["grid"] * 4 + ["other"] * 6
+    assert list(units.metadata["population_index"]) == [0, 1, 2, 3, 0, 1, 2, 3, 4, 5]
+    back = spike_trains(read_nwb(path))
+    for k in range(10):
+        np.testing.assert_allclose(units[k].times(), back[k])
