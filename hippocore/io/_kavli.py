@@ -234,7 +234,8 @@ def read_kavli_mat(
     xarray.Dataset
         A schema session (``source="recording"``), unit ids = cell names from the file names
         (``"t6c1"``, ``"T3C1"``), population ``"MEC"``; attrs ``subject_id``, ``session_id``,
-        ``species``, ``kavli_files``, ``spike_resolution`` (1/96000 s).
+        ``species``, ``strain``, ``sex``, ``age`` (male Long Evans rats of 3-5 months, per the
+        paper's methods), ``kavli_files``, ``spike_resolution`` (1/96000 s).
 
     Raises
     ------
@@ -255,6 +256,9 @@ def read_kavli_mat(
         "description": "Kavli/Moser MAT recording (Sargolini et al. 2006, doi:10.1126/science.1125572)",
         "kavli_files": ", ".join(raw.files),
         "species": _DEFAULT_SUBJECT["species"],
+        "strain": _DEFAULT_SUBJECT["strain"],
+        "sex": _DEFAULT_SUBJECT["sex"],
+        "age": _DEFAULT_SUBJECT["age"],
         "spike_resolution": KAVLI_SPIKE_RESOLUTION,
         "position_leds": 2 if led2 is not None else 1,
     }

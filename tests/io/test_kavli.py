@@ -160,3 +160,22 @@ def test_sargolini_session_content(sargolini_dir):
     t6 = read_kavli_mat(sargolini_dir / "11207-21060501+02_t6c1.mat")
     assert t6.sizes["unit"] == 1 and spike_trains(t6)[0].size == 673
     assert np.isfinite(t6.head_direction.values).mean() > 0.99
+
+
+@pytest.mark.realdata
+def test_a_kavli_session_exports_to_nwb_and_back(sargolini_dir, tmp_path, assert_clean_nwb):
+    from hippocore.io import write_nwb
+
+    ds = read_kavli_mat(sargolini_dir / "10073-17010302_POS.mat")
+    path = write_nwb(ds, tmp_path / "k.nwb")
+    assert_clean_nwb(path)
+    back = read_nwb(path)
+    assert back.attrs == ds.attrs
+    np.testing.assert_allclose(back.position.values, ds.position.values)
+    np.testing.assert_allclose(back.time.values, ds.time.values, atol=1e-9)
+    assert list(back.unit.values) == list(ds.unit.values)
+    for a, b in zip(spike_trains(back), spike_trains(ds), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with h5py.File(path, "r") as f:
+        assert f["units/spike_times"].attrs["resolution"] == pytest.approx(1 / 96000)
+        assert f["general/subject/species"][()].decode() == "Rattus norvegicus"
