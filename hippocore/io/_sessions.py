@@ -112,10 +112,14 @@ def open_sessions(
     varying: dict[str, list[Any]] = {}
     for key in sorted(keys):
         values = [ds.attrs.get(key) for ds in opened]
-        if all(isinstance(v, str) and v == values[0] for v in values) or all(
-            isinstance(v, (int, float, np.integer, np.floating)) and v == values[0] for v in values
+        first = values[0]
+        if all(
+            v is not None
+            and type(v) is type(first)
+            and np.array_equal(np.asarray(v, dtype=object), np.asarray(first, dtype=object))
+            for v in values
         ):
-            common[key] = values[0]
+            common[key] = first
         elif all(isinstance(v, (str, int, float, np.integer, np.floating)) for v in values):
             varying[key] = values
     stripped = [ds.copy(deep=False) for ds in opened]

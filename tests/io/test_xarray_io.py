@@ -88,6 +88,7 @@ def test_open_sessions_stacks_along_session(tmp_path):
     assert both.sizes["session"] == 2 and both.attrs["hippocore_kind"] == "sessions"
     assert list(both.session.values) == ["seed1", "seed2"]
     assert list(both.seed.values) == [1, 2]  # differing attrs become coordinates
+    assert both.attrs["arena_limits_m"] == a.attrs["arena_limits_m"]  # shared attrs stay
     np.testing.assert_array_equal(both.activity.sel(session="seed2").values, b.activity.values)
     n_a, n_b = a.sizes["spike"], b.sizes["spike"]
     assert both.sizes["spike"] == max(n_a, n_b)
