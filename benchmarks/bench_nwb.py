@@ -33,6 +33,12 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process, including its threads (dask)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def build_source(path: Path, minutes: float, n_units: int, seed: int = 0) -> None:
     """Simulate a rollout once and store it in an HDF5 file (not timed): the model's output."""
     import h5py
@@ -81,23 +87,35 @@ def build_session(source: Path, seed: int = 0):
     return session
 
 
-def phase_write(path: Path, source: Path) -> dict:
+def phase_write(path: Path, source: Path, level: int) -> dict:
     from hippocore.io import write_nwb
 
     session = build_session(source)
-    t0 = time.perf_counter()
-    write_nwb(session, path, sample_spikes_from_activity=True, seed=1, overwrite=True)
-    return {"seconds": time.perf_counter() - t0, "maxrss_mb": _maxrss_mb()}
+    t0, c0 = time.perf_counter(), _cpu_s()
+    write_nwb(
+        session,
+        path,
+        sample_spikes_from_activity=True,
+        seed=1,
+        overwrite=True,
+        compression_level=level,
+    )
+    return {
+        "seconds": time.perf_counter() - t0,
+        "cpu": _cpu_s() - c0,
+        "maxrss_mb": _maxrss_mb(),
+    }
 
 
 def phase_read(path: Path) -> dict:
     from hippocore.io import read_nwb
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     ds = read_nwb(path)
     seconds = time.perf_counter() - t0
     return {
         "seconds": seconds,
+        "cpu": _cpu_s() - c0,
         "maxrss_mb": _maxrss_mb(),
         "n_time": ds.sizes["time"],
         "n_unit": ds.sizes["unit"],
@@ -109,11 +127,12 @@ def phase_read(path: Path) -> dict:
 def phase_read_lazy(path: Path) -> dict:
     from hippocore.io import read_nwb
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     ds = read_nwb(path, lazy=True)
     mean = ds.activity.mean("time").compute()
     return {
         "seconds": time.perf_counter() - t0,
+        "cpu": _cpu_s() - c0,
         "maxrss_mb": _maxrss_mb(),
         "mean_rate_hz": float(mean.mean()),
     }
@@ -123,6 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--units", type=int, default=1000)
+    parser.add_argument("--level", type=int, default=4, help="gzip level (write_nwb default 4)")
     parser.add_argument(
         "--out", type=Path, default=None, help="folder for the file (default: temp)"
     )
@@ -131,7 +151,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.phase:
         fn = {
-            "write": lambda: phase_write(args.path, args.path.with_suffix(".source.h5")),
+            "write": lambda: phase_write(
+                args.path, args.path.with_suffix(".source.h5"), args.level
+            ),
             "read": lambda: phase_read(args.path),
             "read-lazy": lambda: phase_read_lazy(args.path),
         }[args.phase]
@@ -144,10 +166,12 @@ def main() -> None:
     build_source(source, args.minutes, args.units)
     print(f"simulated the source rollout in {time.perf_counter() - t0:.1f} s (not timed below)")
     env = dict(os.environ, OMP_NUM_THREADS="1")
+    load = os.getloadavg()[0]
     results = {}
     for phase in ("write", "read", "read-lazy"):
         cmd = [sys.executable, __file__, "--phase", phase, "--path", str(path)]
         cmd += ["--minutes", str(args.minutes), "--units", str(args.units)]
+        cmd += ["--level", str(args.level)]
         out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
         if out.returncode:
             sys.exit(f"phase {phase} failed:\n{out.stderr}")
@@ -155,20 +179,25 @@ def main() -> None:
     size_mb = path.stat().st_size / 2**20
     n_time = int(args.minutes * 60 / 0.02)
     print(f"session: {args.minutes:g} min at 50 Hz = {n_time} samples x {args.units} units")
+    print(f"gzip level {args.level}")
     print(f"python {platform.python_version()}, {platform.platform()}, {os.cpu_count()} cores")
     print(f"file: {path} ({size_mb:.1f} MiB)")
     w, r, lz = results["write"], results["read"], results["read-lazy"]
+    print(f"load average before: {load:.1f} (other jobs share the cores; CPU time is ours alone)")
+    print("phase                              wall s   CPU s   peak RSS MiB")
     print(
-        f"write (activity + Poisson spikes): {w['seconds']:.1f} s, peak RSS {w['maxrss_mb']:.0f} MiB"
+        f"write (activity + Poisson spikes)  {w['seconds']:6.1f}  {w['cpu']:6.1f}   {w['maxrss_mb']:6.0f}"
     )
     print(
-        f"read (all in memory):              {r['seconds']:.1f} s, peak RSS {r['maxrss_mb']:.0f} MiB "
-        f"(activity alone {r['activity_mb']:.0f} MiB; {r['n_spikes']} spikes)"
+        f"read (all in memory)               {r['seconds']:6.1f}  {r['cpu']:6.1f}   {r['maxrss_mb']:6.0f}"
     )
     print(
-        f"read lazy + mean over time:        {lz['seconds']:.1f} s, peak RSS {lz['maxrss_mb']:.0f} MiB"
+        f"read lazy + mean over time         {lz['seconds']:6.1f}  {lz['cpu']:6.1f}   {lz['maxrss_mb']:6.0f}"
     )
-    print(f"write + read: {w['seconds'] + r['seconds']:.1f} s (goal < 60 s)")
+    print(
+        f"write + read: {w['seconds'] + r['seconds']:.1f} s wall, {w['cpu'] + r['cpu']:.1f} s CPU "
+        f"(goal < 60 s); activity in memory {r['activity_mb']:.0f} MiB, {r['n_spikes']} spikes"
+    )
     source.unlink()
     if args.out is None:
         path.unlink()
