@@ -6,7 +6,7 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,12 +20,17 @@ from hippocore.io._common import (
     combine_leds,
     drop_nan_samples,
 )
+from hippocore.io._nwb_tables import (
+    Selector,
+    intervals_json,
+    scalar_columns,
+    select_rows,
+    table_column,
+)
 from hippocore.io._nwb_write import LAYOUT_SCRATCH, UNITS_TABLE_NO_SPIKES
 from hippocore.schema import TIME, UNIT, make_session, validate
 
 __all__ = ["read_nwb"]
-
-Selector = Sequence[str | int] | Mapping[str, Any] | None
 
 _TO_METRES = {
     "m": 1.0,
@@ -45,7 +50,6 @@ _TO_METRES = {
     "millimetres": 0.001,
 }
 _TO_RAD = {"radian": 1.0, "radians": 1.0, "rad": 1.0, "degree": np.pi / 180, "degrees": np.pi / 180}
-_RAGGED_OR_REF = {"spike_times", "obs_intervals", "electrodes", "waveforms", "timeseries"}
 
 
 # ----------------------------------------------------------------------------- opening
@@ -289,89 +293,6 @@ def _head_direction(
     return np.arctan2(s, c)
 
 
-def _match(values: np.ndarray, wanted: Any) -> NDArray[np.bool_]:
-    if isinstance(wanted, (list, tuple, set, np.ndarray)):
-        return np.isin(values.astype(object), list(wanted))
-    return np.asarray([v == wanted for v in values.tolist()], dtype=bool)
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _table_column(table: Any, name: str) -> np.ndarray:
-    col = table[name]
-    data = col.data[:]
-    if len(data) and isinstance(data[0], bytes):
-        data = [d.decode() for d in data]
-    return np.asarray(data, dtype=object if len(data) and isinstance(data[0], str) else None)
-
-
-def _scalar_columns(table: Any) -> list[str]:
-    from hdmf.common import DynamicTableRegion, VectorIndex
-
-    ragged = {c.target.name for c in table.columns if isinstance(c, VectorIndex)}
-    names = []
-    for col in table.columns:
-        if isinstance(col, (VectorIndex, DynamicTableRegion)) or col.name in _RAGGED_OR_REF:
-            continue
-        if col.name in ragged:
-            continue
-        shape = getattr(col.data, "shape", None)
-        if shape is not None and len(shape) != 1:
-            continue
-        names.append(col.name)
-    return names
-
-
-def _select_rows(table: Any, selector: Selector, *, what: str, by: str | None) -> NDArray[np.int64]:
-    n = len(table)
-    if selector is None:
-        return np.arange(n)
-    ids = np.asarray(table.id.data[:])
-    if isinstance(selector, Mapping):
-        keep = np.ones(n, dtype=bool)
-        for column, wanted in selector.items():
-            if column == "id":
-                keep &= _match(ids, wanted)
-                continue
-            if column not in table.colnames:
-                raise ValueError(
-                    f"{what}: no column {column!r} to select by; columns: {['id', *table.colnames]}."
-                )
-            keep &= _match(_table_column(table, column), wanted)
-        rows = np.flatnonzero(keep)
-    else:
-        if isinstance(selector, (str, int, np.integer)):
-            selector = [selector]
-        labels: Any = None
-        if by == "tags" and "tags" in table.colnames:
-            labels = [[_text(x) for x in tags] for tags in table["tags"][:]]
-        elif by and by in table.colnames:
-            labels = _table_column(table, by)
-        rows_list = []
-        for item in selector:
-            if isinstance(item, str):
-                if labels is None:
-                    raise ValueError(
-                        f"{what}: cannot select {item!r} by name -- the table has no {by!r} column; "
-                        "select by id (int) or by column value ({'column': value})."
-                    )
-                if by == "tags":
-                    hits = [i for i, tags in enumerate(labels) if item in tags]
-                else:
-                    hits = [i for i, v in enumerate(labels) if v == item]
-            else:
-                hits = np.flatnonzero(ids == int(item)).tolist()
-            if not hits:
-                raise ValueError(f"{what}: nothing matches {item!r}.")
-            rows_list.extend(hits)
-        rows = np.array(sorted(set(rows_list)), dtype=np.int64)
-    if rows.size == 0:
-        raise ValueError(f"{what}: the selection {selector!r} matches no row.")
-    return rows
-
-
 def _layout(nwbfile: Any) -> dict[str, Any] | None:
     if LAYOUT_SCRATCH not in nwbfile.scratch:
         return None
@@ -380,30 +301,6 @@ def _layout(nwbfile: Any) -> dict[str, Any] | None:
     if isinstance(text, bytes):
         text = text.decode()
     return json.loads(text)
-
-
-def _intervals_json(nwbfile: Any, skip: set[str]) -> str | None:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for name, table in nwbfile.intervals.items():
-        if name in skip:
-            continue
-        cols = ["start_time", "stop_time"] + [
-            c for c in _scalar_columns(table) if c not in ("start_time", "stop_time")
-        ]
-        data = {c: _table_column(table, c) for c in cols}
-        if "tags" in table.colnames:
-            tags = [[_text(x) for x in t] for t in table["tags"][:]]
-            data["tags"] = np.empty(len(tags), dtype=object)
-            data["tags"][:] = tags
-        rows = []
-        for i in range(len(table)):
-            row = {}
-            for c, values in data.items():
-                v = values[i]
-                row[c] = v.item() if isinstance(v, np.generic) else v
-            rows.append(row)
-        out[name] = rows
-    return json.dumps(out) if out else None
 
 
 # ----------------------------------------------------------------------------- the reader
@@ -531,7 +428,7 @@ def _read(
             )
         table = nwbfile.intervals[interval_table]
         by = "tags" if "tags" in table.colnames else None
-        rows = _select_rows(table, epochs_sel, what=f"{label}: intervals/{interval_table}", by=by)
+        rows = select_rows(table, epochs_sel, what=f"{label}: intervals/{interval_table}", by=by)
         starts = np.asarray(table["start_time"].data[:], dtype=np.float64)[rows]
         stops = np.asarray(table["stop_time"].data[:], dtype=np.float64)[rows]
         windows = list(zip(starts.tolist(), stops.tolist(), strict=True))
@@ -568,9 +465,9 @@ def _read(
     population: np.ndarray | None = None
     if unit_table is not None and len(unit_table):
         by = "unit_name" if "unit_name" in unit_table.colnames else None
-        unit_rows = _select_rows(unit_table, units_sel, what=f"{label}: units", by=by)
+        unit_rows = select_rows(unit_table, units_sel, what=f"{label}: units", by=by)
         table_ids = np.asarray(unit_table.id.data[:])[unit_rows]
-        cols = {c: _table_column(unit_table, c)[unit_rows] for c in _scalar_columns(unit_table)}
+        cols = {c: table_column(unit_table, c)[unit_rows] for c in scalar_columns(unit_table)}
         id_kind = layout.get("unit_id", "id") if layout else ("name" if by else "id")
         if id_kind in ("name", "name_int") and "unit_name" in cols:
             ids = cols.pop("unit_name")
@@ -822,7 +719,7 @@ def _attrs(
             res = float(nwbfile.units.resolution)
             if np.isfinite(res) and res > 0:
                 attrs["spike_resolution"] = res
-        intervals = _intervals_json(nwbfile, skip=set())
+        intervals = intervals_json(nwbfile, skip=set())
         if intervals:
             attrs["intervals_json"] = intervals
     if epoch_rows is not None:
