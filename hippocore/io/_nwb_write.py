@@ -430,6 +430,128 @@ def _unit_table(
     )
 
 
+def _add_behavior(
+    nwbfile: Any,
+    session: xr.Dataset,
+    time: NDArray[np.float64],
+    rate: float | None,
+    level: int,
+) -> dict[str, Any]:
+    """Position, head direction and speed in ``processing/behavior``; returns the timing kwargs.
+
+    The timing is ``starting_time`` + ``rate`` for a regular clock, else a link to the position
+    series' timestamps (written once).
+    """
+    from pynwb import TimeSeries
+    from pynwb.behavior import CompassDirection, Position, SpatialSeries
+
+    n_time = time.size
+    behavior = nwbfile.create_processing_module(
+        name="behavior", description="position, head direction and speed of the agent/animal"
+    )
+    pos = np.asarray(session["position"].values, dtype=np.float64)
+    ref = str(
+        session.attrs.get(
+            "reference_frame",
+            "x, y in metres in the session's own frame (hippocore schema: columns x, y; "
+            "arena origin as given by the model or recording)",
+        )
+    )
+    chunk_t = min(n_time, 1 << 16) or 1
+    if rate is not None:
+        timing: dict[str, Any] = {"starting_time": float(time[0]), "rate": float(rate)}
+    else:
+        timing = {"timestamps": _data_io(time, level=level, chunks=(chunk_t,))}
+    position_series = SpatialSeries(
+        name="position",
+        description="position of the agent/animal (x, y)",
+        data=_data_io(pos, level=level, chunks=(chunk_t, 2)),
+        unit="meters",
+        reference_frame=ref,
+        **timing,
+    )
+    behavior.add(Position(name="Position", spatial_series=position_series))
+    if rate is None:
+        timing = {"timestamps": position_series}
+    if "head_direction" in session:
+        hd = np.asarray(session["head_direction"].values, dtype=np.float64)
+        behavior.add(
+            CompassDirection(
+                name="CompassDirection",
+                spatial_series=SpatialSeries(
+                    name="head_direction",
+                    description="head direction, counter-clockwise from +x",
+                    data=_data_io(hd, level=level, chunks=(chunk_t,)),
+                    unit="radians",
+                    reference_frame="0 rad = +x axis, counter-clockwise positive",
+                    **timing,
+                ),
+            )
+        )
+    if "speed" in session:
+        behavior.add(
+            TimeSeries(
+                name="speed",
+                description="running speed",
+                data=_data_io(
+                    np.asarray(session["speed"].values, dtype=np.float64),
+                    level=level,
+                    chunks=(chunk_t,),
+                ),
+                unit="m/s",
+                **timing,
+            )
+        )
+
+    return timing
+
+
+def _add_activity(
+    nwbfile: Any,
+    session: xr.Dataset,
+    populations: list[str],
+    timing: dict[str, Any],
+    level: int,
+) -> dict[str, str]:
+    """One (time x unit) ``TimeSeries`` per population in ``processing/misc``; returns their names."""
+    from pynwb import TimeSeries
+
+    n_time = session.sizes["time"]
+    order = list(dict.fromkeys(populations))
+    activity_series: dict[str, str] = {}
+    misc = nwbfile.create_processing_module(
+        name="misc", description="continuous activity of model units, one series per population"
+    )
+    act = session["activity"].data
+    units_label = _ACTIVITY_NWB_UNIT[session["activity"].attrs["units"]]
+    used: set[str] = set()
+    for p in order:
+        cols = np.array([i for i, q in enumerate(populations) if q == p], dtype=np.int64)
+        name = sanitize_name(f"{p}_activity")
+        while name in used:
+            name += "_"
+        used.add(name)
+        activity_series[p] = name
+        misc.add(
+            TimeSeries(
+                name=name,
+                description=(
+                    f"activity of population {p!r} ({cols.size} units, time x unit); column j "
+                    f"is the units-table row with population={p!r} and population_index=j"
+                ),
+                data=_data_io(
+                    _activity_iterator(act, cols, n_time),
+                    level=level,
+                    chunks=(min(n_time, _block_size(min(cols.size, 64))), min(cols.size, 64)),
+                ),
+                unit=units_label,
+                continuity="continuous",
+                **timing,
+            )
+        )
+    return activity_series
+
+
 def _inspect_dandi(path: Path) -> None:
     try:
         from nwbinspector import Importance, inspect_nwbfile, load_config
@@ -537,8 +659,7 @@ def write_nwb(
     ValueError
         If the session, subject or metadata cannot be written as asked (message says why).
     """
-    from pynwb import NWBHDF5IO, NWBFile, TimeSeries
-    from pynwb.behavior import CompassDirection, Position, SpatialSeries
+    from pynwb import NWBHDF5IO, NWBFile
     from pynwb.file import Subject
 
     if not isinstance(session, xr.Dataset):
@@ -572,7 +693,6 @@ def write_nwb(
     meta = _metadata(session, metadata, dandi=dandi)
     attrs = {k: _json_safe(v) for k, v in session.attrs.items()}
     time = np.asarray(session["time"].values, dtype=np.float64)
-    n_time = time.size
     rate = regular_rate(time)
 
     nwbfile = NWBFile(
@@ -589,63 +709,7 @@ def write_nwb(
             description="model configuration (JSON) that produced this session",
         )
 
-    behavior = nwbfile.create_processing_module(
-        name="behavior", description="position, head direction and speed of the agent/animal"
-    )
-    pos = np.asarray(session["position"].values, dtype=np.float64)
-    ref = str(
-        session.attrs.get(
-            "reference_frame",
-            "x, y in metres in the session's own frame (hippocore schema: columns x, y; "
-            "arena origin as given by the model or recording)",
-        )
-    )
-    chunk_t = min(n_time, 1 << 16) or 1
-    if rate is not None:
-        timing: dict[str, Any] = {"starting_time": float(time[0]), "rate": float(rate)}
-    else:
-        timing = {"timestamps": _data_io(time, level=level, chunks=(chunk_t,))}
-    position_series = SpatialSeries(
-        name="position",
-        description="position of the agent/animal (x, y)",
-        data=_data_io(pos, level=level, chunks=(chunk_t, 2)),
-        unit="meters",
-        reference_frame=ref,
-        **timing,
-    )
-    behavior.add(Position(name="Position", spatial_series=position_series))
-    if rate is None:
-        timing = {"timestamps": position_series}
-    if "head_direction" in session:
-        hd = np.asarray(session["head_direction"].values, dtype=np.float64)
-        behavior.add(
-            CompassDirection(
-                name="CompassDirection",
-                spatial_series=SpatialSeries(
-                    name="head_direction",
-                    description="head direction, counter-clockwise from +x",
-                    data=_data_io(hd, level=level, chunks=(chunk_t,)),
-                    unit="radians",
-                    reference_frame="0 rad = +x axis, counter-clockwise positive",
-                    **timing,
-                ),
-            )
-        )
-    if "speed" in session:
-        behavior.add(
-            TimeSeries(
-                name="speed",
-                description="running speed",
-                data=_data_io(
-                    np.asarray(session["speed"].values, dtype=np.float64),
-                    level=level,
-                    chunks=(chunk_t,),
-                ),
-                unit="m/s",
-                **timing,
-            )
-        )
-
+    timing = _add_behavior(nwbfile, session, time, rate, level)
     n_unit = session.sizes.get(UNIT, 0)
     populations = [str(p) for p in np.asarray(session["population"].values)] if n_unit else []
     order: list[str] = list(dict.fromkeys(populations))
@@ -655,36 +719,7 @@ def write_nwb(
         pop_index[members] = np.arange(len(members))
     activity_series: dict[str, str] = {}
     if has_activity and n_unit:
-        misc = nwbfile.create_processing_module(
-            name="misc", description="continuous activity of model units, one series per population"
-        )
-        act = session["activity"].data
-        units_label = _ACTIVITY_NWB_UNIT[session["activity"].attrs["units"]]
-        used: set[str] = set()
-        for p in order:
-            cols = np.array([i for i, q in enumerate(populations) if q == p], dtype=np.int64)
-            name = sanitize_name(f"{p}_activity")
-            while name in used:
-                name += "_"
-            used.add(name)
-            activity_series[p] = name
-            misc.add(
-                TimeSeries(
-                    name=name,
-                    description=(
-                        f"activity of population {p!r} ({cols.size} units, time x unit); column j "
-                        f"is the units-table row with population={p!r} and population_index=j"
-                    ),
-                    data=_data_io(
-                        _activity_iterator(act, cols, n_time),
-                        level=level,
-                        chunks=(min(n_time, _block_size(min(cols.size, 64))), min(cols.size, 64)),
-                    ),
-                    unit=units_label,
-                    continuity="continuous",
-                    **timing,
-                )
-            )
+        activity_series = _add_activity(nwbfile, session, populations, timing, level)
 
     spike_t: np.ndarray | None = None
     spike_u: np.ndarray | None = None
