@@ -56,6 +56,8 @@ LAYOUT_SCRATCH = "hippocore_session"
 UNITS_TABLE_NO_SPIKES = "model_units"
 CONFIG_SCRATCH = "hippocore_config"
 LAYOUT_VERSION = 1
+#: ``units.resolution`` (s) stated for in-silico spike times computed in float64.
+CONTINUOUS_SPIKE_RESOLUTION = 1e-6
 
 _META_KEYS = (
     "session_description",
@@ -635,8 +637,10 @@ def write_nwb(
         (see :func:`hippocore.io._spikes.sample_spikes`). Not allowed when the session already
         holds spikes.
     spike_resolution : float, optional
-        ``units.resolution`` (s). Default 0.001 for sampled spikes; for existing spikes
-        ``session.attrs["spike_resolution"]`` or else 0.001 (nwbinspector wants <= 0.01 s).
+        ``units.resolution`` (s), the smallest possible difference between two spike times.
+        Default: 0.001 for sampled spikes; for existing spikes
+        ``session.attrs["spike_resolution"]``, else 1e-6 s for in-silico sessions (spike times
+        computed in float64, not on an acquisition clock); a recording without it raises.
     seed : int or Generator, optional
         Randomness of the sampled spikes (recorded in the file when an int).
     dandi : bool, default False
@@ -685,7 +689,20 @@ def write_nwb(
             )
     resolution = spike_resolution
     if resolution is None:
-        resolution = float(session.attrs.get("spike_resolution", 0.001))
+        if sample_spikes_from_activity:
+            resolution = 0.001
+        elif "spike_resolution" in session.attrs:
+            resolution = float(session.attrs["spike_resolution"])
+        elif session.attrs.get("source") in ("model", "synthetic"):
+            resolution = CONTINUOUS_SPIKE_RESOLUTION
+        elif has_spikes:
+            raise ValueError(
+                "the resolution of this recording's spike times is unknown; pass "
+                "spike_resolution=1/sampling_rate (e.g. 1/30000 for a 30 kHz system) or set "
+                "session.attrs['spike_resolution'] (s)."
+            )
+        else:
+            resolution = 0.001  # unused: no spikes are written
     resolution = check_positive(resolution, "spike_resolution")
     level = compression_level
 

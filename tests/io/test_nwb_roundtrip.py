@@ -103,6 +103,8 @@ def test_recording_with_spikes_round_trips(tmp_path, assert_clean_nwb):
     rec = synthetic_recording(120.0, seed=3)
     path = write_nwb(rec, tmp_path / "rec.nwb")
     assert_clean_nwb(path)
+    with h5py.File(path, "r") as f:  # continuous simulated spike times
+        assert f["units/spike_times"].attrs["resolution"] == 1e-6
     back = read_nwb(path)
     _assert_same_session(back, rec)
     for a, b in zip(spike_trains(rec), spike_trains(back), strict=True):
@@ -196,13 +198,15 @@ def test_dandi_mode_refuses_incomplete_metadata(tmp_path, make_model_session):
 def test_recordings_need_a_described_subject(tmp_path):
     rec = synthetic_recording(30.0, seed=0).assign_attrs(source="recording")
     with pytest.raises(ValueError, match="species"):
-        write_nwb(rec, tmp_path / "x.nwb")
-    path = write_nwb(
-        rec,
-        tmp_path / "x.nwb",
-        subject={"subject_id": "r1", "species": "Rattus norvegicus", "sex": "M", "age": "P90D"},
-    )
-    assert read_nwb(path).attrs["source"] == "recording"
+        write_nwb(rec, tmp_path / "x.nwb", spike_resolution=1 / 30000)
+    subject = {"subject_id": "r1", "species": "Rattus norvegicus", "sex": "M", "age": "P90D"}
+    with pytest.raises(ValueError, match="spike_resolution=1/sampling_rate"):
+        write_nwb(rec, tmp_path / "x.nwb", subject=subject)
+    path = write_nwb(rec, tmp_path / "x.nwb", subject=subject, spike_resolution=1 / 30000)
+    back = read_nwb(path)
+    assert back.attrs["source"] == "recording"
+    with h5py.File(path, "r") as f:
+        assert f["units/spike_times"].attrs["resolution"] == pytest.approx(1 / 30000)
 
 
 def _spy_reads(monkeypatch):
