@@ -52,6 +52,7 @@ def model_session(n_time: int = 3000, dt: float = 0.02, seed: int = 0, **overrid
             "true_spacing": np.array([0.3, 0.4, 0.5, 0.6, 0.7, np.nan, np.nan, np.nan]),
             "layer_index": np.arange(8) % 5,
             "cell_type": np.array(["grid"] * 5 + ["place"] * 3, dtype=object),
+            "is_grid": np.array([True] * 5 + [False] * 3),
         },
         head_direction=np.angle(np.exp(1j * t)),
         speed=np.abs(rng.normal(0.1, 0.02, n_time)),

@@ -99,8 +99,19 @@ def test_string_unit_ids_round_trip(tmp_path, make_model_session):
     _assert_same_session(back, ds)
 
 
-def test_recording_with_spikes_round_trips(tmp_path, assert_clean_nwb):
-    rec = synthetic_recording(120.0, seed=3)
+def test_position_only_session_round_trips(tmp_path, assert_clean_nwb):
+    from hippocore.schema import make_session
+
+    t = np.arange(200) * 0.02
+    ds = make_session(t, np.column_stack([t, t]) / 10, source="synthetic")
+    path = write_nwb(ds, tmp_path / "pos.nwb")
+    assert_clean_nwb(path)
+    _assert_same_session(read_nwb(path), ds)
+
+
+@pytest.mark.parametrize("include_rates", [False, True])
+def test_recording_with_spikes_round_trips(tmp_path, assert_clean_nwb, include_rates):
+    rec = synthetic_recording(120.0, seed=3, include_rates=include_rates)
     path = write_nwb(rec, tmp_path / "rec.nwb")
     assert_clean_nwb(path)
     with h5py.File(path, "r") as f:  # continuous simulated spike times
