@@ -248,3 +248,23 @@ def test_writer_argument_errors_name_the_problem(tmp_path, make_model_session):
     with pytest.raises(ValueError, match="non-negative"):
         write_nwb(neg, tmp_path / "a.nwb", sample_spikes_from_activity=True)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_write_leaves_nothing(tmp_path, make_model_session):
+    import dask.array as da
+
+    ds = make_model_session(n_time=2000)
+
+    def interrupt(block, block_info=None):
+        if block_info[0]["chunk-location"][0] == 1:
+            raise KeyboardInterrupt
+        return block
+
+    lazy = da.from_array(ds.activity.values, chunks=(500, 8)).map_blocks(
+        interrupt, dtype=np.float32
+    )
+    broken = ds.copy()
+    broken["activity"] = (("time", "unit"), lazy, ds.activity.attrs)
+    with pytest.raises(KeyboardInterrupt):
+        write_nwb(broken, tmp_path / "s.nwb")
+    assert os.listdir(tmp_path) == []
