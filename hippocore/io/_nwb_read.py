@@ -463,6 +463,8 @@ def _read(
     ids: np.ndarray | None = None
     unit_coords: dict[str, np.ndarray] = {}
     population: np.ndarray | None = None
+    if units_sel is not None and (unit_table is None or not len(unit_table)):
+        raise ValueError(f"{label}: units={units_sel!r} was given but the file has no units.")
     if unit_table is not None and len(unit_table):
         by = "unit_name" if "unit_name" in unit_table.colnames else None
         unit_rows = select_rows(unit_table, units_sel, what=f"{label}: units", by=by)

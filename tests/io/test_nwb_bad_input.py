@@ -88,6 +88,11 @@ def test_rate_instead_of_timestamps(tmp_path):
     np.testing.assert_allclose(np.diff(ds.time.values), 0.04)
 
 
+def test_choosing_units_in_a_file_without_units_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="has no units"):
+        read_nwb(_lab_file(tmp_path / "nounits.nwb"), units=["t1c1"])
+
+
 def test_no_position_is_a_clear_error(tmp_path):
     path = _lab_file(tmp_path / "nopos.nwb", position=False, spikes=[[1.0]])
     with pytest.raises(ValueError, match="no position found"):
