@@ -334,16 +334,16 @@ def _add_environments(nwbfile: Any, session: xr.Dataset) -> None:
         description=(
             "Visits to each environment (world) of the session: one row per contiguous run of "
             "samples; stop_time lies half-way to the next sample so rows never touch. Scalar "
-            "properties of each environment are columns; the full descriptions are in "
+            "properties of each environment are columns environment_<key>; the full descriptions are in "
             "scratch/hippocore_session (attrs.environments_json)."
         ),
     )
     table.add_column(name="environment_id", description="hippocore environment id")
-    for key in scalar_keys:
-        table.add_column(name=key, description=f"environment property {key!r}")
+    for key in scalar_keys:  # prefixed: pynapple refuses metadata named like its attributes
+        table.add_column(name=f"environment_{key}", description=f"environment property {key!r}")
     for start, stop, eid in _environment_rows(time, env):
         desc = described.get(eid, {"id": eid})
-        row = {key: desc[key] for key in scalar_keys}
+        row = {f"environment_{key}": desc[key] for key in scalar_keys}
         table.add_interval(
             start_time=start,
             stop_time=stop,

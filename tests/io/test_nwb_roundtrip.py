@@ -67,7 +67,8 @@ def test_layout_follows_the_nwb_conventions(tmp_path, make_model_session):
         assert nwb.units is None  # no spikes unless sampled: the table lives in misc
         envs = nwb.intervals["environments"].to_dataframe()
         assert list(envs["environment_id"]) == [0, 1, 0]
-        assert list(envs["lattice"]) == ["square", "hexagonal", "square"]
+        assert list(envs["environment_lattice"]) == ["square", "hexagonal", "square"]
+        assert list(envs["environment_size"]) == [10, 12, 10]
         assert (envs["start_time"].values[1:] > envs["stop_time"].values[:-1]).all()  # gaps
         assert [list(g) for g in nwb.was_generated_by][0][0] == "hippocore"
         assert json.loads(nwb.get_scratch("hippocore_config").item()) == {

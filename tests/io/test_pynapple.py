@@ -51,3 +51,16 @@ def test_pynapple_finds_position_units_and_activity(exported):
     back = spike_trains(read_nwb(path))
     for k in range(10):
         np.testing.assert_allclose(units[k].times(), back[k])
+
+
+def test_pynapple_loads_every_object_of_a_model_export(tmp_path, make_model_session):
+    ds = make_model_session()
+    path = write_nwb(ds, tmp_path / "model.nwb")
+    data = nap.load_file(str(path))  # warnings are errors: nothing may fail to build
+    keys = set(data.keys())
+    assert {"position", "head_direction", "speed", "environments"} <= keys
+    assert {"position_encoding_activity", "memory_activity"} <= keys
+    envs = data["environments"]
+    assert list(envs.get_info("environment_id")) == [0, 1, 0]
+    assert list(envs.get_info("environment_lattice")) == ["square", "hexagonal", "square"]
+    np.testing.assert_allclose(data["head_direction"].values, ds.head_direction.values)
