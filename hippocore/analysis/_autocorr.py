@@ -58,7 +58,7 @@ def _box_sums(a: NDArray[np.float64]) -> NDArray[np.float64]:
     )
 
 
-def autocorrelogram(rate: ArrayLike) -> NDArray[np.float64]:
+def autocorrelogram(rate: ArrayLike, *, crop: bool = True) -> NDArray[np.float64]:
     """Spatial autocorrelogram of a rate map or a stack of maps (BNT, 2020 mirror).
 
     BNT ``analyses.autocorrelation`` with ``normxcorr2_general``: at every spatial lag, the
@@ -73,6 +73,9 @@ def autocorrelogram(rate: ArrayLike) -> NDArray[np.float64]:
     ----------
     rate : array_like of shape (n_y, n_x) or (n_unit, n_y, n_x)
         Rate maps (any units); row 0 is the lowest y.
+    crop : bool, default True
+        Crop to BNT's size. ``False`` keeps all (2 n - 1) lags (DeepMind's full SAC; the
+        outermost lags rest on very few bins).
 
     Returns
     -------
@@ -109,8 +112,11 @@ def autocorrelogram(rate: ArrayLike) -> NDArray[np.float64]:
     sum_a2 = _box_sums(a * a)
     sum_t = sum_a[..., ::-1, ::-1]  # the unshifted copy: same sums, mirrored lags
     sum_t2 = sum_a2[..., ::-1, ::-1]
-    denom_a = np.maximum(sum_a2 - sum_a**2 / count, 0.0)
-    denom_t = np.maximum(sum_t2 - sum_t**2 / count, 0.0)
+    denom_a = sum_a2 - sum_a**2 / count
+    denom_t = sum_t2 - sum_t**2 / count
+    # an overlap whose variance is rounding noise (flat data) has none: guard relative to scale
+    denom_a = np.where(denom_a > 1e-10 * sum_a2, denom_a, 0.0)
+    denom_t = np.where(denom_t > 1e-10 * sum_t2, denom_t, 0.0)
     denom = np.sqrt(denom_a * denom_t)
 
     shape = (scipy.fft.next_fast_len(2 * m - 1, real=True), scipy.fft.next_fast_len(2 * n - 1, real=True))
@@ -125,7 +131,7 @@ def autocorrelogram(rate: ArrayLike) -> NDArray[np.float64]:
     out = np.zeros_like(numer)
     np.divide(numer, denom, out=out, where=ok)
 
-    sy, sx = autocorrelogram_size(m), autocorrelogram_size(n)
+    sy, sx = (autocorrelogram_size(m), autocorrelogram_size(n)) if crop else (2 * m - 1, 2 * n - 1)
     oy, ox = (2 * m - 1 - sy) // 2, (2 * n - 1 - sx) // 2
     out = out[..., oy : oy + sy, ox : ox + sx]
     # all-zero maps: zeros of the cropped size (BNT), whatever rounding left in them
