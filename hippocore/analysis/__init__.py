@@ -5,6 +5,7 @@ border, head-direction, speed, remapping and band (Fourier) scores; shuffles and
 classification. numpy, scipy, scikit-image and xarray only: never torch, io or plotting.
 """
 
+from hippocore.analysis._accessor import HippocoreAccessor
 from hippocore.analysis._adaptive import AdaptiveField, placefield_adaptive
 from hippocore.analysis._autocorr import autocorrelogram, autocorrelogram_size
 from hippocore.analysis._gridness import Gridness, gridness
@@ -16,6 +17,7 @@ from hippocore.analysis._ratemap import (
     rate_map,
     smooth_map,
 )
+from hippocore.analysis._xarray import compute_rate_maps, grid_scores
 
 __all__: list[str] = [
     "RateMap",
@@ -30,4 +32,7 @@ __all__: list[str] = [
     "gridness",
     "AdaptiveField",
     "placefield_adaptive",
+    "compute_rate_maps",
+    "grid_scores",
+    "HippocoreAccessor",
 ]

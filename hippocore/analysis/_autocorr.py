@@ -103,9 +103,10 @@ def autocorrelogram(rate: ArrayLike, *, crop: bool = True) -> NDArray[np.float64
         a = a[None]
     a[~np.isfinite(a)] = 0.0  # a is our own copy
     m, n = a.shape[-2:]
-    # BNT shifts data to be non-negative (it does not change the correlation, helps rounding)
-    lo = a.min(axis=(-2, -1), keepdims=True)
-    a = np.where(lo < 0, a - lo, a)
+    zero = np.all(a == 0, axis=(-2, -1))
+    # BNT shifts the data to be non-negative; we centre them on their mean instead (the
+    # correlation is unchanged, and the FFT's rounding error shrinks with the magnitudes)
+    a = a - a.mean(axis=(-2, -1), keepdims=True)
 
     count = _box_sums(np.ones((m, n)))
     sum_a = _box_sums(a)  # sum of the shifted copy over the overlap
@@ -119,7 +120,10 @@ def autocorrelogram(rate: ArrayLike, *, crop: bool = True) -> NDArray[np.float64
     denom_t = np.where(denom_t > 1e-10 * sum_t2, denom_t, 0.0)
     denom = np.sqrt(denom_a * denom_t)
 
-    shape = (scipy.fft.next_fast_len(2 * m - 1, real=True), scipy.fft.next_fast_len(2 * n - 1, real=True))
+    shape = (
+        scipy.fft.next_fast_len(2 * m - 1, real=True),
+        scipy.fft.next_fast_len(2 * n - 1, real=True),
+    )
     fa = scipy.fft.rfft2(a, s=shape, axes=(-2, -1))
     fb = scipy.fft.rfft2(a[..., ::-1, ::-1], s=shape, axes=(-2, -1))
     xcorr = scipy.fft.irfft2(fa * fb, s=shape, axes=(-2, -1))[..., : 2 * m - 1, : 2 * n - 1]
@@ -135,7 +139,6 @@ def autocorrelogram(rate: ArrayLike, *, crop: bool = True) -> NDArray[np.float64
     oy, ox = (2 * m - 1 - sy) // 2, (2 * n - 1 - sx) // 2
     out = out[..., oy : oy + sy, ox : ox + sx]
     # all-zero maps: zeros of the cropped size (BNT), whatever rounding left in them
-    zero = np.all(a == 0, axis=(-2, -1))
     out[zero] = 0.0
     out = np.clip(out, -1.0, 1.0)
     return out[0] if single else out

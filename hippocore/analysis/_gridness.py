@@ -1,5 +1,7 @@
-"""Grid scores of spatial autocorrelograms: BNT ``gridnessScore`` (2020 mirror) and DeepMind's
-``GridScorer`` (Banino et al. 2018), vectorised over a stack of units."""
+"""Grid scores of spatial autocorrelograms, vectorised over a stack of units.
+
+BNT ``gridnessScore`` (2020 mirror) and DeepMind's ``GridScorer`` (Banino et al. 2018).
+"""
 
 from __future__ import annotations
 
@@ -192,12 +194,13 @@ def _bnt_gns(a: NDArray[np.float64], radii: NDArray[np.int64], chunk: int = 128)
         hi_i = np.clip(2 * big_r, 0, n_shell)[None, :]  # (1, R)
         n = ccnt[hi_i] - ccnt[lo_i]  # (nb, R)
 
-        def rng(c):  # (nb, k, S+1) -> (nb, k, R)
-            hi = np.take_along_axis(c, np.broadcast_to(hi_i[:, None], (nb, c.shape[1], rad + 1)), -1)
-            lo_ = np.take_along_axis(c, np.broadcast_to(lo_i[:, None], (nb, c.shape[1], 1)), -1)
-            return hi - lo_
-
-        sx, sxx, sy, syy, sxy = (rng(c) for c in cum)
+        hi_flat = hi_i[0]
+        lo_idx = lo_i[:, :, None]  # (nb, 1, 1)
+        sx, sxx, sy, syy, sxy = (
+            c[..., hi_flat]
+            - np.take_along_axis(c, np.broadcast_to(lo_idx, (nb, c.shape[1], 1)), -1)
+            for c in cum
+        )
         nn = n[:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
             vx = sxx - sx * sx / nn
@@ -351,7 +354,9 @@ def _gridness_bnt(a: NDArray[np.float64], valid: NDArray[np.bool_], reasons: lis
         radii[i] = _bnt_radius(a[i], centre)
         if radii[i] in (0, 1, -1):
             valid[i] = False
-            reasons[i] = f"centre field radius {radii[i]} (no central peak found by placefieldAdaptive)"
+            reasons[i] = (
+                f"centre field radius {radii[i]} (no central peak found by placefieldAdaptive)"
+            )
         elif radii[i] >= rad:
             valid[i] = False
             reasons[i] = (
@@ -416,7 +421,16 @@ def _gridness_deepmind(a: NDArray[np.float64], valid: NDArray[np.bool_], reasons
     inner = np.where(valid, rings[i60, 0], np.nan)
     outer = np.where(valid, rings[i60, 1], np.nan)
     nan3 = np.full((u, 3), np.nan)
-    return score, nan3, nan3.copy(), inner, outer, np.full((u, 5), np.nan), np.full(u, np.nan), score90
+    return (
+        score,
+        nan3,
+        nan3.copy(),
+        inner,
+        outer,
+        np.full((u, 5), np.nan),
+        np.full(u, np.nan),
+        score90,
+    )
 
 
 # ----------------------------------------------------------------------------- public
@@ -500,7 +514,7 @@ def gridness(acorr: ArrayLike, *, method: str = "bnt") -> Gridness:
     out = impl(a, valid, reasons)
     reason = np.array(reasons, dtype=str)
     fields = dict(
-        zip(
+        zip(  # noqa: B905 - both sides have eight entries
             (
                 "score",
                 "spacing",

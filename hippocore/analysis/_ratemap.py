@@ -1,5 +1,8 @@
-"""Occupancy-normalised rate maps: BNT ``analyses.map`` (2020 mirror) for spikes, continuous
-activity (model units), and a documented rule for graph-world lattices."""
+"""Occupancy-normalised rate maps.
+
+BNT ``analyses.map`` (2020 mirror) for spikes and continuous activity (model units), and a
+documented rule for graph-world lattices.
+"""
 
 from __future__ import annotations
 
@@ -179,7 +182,8 @@ def rate_map(
     outside are ignored. Dwell time of each position sample = time to the next sample (the
     last sample repeats the previous interval), clipped at ``max_gap``; bin times are rounded
     to 1e-7 s as BNT does. Each spike is counted at the position sample at or before it
-    (MATLAB ``histc``). Raw rate = count / (time + eps), so unvisited bins are 0; the smoothed
+    (MATLAB ``histc``); spikes before the first sample or after the end of the last sample's
+    dwell interval (``t[-1] + dwell[-1]``, BNT's ``getSpikePositions`` window) are dropped. Raw rate = count / (time + eps), so unvisited bins are 0; the smoothed
     rate is BNT's Gaussian (:func:`smooth_map`) of that raw rate map, and bins with zero raw
     time are NaN afterwards (in ``rate``, ``rate_raw``, ``occupancy``, ``occupancy_raw`` and
     ``spike_count_raw``). ``occupancy`` is the separately smoothed dwell time.
@@ -219,7 +223,8 @@ def rate_map(
         When some positions are NaN: those samples add no time and their spikes are dropped
         (BNT's rule), and their neighbours' dwell times are unchanged.
     SpikesOutsideTrackingWarning
-        When spikes fall before the first or after the last position sample; they are dropped.
+        When spikes fall before the first sample or after ``t[-1] + dwell[-1]``; they are
+        dropped.
 
     Raises
     ------
@@ -272,7 +277,10 @@ def rate_map(
         act2 = act[:, None] if single else act
         w = act2[inside] * dt[inside, None]
         total = np.stack(
-            [np.bincount(lin[inside], weights=w[:, u], minlength=nx * ny) for u in range(w.shape[1])]
+            [
+                np.bincount(lin[inside], weights=w[:, u], minlength=nx * ny)
+                for u in range(w.shape[1])
+            ]
         ).reshape(-1, ny, nx)
         samples = np.bincount(lin[inside], minlength=nx * ny).reshape(ny, nx).astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -287,18 +295,19 @@ def rate_map(
         trains = [spike_times] if single else list(spike_times)
         counts = []
         n_out = 0
+        t_end = t[-1] + dt[-1]  # the last sample's dwell interval still counts
         for k, train in enumerate(trains):
             s = as_float_array(train, "spike_times" if single else f"spike_times[{k}]", ndim=1)
             if not np.all(np.isfinite(s)):
                 raise ValueError("spike_times contains NaN or infinite values; remove them first.")
-            out = (s < t[0]) | (s > t[-1])
+            out = (s < t[0]) | (s > t_end)
             n_out += int(out.sum())
             sample = np.searchsorted(t, s[~out], side="right") - 1
             b = lin[sample]
             counts.append(np.bincount(b[b >= 0], minlength=nx * ny).reshape(ny, nx))
         if n_out:
             warnings.warn(
-                f"{n_out} spike(s) fall outside the tracking interval [{t[0]}, {t[-1]}] s and "
+                f"{n_out} spike(s) fall outside the tracking interval [{t[0]}, {t_end}] s and "
                 "were dropped.",
                 SpikesOutsideTrackingWarning,
                 stacklevel=2,
@@ -388,7 +397,9 @@ def lattice_rate_map(
     a2 = act[:, None] if single else act
     sigma = check_positive(smooth, "smooth", allow_zero=True)
     visits = np.bincount(nd, minlength=n_nodes).astype(float)
-    sums = np.stack([np.bincount(nd, weights=a2[:, u], minlength=n_nodes) for u in range(a2.shape[1])])
+    sums = np.stack(
+        [np.bincount(nd, weights=a2[:, u], minlength=n_nodes) for u in range(a2.shape[1])]
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         node_mean = np.where(visits > 0, sums / np.where(visits > 0, visits, 1), np.nan)  # (U, N)
     sp = float(world.spacing)
@@ -416,7 +427,9 @@ def lattice_rate_map(
         interp = LinearNDInterpolator(coords, node_mean.T, fill_value=np.nan)
         raw = interp(q).T.reshape(-1, y.size, x.size)
         nearest = NearestNDInterpolator(coords, visits)(q).reshape(y.size, x.size)
-        hull = np.isfinite(LinearNDInterpolator(coords, np.zeros(n_nodes))(q)).reshape(y.size, x.size)
+        hull = np.isfinite(LinearNDInterpolator(coords, np.zeros(n_nodes))(q)).reshape(
+            y.size, x.size
+        )
         occ = np.where(hull, nearest, 0.0)
     unvisited = ~np.isfinite(raw).all(axis=0) | (occ == 0)
     filled = np.where(unvisited, 0.0, raw)

@@ -20,7 +20,7 @@ def bnt_gauss2d(mu, sigma, shape):
     sigma = np.broadcast_to(np.asarray(sigma, float).reshape(-1), (mu.shape[0],))
     rows, cols = np.mgrid[1 : shape[0] + 1, 1 : shape[1] + 1].astype(float)
     out = np.zeros(shape)
-    for (xc, yc), s in zip(mu, sigma):
+    for (xc, yc), s in zip(mu, sigma, strict=True):
         if np.isnan(xc) or np.isnan(yc):
             continue
         out += np.exp(-((cols - xc) ** 2 / (2 * s) + (rows - yc) ** 2 / (2 * s)))

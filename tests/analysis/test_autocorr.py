@@ -23,7 +23,9 @@ def _direct(a):
     return out
 
 
-@pytest.mark.parametrize(("n", "size"), [(20, 35), (21, 37), (25, 45), (40, 71), (50, 89), (10, 17), (1, 1)])
+@pytest.mark.parametrize(
+    ("n", "size"), [(20, 35), (21, 37), (25, 45), (40, 71), (50, 89), (10, 17), (1, 1)]
+)
 def test_bnt_size_rule(n, size):
     assert autocorrelogram_size(n) == size
 
@@ -42,7 +44,9 @@ def test_all_zero_or_nan_map_gives_zeros_35(fill):
 
 
 def test_bnt_vector_case():
-    np.testing.assert_allclose(autocorrelogram(np.arange(1.0, 6.0)[None]), [[0, 1, 1, 1, 1, 1, 1, 1, 0]], atol=1e-12)
+    np.testing.assert_allclose(
+        autocorrelogram(np.arange(1.0, 6.0)[None]), [[0, 1, 1, 1, 1, 1, 1, 1, 0]], atol=1e-12
+    )
 
 
 def test_matches_direct_definition_on_small_maps():
@@ -72,8 +76,12 @@ def test_constant_map_gives_zeros_and_empty_raises():
 
 
 @settings(max_examples=25, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(3, 12), st.integers(3, 12)), elements=st.floats(0, 50)))
+@given(
+    arrays(np.float64, st.tuples(st.integers(3, 12), st.integers(3, 12)), elements=st.floats(0, 50))
+)
 def test_point_symmetric_and_bounded(a):
     ac = autocorrelogram(a)
-    np.testing.assert_allclose(ac, ac[::-1, ::-1], atol=1e-9)
+    # FFT rounding (BNT's own normxcorr2_general uses an FFT for large maps too) is amplified
+    # at lags whose overlap has a tiny variance: symmetric to 1e-7, not to machine precision
+    np.testing.assert_allclose(ac, ac[::-1, ::-1], atol=1e-7)
     assert np.all(np.abs(ac) <= 1.0)

@@ -78,7 +78,9 @@ def test_deepmind_stack_rotation_equals_per_map_rotation():
 
 
 def _grid(theta, spacing, phase):
-    return grid_map((40, 40), spacing=spacing, orientation=theta, phase=phase, field_sigma=0.2 * spacing)
+    return grid_map(
+        (40, 40), spacing=spacing, orientation=theta, phase=phase, field_sigma=0.2 * spacing
+    )
 
 
 @settings(max_examples=15, deadline=None)
@@ -132,9 +134,15 @@ def test_square_lattice_scores_below_zero_in_both_definitions():
     maps = np.stack(
         [
             on_bins(
-                square_grid_rate, (40, 40), 0.025, spacing=s, orientation=o, phase=(0.3, 0.4), field_sigma=0.2 * s
+                square_grid_rate,
+                (40, 40),
+                0.025,
+                spacing=s,
+                orientation=o,
+                phase=(0.3, 0.4),
+                field_sigma=0.2 * s,
             )
-            for s, o in zip(rng.uniform(0.25, 0.45, 8), rng.uniform(0, np.pi / 2, 8))
+            for s, o in zip(rng.uniform(0.25, 0.45, 8), rng.uniform(0, np.pi / 2, 8), strict=True)
         ]
     )
     ac = autocorrelogram(maps)
