@@ -50,11 +50,16 @@ class AdaptiveField:
     mean_rate: float
 
 
-def _euler8(region: NDArray[np.bool_]) -> int:
+def _euler8(region: NDArray[np.bool_], buf: NDArray[np.int8] | None = None) -> int:
     """Euler number with 8-connected foreground (Gray's 2x2 quad counts, as BNT's lookup table)."""
-    p = np.pad(region, 1).astype(np.int8)
-    a, b, c, d = p[:-1, :-1], p[:-1, 1:], p[1:, :-1], p[1:, 1:]
-    s = a + b + c + d
+    h, w = region.shape
+    if buf is None:
+        buf = np.zeros((h + 2, w + 2), dtype=np.int8)
+    buf[1:-1, 1:-1] = region
+    a, b, c, d = buf[:-1, :-1], buf[:-1, 1:], buf[1:, :-1], buf[1:, 1:]
+    s = a + b
+    s += c
+    s += d
     q1 = np.count_nonzero(s == 1)
     q3 = np.count_nonzero(s == 3)
     qd = np.count_nonzero((s == 2) & (a == d))
@@ -62,27 +67,60 @@ def _euler8(region: NDArray[np.bool_]) -> int:
 
 
 class _Grower:
-    """Thresholded 4-connected regions around a peak, with BNT's hole and other-peak checks."""
+    """Thresholded 4-connected regions around a peak, with BNT's hole and other-peak checks.
 
-    def __init__(self, image: NDArray[np.float64], others: NDArray[np.int64]):
+    Regions are boolean masks; ``peak`` and ``others`` are (row, col) bins.
+    """
+
+    def __init__(self, image: NDArray[np.float64], others: list[tuple[int, int]], window: int = 10):
         self.image = image
-        self.flat = image.ravel(order="F")
         self.others = others
+        self.window = window
+        self.empty = np.zeros(image.shape, dtype=bool)
+        self._bufs: dict[tuple[int, int], NDArray[np.int8]] = {}
 
-    def region(self, peak: int, th: float) -> tuple[int | None, NDArray[np.int64], bool]:
-        """Area (None if the region has holes), column-major pixel indices, touches another peak."""
+    def _component(self, img, peak, v):
+        """Mask of the 4-connected component of img >= v holding peak, and its Euler number."""
+        labels, _ = ndimage.label(img >= v, structure=_CROSS)
+        sel = labels == labels[peak]  # label 0 (background) if the peak is below threshold
+        buf = self._bufs.get(sel.shape)
+        if buf is None:
+            buf = self._bufs[sel.shape] = np.zeros((sel.shape[0] + 2, sel.shape[1] + 2), np.int8)
+        return sel, _euler8(sel, buf)
+
+    def region(
+        self, peak: tuple[int, int], th: float
+    ) -> tuple[int | None, NDArray[np.bool_], bool]:
+        """Area (None if the region has holes), region mask, whether it holds another peak.
+
+        Tried first in a window around the peak: a component that does not touch the window's
+        edge is the same (with the same holes) in the whole map; otherwise the whole map is used.
+        """
         img = self.image
-        mask = img >= self.flat[peak] * th
-        labels, _ = ndimage.label(mask, structure=_CROSS)
-        pr, pc = np.unravel_index(peak, img.shape, order="F")
-        sel = labels == labels[pr, pc]  # label 0 (background) if the peak is below threshold
-        if _euler8(sel) <= 0:
-            return None, np.zeros(0, dtype=np.int64), False
-        pixels = np.flatnonzero(sel.ravel(order="F"))
-        bad = bool(self.others.size and np.isin(self.others, pixels).any())
-        return pixels.size, pixels, bad
+        v = img[peak] * th
+        h, w = img.shape
+        r0, c0 = max(peak[0] - self.window, 0), max(peak[1] - self.window, 0)
+        r1, c1 = min(peak[0] + self.window + 1, h), min(peak[1] + self.window + 1, w)
+        sel = None
+        if (r1 - r0, c1 - c0) != (h, w) and v <= img[peak]:
+            sub, euler = self._component(img[r0:r1, c0:c1], (peak[0] - r0, peak[1] - c0), v)
+            inner = (
+                not (sub[0].any() and r0 > 0)
+                and not (sub[-1].any() and r1 < h)
+                and not (sub[:, 0].any() and c0 > 0)
+                and not (sub[:, -1].any() and c1 < w)
+            )
+            if inner:
+                sel = np.zeros((h, w), dtype=bool)
+                sel[r0:r1, c0:c1] = sub
+        if sel is None:
+            sel, euler = self._component(img, peak, v)
+        if euler <= 0:
+            return None, self.empty, False
+        bad = any(sel[o] for o in self.others)
+        return int(np.count_nonzero(sel)), sel, bad
 
-    def change(self, peak: int, first: float, second: float):
+    def change(self, peak: tuple[int, int], first: float, second: float):
         """BNT areaChange: area ratio (%) between two thresholds, or None."""
         a1, p1, bad = self.region(peak, first)
         if a1 is None or bad:
@@ -92,11 +130,11 @@ class _Grower:
             return None, a1, a2, p1
         return a2 / a1 * 100.0, a1, a2, p1
 
-    def expand(self, peak: int, initial_change: float, initial_area: int, start: float):
+    def expand(self, peak: tuple[int, int], initial_change: float, initial_area: int, start: float):
         """BNT expandField: lower the threshold by 0.02 until the area jumps, shrinks or stalls."""
         last_area = initial_area
-        last_pixels = np.zeros(0, dtype=np.int64)
-        pixel_list = np.zeros(0, dtype=np.int64)
+        last_pixels = self.empty
+        pixel_list = self.empty
         n_same = 0
         n_decrease = 0
         n_steps = int(np.floor((start - 0.2) / 0.02 + 1e-9)) + 1
@@ -115,9 +153,44 @@ class _Grower:
                     continue
             pixel_list = last_pixels
             break
-        if np.any(last_pixels == peak):
+        if last_pixels[peak]:
             pixel_list = last_pixels
         return pixel_list
+
+
+def _grow_fields(
+    m: NDArray[np.float64],
+    opened: NDArray[np.float64],
+    peaks: list[tuple[int, int]],
+    min_peak: float,
+) -> NDArray[np.bool_]:
+    """BNT's per-peak adaptive growth on the opened image; returns the union of all fields."""
+    image = opened.copy()
+    max_value = image.max()
+    image[image < min_peak] = max_value * 1.5
+    found = np.zeros(m.shape, dtype=bool)
+    for i, peak in enumerate(peaks):
+        grower = _Grower(image, peaks[:i] + peaks[i + 1 :])
+        used = 0.96
+        change, _, area2, _ = grower.change(peak, 0.96, 0.94)
+        if change is None:
+            area1, first = None, grower.empty
+            for j in (0.97, 0.98, 0.99, 1.0):
+                change, area1, area2, first = grower.change(peak, j, j - 0.01)
+                if change is not None:
+                    used = j - 0.01
+                    break
+            if change is None:
+                if area1 is not None:
+                    image[first] = max_value * 1.5
+                    found |= first
+                continue
+        pixels = grower.expand(peak, change, area2, used)
+        if not pixels.any():
+            _, pixels, _ = grower.region(peak, used + 0.01)
+        image[pixels] = max_value * 1.5
+        found |= pixels
+    return found
 
 
 def placefield_adaptive(
@@ -200,34 +273,24 @@ def placefield_adaptive(
         peaks_rc = peaks_rc.astype(np.int64)
     peaks_rc[:, 0] = np.clip(peaks_rc[:, 0], 0, h - 1)
     peaks_rc[:, 1] = np.clip(peaks_rc[:, 1], 0, w - 1)
-    peak_lin = peaks_rc[:, 1] * h + peaks_rc[:, 0]  # column-major linear indices
-    peak_lin = peak_lin[m.ravel(order="F")[peak_lin] >= min_peak]
+    keep = m[peaks_rc[:, 0], peaks_rc[:, 1]] >= min_peak
+    peaks = [(int(r), int(c)) for r, c in peaks_rc[keep]]
+    found = _grow_fields(m, opened, peaks, min_peak)
 
-    image = opened.copy()
-    max_value = image.max()
-    image[image < min_peak] = max_value * 1.5
-    found = np.zeros(m.shape, dtype=bool)
-    for i, peak in enumerate(peak_lin):
-        others = np.delete(peak_lin, i)
-        grower = _Grower(image, others)
-        used = 0.96
-        change, _, area2, _ = grower.change(peak, 0.96, 0.94)
-        if change is None:
-            area1, first_pixels = None, np.zeros(0, dtype=np.int64)
-            for j in (0.97, 0.98, 0.99, 1.0):
-                change, area1, area2, first_pixels = grower.change(peak, j, j - 0.01)
-                if change is not None:
-                    used = j - 0.01
-                    break
-            if change is None:
-                if area1 is not None:
-                    _mark(image, found, first_pixels, max_value)
-                continue
-        pixels = grower.expand(peak, change, area2, used)
-        if pixels.size == 0:
-            _, pixels, _ = grower.region(peak, used + 0.01)
-        _mark(image, found, pixels, max_value)
+    return _fields_from(found, m, min_bins, min_peak, min_mean_rate)
 
+
+def _fields_from(
+    found: NDArray[np.bool_],
+    m: NDArray[np.float64],
+    min_bins: int,
+    min_peak: float,
+    min_mean: float,
+) -> tuple[NDArray[np.int64], list[AdaptiveField]]:
+    """BNT's final step: 4-connected components of the grown regions, filtered."""
+    h = m.shape[0]
+    labels_out = np.zeros(m.shape, dtype=np.int64)
+    fields: list[AdaptiveField] = []
     comp, n = ndimage.label(found.T, structure=_CROSS)  # column-major order
     comp = comp.T
     flat_comp = comp.ravel(order="F")
@@ -238,7 +301,7 @@ def placefield_adaptive(
         k = int(np.argmax(values))
         peak_value = float(values[k])
         mean_rate = float(values.mean())  # NaN bins were set to 0 (BNT)
-        if idx.size <= min_bins or peak_value < min_peak or mean_rate < min_mean_rate:
+        if idx.size <= min_bins or peak_value < min_peak or mean_rate < min_mean:
             continue
         rows, cols = idx % h, idx // h
         fields.append(
@@ -257,9 +320,34 @@ def placefield_adaptive(
     return labels_out, fields
 
 
-def _mark(image, found, pixels, max_value) -> None:  # noqa: ANN001
-    if pixels.size:
-        h = image.shape[0]
-        rows, cols = pixels % h, pixels // h
-        image[rows, cols] = max_value * 1.5
-        found[rows, cols] = True
+def _max3(x: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
+    """Max over a 3-bin neighbourhood along one axis (in-bounds bins only)."""
+    out = x.copy()
+    n = x.shape[axis]
+    lo = [slice(None)] * x.ndim
+    hi = [slice(None)] * x.ndim
+    lo[axis], hi[axis] = slice(0, n - 1), slice(1, n)
+    lo, hi = tuple(lo), tuple(hi)
+    np.maximum(out[hi], x[lo], out=out[hi])
+    np.maximum(out[lo], x[hi], out=out[lo])
+    return out
+
+
+def _open_by_reconstruction(stack: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Opening by reconstruction of every map of a (U, h, w) stack, vectorised.
+
+    Erosion with the 3x3 cross (in-bounds bins only, as MATLAB pads erosions with +inf), then
+    reconstruction by dilation (8-connected) under the map: repeated 3x3 dilation clipped by
+    the map until nothing changes; converged maps leave the working set. Equal to
+    ``skimage.morphology.reconstruction`` (tested).
+    """
+    r = ndimage.minimum_filter(stack, footprint=_CROSS[None], mode="nearest")
+    active = np.arange(stack.shape[0])
+    while active.size:
+        cur = r[active]
+        d = _max3(_max3(cur, -1), -2)
+        np.minimum(d, stack[active], out=d)
+        changed = np.any(d != cur, axis=(1, 2))
+        r[active] = d
+        active = active[changed]
+    return r

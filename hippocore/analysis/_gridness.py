@@ -16,7 +16,7 @@ from skimage.morphology import local_maxima
 
 from hippocore._checks import as_float_array, check_choice
 
-from ._adaptive import placefield_adaptive
+from ._adaptive import _fields_from, _grow_fields, _open_by_reconstruction
 
 __all__ = ["Gridness", "gridness"]
 
@@ -152,9 +152,18 @@ def _shell_sums(x: NDArray[np.float64], starts, sid, n_shell) -> NDArray[np.floa
     return out
 
 
-def _bnt_radius(acorr: NDArray[np.float64], centre: tuple[int, int]) -> int:
-    """BNT findCentreRadius: adaptive field at the centre, radius floor(sqrt(area / pi))."""
-    _, fields = placefield_adaptive(acorr, min_peak=0.0, min_bins=2, peak_coords=[centre])
+def _bnt_radius(
+    acorr: NDArray[np.float64], opened: NDArray[np.float64], centre: tuple[int, int]
+) -> int:
+    """BNT findCentreRadius: adaptive field at the centre, radius floor(sqrt(area / pi)).
+
+    Same steps as :func:`placefield_adaptive` (minPeak 0, minBins 2, peak at the centre), with
+    the opening by reconstruction computed for the whole stack beforehand.
+    """
+    if acorr[centre] < 0:
+        return 0
+    found = _grow_fields(acorr, opened, [centre], 0.0)
+    _, fields = _fields_from(found, acorr, 2, 0.0, 0.0)
     if not fields:
         return 0
     hy, hx = centre
@@ -228,18 +237,19 @@ def _sliding_score(g: NDArray[np.float64]) -> tuple[float, int]:
     """BNT's score from GNS over radSteps: mean over 3 radii, best window (with its off-by-one)."""
     n = g.size
     n_win = max(n - 3, 1)
+    ok = ~np.isnan(g)
     if n_win == 1:
-        score = float(np.nanmean(g)) if np.any(~np.isnan(g)) else float("nan")
+        score = float(g[ok].mean()) if ok.any() else float("nan")
         _, loc = _nanmax_first(g)
         return score, loc
-    means = np.array([_nanmean(g[i : i + 3]) for i in range(n_win)])
-    score, i = _nanmax_first(means)
-    return score, i + 1
-
-
-def _nanmean(v: NDArray[np.float64]) -> float:
-    ok = ~np.isnan(v)
-    return float(v[ok].mean()) if ok.any() else float("nan")
+    csum = np.concatenate([[0.0], np.cumsum(np.where(ok, g, 0.0))])
+    ccnt = np.concatenate([[0], np.cumsum(ok)])
+    i = np.arange(n_win)
+    cnt = ccnt[i + 3] - ccnt[i]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(cnt > 0, (csum[i + 3] - csum[i]) / np.maximum(cnt, 1), np.nan)
+    score, k = _nanmax_first(means)
+    return score, k + 1
 
 
 def _fit_ellipse(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -350,8 +360,13 @@ def _gridness_bnt(a: NDArray[np.float64], valid: NDArray[np.bool_], reasons: lis
     u, h, w = a.shape
     _, _, _, _, rad, centre, d = _shells((h, w))
     radii = np.zeros(u, dtype=np.int64)
-    for i in np.flatnonzero(valid):
-        radii[i] = _bnt_radius(a[i], centre)
+    todo = np.flatnonzero(valid)
+    opened = np.empty_like(a)
+    for lo in range(0, todo.size, 64):
+        blk = todo[lo : lo + 64]
+        opened[blk] = _open_by_reconstruction(a[blk])
+    for i in todo:
+        radii[i] = _bnt_radius(a[i], opened[i], centre)
         if radii[i] in (0, 1, -1):
             valid[i] = False
             reasons[i] = (
