@@ -97,6 +97,7 @@ class _Grower:
         edge is the same (with the same holes) in the whole map; otherwise the whole map is used.
         """
         img = self.image
+        th = round(th, 2)  # BNT's thresholds are multiples of 0.01; avoid colon-rounding drift
         v = img[peak] * th
         h, w = img.shape
         r0, c0 = max(peak[0] - self.window, 0), max(peak[1] - self.window, 0)
@@ -158,19 +159,100 @@ class _Grower:
         return pixel_list
 
 
+class _CachedGrower(_Grower):
+    """A grower for one peak whose windowed regions were computed beforehand for all thresholds.
+
+    ``area``, ``euler``, ``touch`` and ``sel`` are indexed by ``round(100 th) - 20``
+    (th = 0.20 .. 1.00); regions touching the window edge fall back to the whole map.
+    """
+
+    def __init__(self, image, window_slices, area, euler, touch, sel):  # noqa: ANN001
+        super().__init__(image, [])
+        self.ws = window_slices
+        self.area, self.euler, self.touch, self.sel = area, euler, touch, sel
+
+    def region(self, peak, th):  # noqa: ANN001, D102
+        k = int(round(th * 100)) - 20
+        if not 0 <= k < self.area.size or self.touch[k]:
+            return super().region(peak, th)
+        if self.euler[k] <= 0:
+            return None, self.empty, False
+        full = np.zeros(self.image.shape, dtype=bool)
+        full[self.ws] = self.sel[k]
+        return int(self.area[k]), full, False
+
+
+def _windowed_regions(images: NDArray[np.float64], centre: tuple[int, int], window: int = 10):
+    """Area, Euler number, edge contact and mask of the centre's component for every threshold.
+
+    ``images`` (U, h, w) are the search images (opened, negatives raised); thresholds are
+    0.20 .. 1.00 x the centre value, all units and thresholds labelled in one call.
+    """
+    u, h, w = images.shape
+    r0, c0 = max(centre[0] - window, 0), max(centre[1] - window, 0)
+    r1, c1 = min(centre[0] + window + 1, h), min(centre[1] + window + 1, w)
+    ws = (slice(r0, r1), slice(c0, c1))
+    sub = images[:, r0:r1, c0:c1]
+    pr, pc = centre[0] - r0, centre[1] - c0
+    ths = np.arange(20, 101) / 100.0
+    masks = (
+        sub[:, None] >= (images[:, centre[0], centre[1]][:, None] * ths[None, :])[..., None, None]
+    )
+    flat = masks.reshape(-1, r1 - r0, c1 - c0)
+    structure = np.zeros((3, 3, 3), dtype=bool)
+    structure[1] = _CROSS
+    labels, _ = ndimage.label(flat, structure=structure)
+    sel = labels == labels[:, pr, pc][:, None, None]
+    buf = np.zeros((sel.shape[0], sel.shape[1] + 2, sel.shape[2] + 2), dtype=np.int8)
+    buf[:, 1:-1, 1:-1] = sel
+    a, b, c, d = buf[:, :-1, :-1], buf[:, :-1, 1:], buf[:, 1:, :-1], buf[:, 1:, 1:]
+    q = a + b + c + d
+    euler = (
+        np.count_nonzero(q == 1, axis=(1, 2))
+        - np.count_nonzero(q == 3, axis=(1, 2))
+        - 2 * np.count_nonzero((q == 2) & (a == d), axis=(1, 2))
+    ) // 4
+    touch = np.zeros(sel.shape[0], dtype=bool)
+    if r0 > 0:
+        touch |= sel[:, 0].any(axis=1)
+    if r1 < h:
+        touch |= sel[:, -1].any(axis=1)
+    if c0 > 0:
+        touch |= sel[:, :, 0].any(axis=1)
+    if c1 < w:
+        touch |= sel[:, :, -1].any(axis=1)
+    n_th = ths.size
+    area = sel.sum(axis=(1, 2))
+    return (
+        ws,
+        area.reshape(u, n_th),
+        euler.reshape(u, n_th),
+        touch.reshape(u, n_th),
+        sel.reshape(u, n_th, *sel.shape[1:]),
+    )
+
+
+def _search_image(opened: NDArray[np.float64], min_peak: float) -> NDArray[np.float64]:
+    """BNT: bins below ``min_peak`` are raised to 1.5 x the maximum (they join every region)."""
+    image = opened.copy()
+    image[image < min_peak] = image.max() * 1.5
+    return image
+
+
 def _grow_fields(
     m: NDArray[np.float64],
     opened: NDArray[np.float64],
     peaks: list[tuple[int, int]],
     min_peak: float,
+    grower: _Grower | None = None,
 ) -> NDArray[np.bool_]:
     """BNT's per-peak adaptive growth on the opened image; returns the union of all fields."""
-    image = opened.copy()
-    max_value = image.max()
-    image[image < min_peak] = max_value * 1.5
+    image = grower.image if grower is not None else _search_image(opened, min_peak)
+    max_value = opened.max()
     found = np.zeros(m.shape, dtype=bool)
     for i, peak in enumerate(peaks):
-        grower = _Grower(image, peaks[:i] + peaks[i + 1 :])
+        if grower is None or len(peaks) > 1:
+            grower = _Grower(image, peaks[:i] + peaks[i + 1 :])
         used = 0.96
         change, _, area2, _ = grower.change(peak, 0.96, 0.94)
         if change is None:

@@ -16,7 +16,14 @@ from skimage.morphology import local_maxima
 
 from hippocore._checks import as_float_array, check_choice
 
-from ._adaptive import _fields_from, _grow_fields, _open_by_reconstruction
+from ._adaptive import (
+    _CachedGrower,
+    _fields_from,
+    _grow_fields,
+    _open_by_reconstruction,
+    _search_image,
+    _windowed_regions,
+)
 
 __all__ = ["Gridness", "gridness"]
 
@@ -25,6 +32,7 @@ _DM_ANGLES = (30, 45, 60, 90, 120, 135, 150)
 # DeepMind train.py rings: inner 0.2 n, outer 0.4 n .. 1.0 n (n = rate-map side)
 _DM_RINGS = tuple((0.2, float(e)) for e in np.linspace(0.4, 1.0, 10))
 _MIN_ORIENTATION = np.deg2rad(15.0)
+_SQUARE3 = np.ones((3, 3), dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -152,17 +160,15 @@ def _shell_sums(x: NDArray[np.float64], starts, sid, n_shell) -> NDArray[np.floa
     return out
 
 
-def _bnt_radius(
-    acorr: NDArray[np.float64], opened: NDArray[np.float64], centre: tuple[int, int]
-) -> int:
+def _bnt_radius(acorr: NDArray[np.float64], grower, centre: tuple[int, int]) -> int:  # noqa: ANN001
     """BNT findCentreRadius: adaptive field at the centre, radius floor(sqrt(area / pi)).
 
     Same steps as :func:`placefield_adaptive` (minPeak 0, minBins 2, peak at the centre), with
-    the opening by reconstruction computed for the whole stack beforehand.
+    the opening and the windowed regions computed for the whole stack beforehand.
     """
     if acorr[centre] < 0:
         return 0
-    found = _grow_fields(acorr, opened, [centre], 0.0)
+    found = _grow_fields(acorr, grower.image, [centre], 0.0, grower=grower)
     _, fields = _fields_from(found, acorr, 2, 0.0, 0.0)
     if not fields:
         return 0
@@ -312,14 +318,28 @@ def _bnt_geometry(a: NDArray[np.float64], best_r: float, centre: tuple[int, int]
     """BNT grid statistics: spacing, orientation (3 axis peaks) and ellipse, or a reason."""
     nan3, nan5 = np.full(3, np.nan), np.full(5, np.nan)
     hy, hx = centre
-    best = np.where(d < best_r * 1.25, a, 0.0)
-    peaks = local_maxima(best, connectivity=1, allow_borders=True)
-    grown = ndimage.binary_dilation(peaks, structure=np.ones((3, 3), bool))
-    lab, n = ndimage.label(grown.T, structure=np.ones((3, 3), bool))  # MATLAB column-major order
+    inside = d < best_r * 1.25
+    best = np.where(inside, a, 0.0)
+    # crop to the disc plus a 1-bin frame of zeros: the outer zero plateau keeps the same
+    # neighbours, so regional maxima (and hence everything below) are unchanged
+    rows, cols = np.nonzero(inside)
+    r0, r1 = max(rows.min() - 1, 0), min(rows.max() + 2, a.shape[0])
+    c0, c1 = max(cols.min() - 1, 0), min(cols.max() + 2, a.shape[1])
+    peaks = local_maxima(best[r0:r1, c0:c1], connectivity=1, allow_borders=True)
+    grown = ndimage.binary_dilation(peaks, structure=_SQUARE3)
+    lab, n = ndimage.label(grown.T, structure=_SQUARE3)  # MATLAB column-major order
     lab = lab.T
     if n < 5:
         return nan3, nan3, nan5, np.nan, "geometry: fewer than 5 peaks in the autocorrelogram"
-    cm = np.array(ndimage.center_of_mass(np.ones_like(a), lab, np.arange(1, n + 1)))  # (row, col)
+    rr, cc = np.indices(lab.shape)
+    flat = lab.ravel()
+    cnt = np.bincount(flat, minlength=n + 1)[1:]
+    cm = np.column_stack(
+        [
+            np.bincount(flat, weights=rr.ravel(), minlength=n + 1)[1:] / cnt + r0,
+            np.bincount(flat, weights=cc.ravel(), minlength=n + 1)[1:] / cnt + c0,
+        ]
+    )  # (row, col) centroids in the full autocorrelogram
     cy, cx = cm[:, 0] - hy, cm[:, 1] - hx
     orient = np.arctan2(cy, cx)
     dist2 = cx * cx + cy * cy
@@ -361,12 +381,15 @@ def _gridness_bnt(a: NDArray[np.float64], valid: NDArray[np.bool_], reasons: lis
     _, _, _, _, rad, centre, d = _shells((h, w))
     radii = np.zeros(u, dtype=np.int64)
     todo = np.flatnonzero(valid)
-    opened = np.empty_like(a)
     for lo in range(0, todo.size, 64):
         blk = todo[lo : lo + 64]
-        opened[blk] = _open_by_reconstruction(a[blk])
+        opened = _open_by_reconstruction(a[blk])
+        images = np.stack([_search_image(o, 0.0) for o in opened])
+        ws, area, euler, touch, sel = _windowed_regions(images, centre)
+        for j, i in enumerate(blk):
+            grower = _CachedGrower(images[j], ws, area[j], euler[j], touch[j], sel[j])
+            radii[i] = _bnt_radius(a[i], grower, centre)
     for i in todo:
-        radii[i] = _bnt_radius(a[i], opened[i], centre)
         if radii[i] in (0, 1, -1):
             valid[i] = False
             reasons[i] = (

@@ -191,3 +191,30 @@ def test_deepmind_needs_square_odd_and_method_is_checked():
         gridness(np.zeros((5, 7)), method="deepmind")
     with pytest.raises(ValueError, match="method"):
         gridness(np.zeros((5, 5)), method="opexebo")
+
+
+def test_stacked_centre_radius_equals_placefield_adaptive():
+    # gridness precomputes the centre-field search for the whole stack; it must agree with the
+    # one-map reference implementation of BNT's placefieldAdaptive
+    from hippocore.analysis import placefield_adaptive
+
+    rng = np.random.default_rng(11)
+    maps = np.stack(
+        [
+            _grid(rng.uniform(0, 1), rng.uniform(0.25, 0.6), tuple(rng.uniform(0, 1, 2)))
+            for _ in range(12)
+        ]
+        + [rng.gamma(1.0, 2.0, (40, 40)) for _ in range(4)]
+    )
+    maps[:6] += rng.gamma(1.0, 3.0, (6, 40, 40))
+    ac = autocorrelogram(maps)
+    g = gridness(ac)
+    for k in range(ac.shape[0]):
+        _, fields = placefield_adaptive(
+            ac[k] / ac[k].max(), min_peak=0, min_bins=2, peak_coords=[(35, 35)]
+        )
+        r = int(np.floor(np.sqrt(fields[0].area / np.pi))) if fields else 0
+        if r > 1:
+            assert g.centre_radius[k] == r
+        else:
+            assert np.isnan(g.score[k]) and "radius" in g.reason[k]
