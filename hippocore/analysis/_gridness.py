@@ -314,6 +314,43 @@ def _fit_ellipse(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.f
     return np.array([uc, vc, ru, rv, th])
 
 
+def _dilate(mask: NDArray[np.bool_], *, square: bool) -> NDArray[np.bool_]:
+    """Binary dilation by the 3x3 square (or the 4-neighbour cross), zero outside."""
+    out = mask.copy()
+    out[1:] |= mask[:-1]
+    out[:-1] |= mask[1:]
+    src = out.copy() if square else mask
+    out[:, 1:] |= src[:, :-1]
+    out[:, :-1] |= src[:, 1:]
+    return out
+
+
+def _regional_max4(best: NDArray[np.float64], inside: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """MATLAB ``imregionalmax(best, 4)`` where ``best`` is 0 outside the disc ``inside``.
+
+    Fast exact path: strict 4-neighbour maxima inside the disc, plus the outer zero plateau when
+    all its neighbours are negative; any other tie falls back to skimage's plateau-aware
+    ``local_maxima``.
+    """
+    pad = np.pad(best, 1, constant_values=-np.inf)
+    c = pad[1:-1, 1:-1]
+    nbrs = (pad[:-2, 1:-1], pad[2:, 1:-1], pad[1:-1, :-2], pad[1:-1, 2:])
+    gt = np.logical_and.reduce([c > n for n in nbrs])
+    ge = np.logical_and.reduce([c >= n for n in nbrs])
+    if np.any(ge & ~gt & inside):
+        return local_maxima(best, connectivity=1, allow_borders=True)
+    out = gt & inside
+    outer = ~inside
+    if outer.any():
+        touching = _dilate(outer, square=False) & inside
+        vals = best[touching]
+        if np.any(vals == 0):
+            return local_maxima(best, connectivity=1, allow_borders=True)
+        if vals.size and np.all(vals < 0):
+            out |= outer
+    return out
+
+
 def _bnt_geometry(a: NDArray[np.float64], best_r: float, centre: tuple[int, int], d):
     """BNT grid statistics: spacing, orientation (3 axis peaks) and ellipse, or a reason."""
     nan3, nan5 = np.full(3, np.nan), np.full(5, np.nan)
@@ -325,8 +362,8 @@ def _bnt_geometry(a: NDArray[np.float64], best_r: float, centre: tuple[int, int]
     rows, cols = np.nonzero(inside)
     r0, r1 = max(rows.min() - 1, 0), min(rows.max() + 2, a.shape[0])
     c0, c1 = max(cols.min() - 1, 0), min(cols.max() + 2, a.shape[1])
-    peaks = local_maxima(best[r0:r1, c0:c1], connectivity=1, allow_borders=True)
-    grown = ndimage.binary_dilation(peaks, structure=_SQUARE3)
+    peaks = _regional_max4(best[r0:r1, c0:c1], inside[r0:r1, c0:c1])
+    grown = _dilate(peaks, square=True)
     lab, n = ndimage.label(grown.T, structure=_SQUARE3)  # MATLAB column-major order
     lab = lab.T
     if n < 5:

@@ -218,3 +218,35 @@ def test_stacked_centre_radius_equals_placefield_adaptive():
             assert g.centre_radius[k] == r
         else:
             assert np.isnan(g.score[k]) and "radius" in g.reason[k]
+
+
+def test_fast_regional_maxima_equal_skimage():
+    from skimage.morphology import local_maxima
+
+    from hippocore.analysis._gridness import _regional_max4
+
+    rng = np.random.default_rng(2)
+    yy, xx = np.mgrid[-20:21, -20:21]
+    inside = np.hypot(yy, xx) < 15
+    for k in range(30):
+        a = autocorrelogram(
+            _grid(rng.uniform(0, 1), rng.uniform(0.25, 0.5), (0.3, 0.2)) + rng.random((40, 40))
+        )
+        best = np.where(inside, a[15:56, 15:56], 0.0)
+        if k % 3 == 0:
+            best[inside] = np.round(best[inside], 1)  # plateaus force the exact fallback
+        if k % 5 == 0:
+            best[inside] = -np.abs(best[inside]) - 0.01  # outer zero plateau is a maximum
+        ref = local_maxima(best, connectivity=1, allow_borders=True)
+        np.testing.assert_array_equal(_regional_max4(best, inside), ref)
+
+
+@pytest.mark.parametrize("square", [True, False])
+def test_slice_dilation_equals_scipy(square):
+    from hippocore.analysis._gridness import _dilate
+
+    m = np.random.default_rng(0).random((30, 31)) > 0.7
+    structure = np.ones((3, 3), bool) if square else ndimage.generate_binary_structure(2, 1)
+    np.testing.assert_array_equal(
+        _dilate(m, square=square), ndimage.binary_dilation(m, structure=structure)
+    )
