@@ -18,8 +18,12 @@ def test_bnt_perfect_hexagonal_map_scores_1382():
     g = gridness(autocorrelogram(bnt_hex_map()))
     assert round(g.score * 1000) / 1000 == 1.382
     assert g.reason == ""
-    # BNT's hexGrid side 15 -> a triangular lattice of spacing 15 bins
+    # BNT's hexGrid side 15 -> a triangular lattice of spacing 15 bins, one axis along +x
     np.testing.assert_allclose(g.spacing, 15, atol=0.5)
+    np.testing.assert_allclose(g.orientation, [-np.pi / 3, 0, np.pi / 3], atol=np.deg2rad(3))
+    # the six nearest peaks lie on a near-circle of radius 15 about the centre bin (44, 44)
+    np.testing.assert_allclose(g.ellipse[:2], 44, atol=1e-6)
+    np.testing.assert_allclose(g.ellipse[2:4], 15, atol=0.5)
 
 
 def test_bnt_three_fields_map_scores_minus_02114():
