@@ -44,6 +44,11 @@ def compute_rate_maps(
     variable : {"spikes", "activity"}, default "spikes"
         Map spike trains (Hz) or continuous activity (its own units).
 
+    Notes
+    -----
+    All samples of the session are pooled; for a session with several environments, select
+    one first (e.g. ``session.isel(time=session.environment == 0)``).
+
     Returns
     -------
     xarray.Dataset

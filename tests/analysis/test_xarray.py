@@ -31,7 +31,7 @@ def test_session_to_rate_maps_to_scores(session):
     assert all(r for r in scores["gridness_reason"].values[kind == "uniform"][np.isnan(u)])
     true = session["true_spacing"].values[kind == "grid"]
     found = np.median(scores["grid_spacing"].values[kind == "grid"], axis=1)
-    np.testing.assert_allclose(found, true, rtol=0.05)
+    np.testing.assert_allclose(found, true, atol=0.025)  # one bin: BNT locates peaks to the bin
     dm = ha.grid_scores(maps, method="deepmind")["gridness"].values
     assert dm[kind == "grid"].min() > 0.5 > dm[kind == "uniform"].max()
 
