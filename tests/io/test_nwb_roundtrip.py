@@ -304,3 +304,12 @@ def test_lazy_activity_reads_on_demand(tmp_path, make_model_session):
     assert list(eager.unit.values) == [1, 6]  # table order, whatever the order asked
     keep = ds.environment.values == 1
     np.testing.assert_array_equal(eager.activity.values, ds.activity.values[keep][:, [1, 6]])
+
+
+def test_dandi_mode_checks_the_finished_file_and_keeps_nothing_on_failure(
+    tmp_path, make_model_session
+):
+    ds = make_model_session(n_time=4)  # 5 units of one population > 4 samples: orientation
+    with pytest.raises(ValueError, match="check_data_orientation"):
+        write_nwb(ds, tmp_path / "d.nwb", dandi=True, metadata={"session_id": "s1"})
+    assert list(tmp_path.iterdir()) == []
