@@ -278,15 +278,18 @@ def _head_direction(
     if unit not in _TO_RAD:
         raise ValueError(f"{label}: {where} has unit {ss.unit!r}; expected radians or degrees.")
     ts = _series_time(ss, f"{label}: {where}")
-    raw = np.asarray(ss.data.shape)
-    if raw.size > 1 and raw[1] != 1:
-        raise ValueError(f"{label}: {where} must be 1-D head direction; got shape {tuple(raw)}.")
-    factor = (float(ss.conversion)) * _TO_RAD[unit]
+    shape = tuple(ss.data.shape)
+    if len(shape) > 1 and shape[1] != 1:
+        raise ValueError(f"{label}: {where} must be 1-D head direction; got shape {shape}.")
+
+    def radians(raw: np.ndarray) -> NDArray[np.float64]:  # data * conversion + offset, in rad
+        values = np.asarray(raw, dtype=np.float64).reshape(-1)
+        return (values * float(ss.conversion) + float(ss.offset)) * _TO_RAD[unit]
+
     if ts.size == t_all.size and np.allclose(ts, t_all, rtol=0, atol=1e-9):
-        hd = _read_rows(ss.data, ranges).reshape(-1) * factor + float(ss.offset) * _TO_RAD[unit]
-        return np.angle(np.exp(1j * hd))
-    # different clock: circular linear interpolation onto the position samples
-    hd_all = np.asarray(ss.data[:], dtype=np.float64).reshape(-1) * factor
+        return np.angle(np.exp(1j * radians(_read_rows(ss.data, ranges))))
+    # another clock: interpolate cos and sin linearly onto the position samples
+    hd_all = radians(ss.data[:])
     ok = np.isfinite(hd_all)
     c = np.interp(t, ts[ok], np.cos(hd_all[ok]), left=np.nan, right=np.nan)
     s = np.interp(t, ts[ok], np.sin(hd_all[ok]), left=np.nan, right=np.nan)
