@@ -1,0 +1,202 @@
+"""Border score (Solstad et al. 2008, as BNT ``borderScore``/``borderCoverage`` compute it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hippocore.analysis._place import PlaceField, place_fields
+from hippocore.analysis._stack import as_map_stack
+
+__all__ = ["BorderScore", "border_score", "border_coverage"]
+
+
+@dataclass(frozen=True)
+class BorderScore:
+    """Border score and its parts; floats for one map, ``(unit,)`` arrays for a stack.
+
+    Attributes
+    ----------
+    score : float or ndarray
+        ``(coverage - distance) / (coverage + distance)`` in [-1, 1]; -1 when the map has no
+        field (BNT convention).
+    coverage : float or ndarray
+        CM: largest fraction of one wall covered by one field.
+    distance : float or ndarray
+        DM: rate-weighted distance of field bins to the nearest wall, over half the shorter
+        side of the map.
+    n_fields : int or ndarray
+        Number of fields used.
+    """
+
+    score: float | NDArray[np.float64]
+    coverage: float | NDArray[np.float64]
+    distance: float | NDArray[np.float64]
+    n_fields: int | NDArray[np.int64]
+
+
+def _wall_strips(a: NDArray, walls: str, width: int) -> list[NDArray]:
+    """Strips ``(wall_length, width)`` whose column 0 is the wall bin, for each wall."""
+    strips = []
+    if "L" in walls:
+        strips.append(a[:, :width])
+    if "R" in walls:
+        strips.append(a[:, ::-1][:, :width])
+    if "B" in walls:  # row 0 is the lowest y
+        strips.append(a[:width, :].T)
+    if "T" in walls:
+        strips.append(a[::-1, :][:width, :].T)
+    return strips
+
+
+def border_coverage(
+    field_masks: list[NDArray[np.bool_]],
+    visited: NDArray[np.bool_],
+    *,
+    walls: str = "TRBL",
+    search_width: int = 8,
+) -> float:
+    """Largest fraction of a wall covered by a single field (BNT ``borderCoverage``).
+
+    A wall bin counts as covered when it belongs to the field. An unvisited wall bin is
+    replaced by the first visited bin inward within ``search_width`` bins; wall bins with no
+    visited bin that close are left out of the wall's length.
+
+    Parameters
+    ----------
+    field_masks : list of ndarray of bool, each (y, x)
+        One mask per field.
+    visited : ndarray of bool, shape (y, x)
+        Visited (non-NaN) bins.
+    walls : str, default "TRBL"
+        Walls to test: any of T (top, highest y), R (right), B (bottom), L (left).
+    search_width : int, default 8
+        How far inward (bins) to look past unvisited wall bins.
+
+    Returns
+    -------
+    float
+        Coverage in [0, 1]; 0 without fields.
+    """
+    best = 0.0
+    vis_strips = _wall_strips(visited, walls, search_width)
+    # Index of the first visited bin in each row of each strip (or -1).
+    firsts = []
+    for vs in vis_strips:
+        has = vs.any(axis=1)
+        firsts.append(np.where(has, np.argmax(vs, axis=1), -1))
+    for mask in field_masks:
+        for fs, first in zip(_wall_strips(mask, walls, search_width), firsts, strict=True):
+            ok = first >= 0
+            n = int(ok.sum())
+            if n == 0:
+                continue
+            rows = np.flatnonzero(ok)
+            covered = int(fs[rows, first[ok]].sum())
+            best = max(best, covered / n)
+    return best
+
+
+def _check_walls(walls: str) -> str:
+    if not isinstance(walls, str) or not walls:
+        raise TypeError(f"walls must be a string of T, R, B, L; got {walls!r}.")
+    w = walls.upper()
+    if set(w) - set("TRBL") or len(set(w)) != len(w):
+        raise ValueError(
+            f"walls must name each wall at most once with T (top), R (right), B (bottom), "
+            f"L (left); got {walls!r}."
+        )
+    return w
+
+
+def border_score(
+    rate: ArrayLike,
+    *,
+    threshold: float = 0.3,
+    min_bins: int = 9,
+    min_peak: float = 1.0,
+    search_width: int = 8,
+    walls: str = "TRBL",
+    fields: list[PlaceField] | list[list[PlaceField]] | None = None,
+) -> BorderScore:
+    """Border score of Solstad et al. (2008) as BNT ``borderScore`` computes it.
+
+    Fields are detected with :func:`place_fields` (``method="bnt"``, ``threshold=0.3``
+    of the peak, as in Solstad et al.) unless given. CM is the largest fraction of one wall
+    covered by one field (:func:`border_coverage`, BNT ``borderCoverage`` with its search
+    width); DM is the mean distance of field bins to the nearest wall, weighted by their rate
+    (normalised to sum 1), in bins counted from 1 at the wall row, times 2 over the shorter
+    side of the map. Score = (CM - DM) / (CM + DM).
+
+    Parameters
+    ----------
+    rate : array_like of shape (y, x) or (unit, y, x)
+        Smoothed rate map(s) (Hz); row 0 is the bottom (lowest y) wall.
+    threshold : float, default 0.3
+        Field threshold, fraction of the peak.
+    min_bins : int, default 9
+        Smallest field (bins).
+    min_peak : float, default 1.0
+        Smallest field peak (Hz).
+    search_width : int, default 8
+        Bins to search inward past unvisited wall bins (BNT ``searchWidth``).
+    walls : str, default "TRBL"
+        Walls to score: T (top), R (right), B (bottom), L (left).
+    fields : list of PlaceField (or one list per map), optional
+        Precomputed fields; then ``threshold``, ``min_bins`` and ``min_peak`` are unused.
+
+    Returns
+    -------
+    BorderScore
+        Score -1 (and coverage 0, distance NaN) for a map without fields.
+
+    Notes
+    -----
+    NaN policy: unvisited (NaN) bins never belong to a field and are skipped in DM; at the
+    walls they are handled as described for :func:`border_coverage`. (BNT itself raises on
+    maps with NaN.)
+
+    References
+    ----------
+    Solstad, Boccara, Kropff, Moser & Moser (2008), Science 322:1865. BNT
+    ``analyses.borderScore``, ``analyses.borderCoverage`` (github.com/brkanter/BNT @ a872035).
+    """
+    stack, single = as_map_stack(rate, "rate")
+    w = _check_walls(walls)
+    if isinstance(search_width, bool) or not isinstance(search_width, (int, np.integer)):
+        raise TypeError(f"search_width must be a positive integer; got {search_width!r}.")
+    if search_width < 1:
+        raise ValueError(f"search_width must be a positive integer; got {search_width!r}.")
+    if fields is None:
+        found = place_fields(
+            stack, threshold=threshold, min_bins=min_bins, min_peak=min_peak, method="bnt"
+        )
+    else:
+        found = [fields] if single else fields
+        if len(found) != stack.shape[0] or not all(isinstance(f, list) for f in found):
+            raise ValueError(
+                "fields must be a list of PlaceField for one map, or one such list per map "
+                f"of the stack ({stack.shape[0]} maps)."
+            )
+    ny, nx = stack.shape[1:]
+    rows, cols = np.mgrid[0:ny, 0:nx]
+    dist = np.minimum(np.minimum(rows + 1, cols + 1), np.minimum(ny - rows, nx - cols))
+    n = stack.shape[0]
+    score, cov, dm, nf = np.full(n, -1.0), np.zeros(n), np.full(n, np.nan), np.zeros(n, int)
+    for i, (m, fl) in enumerate(zip(stack, found, strict=True)):
+        if not fl:
+            continue
+        masks = [f.mask((ny, nx)) for f in fl]
+        visited = np.isfinite(m)
+        cov[i] = border_coverage(masks, visited, walls=w, search_width=int(search_width))
+        in_fields = np.logical_or.reduce(masks) & visited
+        weights = np.where(in_fields, m, 0.0)
+        total = weights.sum()
+        dm[i] = 2 * float((weights / total * dist).sum()) / min(ny, nx) if total > 0 else np.nan
+        nf[i] = len(fl)
+        score[i] = (cov[i] - dm[i]) / (cov[i] + dm[i])
+    if single:
+        return BorderScore(float(score[0]), float(cov[0]), float(dm[0]), int(nf[0]))
+    return BorderScore(score, cov, dm, nf)
