@@ -102,7 +102,9 @@ def _check_common(bin_size: float, fft_size: int, min_wavelength: float | None) 
     bin_size = check_positive(bin_size, "bin_size")
     if isinstance(fft_size, bool) or not isinstance(fft_size, (int, np.integer)) or fft_size < 8:
         raise ValueError(f"fft_size must be an integer >= 8 (e.g. 256); got {fft_size!r}.")
-    lam = 4 * bin_size if min_wavelength is None else check_positive(min_wavelength, "min_wavelength")
+    lam = (
+        4 * bin_size if min_wavelength is None else check_positive(min_wavelength, "min_wavelength")
+    )
     if lam < 2 * bin_size * (1 - 1e-9):
         raise ValueError(
             f"min_wavelength={lam} m is below the Nyquist limit of 2 bins ({2 * bin_size} m)."
@@ -257,7 +259,9 @@ def fourier_components(
     if sigma_bins > 0:
         polar = ndimage.gaussian_filter1d(polar, sigma_bins, mode="wrap")
     left, right = np.roll(polar, 1), np.roll(polar, -1)
-    cand = np.flatnonzero((polar >= left) & (polar > right) & (polar >= peak_fraction * polar.max()))
+    cand = np.flatnonzero(
+        (polar >= left) & (polar > right) & (polar >= peak_fraction * polar.max())
+    )
     cand = cand[np.argsort(-polar[cand])]
     sep_bins = min_separation / (np.pi / n_ang)
     chosen: list[int] = []
@@ -271,7 +275,13 @@ def fourier_components(
         d = np.abs(np.angle(np.exp(2j * (theta - centres[c])))) / 2  # axial angle difference
         near = mask & (d <= min_separation / 2)
         k = np.argmax(np.where(near, power, -np.inf))
-        dirs.append(centres[c])
+        # Refine the 1° peak: power-weighted axial mean direction of the frequencies within
+        # half min_separation of the strongest one (a window centred on the true direction).
+        d = np.abs(np.angle(np.exp(2j * (theta - theta.flat[k])))) / 2
+        near = mask & (d <= min_separation / 2)
+        w = above[near]
+        phase = np.angle(np.sum(w * np.exp(2j * theta[near]))) if w.sum() > 0 else 2 * centres[c]
+        dirs.append(float(np.mod(phase / 2, np.pi)))
         lams.append(1.0 / radius.flat[k])
         pows.append(polar[c])
     return FourierComponents(

@@ -177,7 +177,9 @@ def head_direction_tuning(
     if not ok.any():
         raise ValueError("directions has no finite sample; nothing to tune against.")
     bin_of = np.full(t.size, -1)
-    bin_of[ok] = np.minimum((np.mod(hd[ok], 2 * np.pi) / (2 * np.pi) * n_bins).astype(int), n_bins - 1)
+    bin_of[ok] = np.minimum(
+        (np.mod(hd[ok], 2 * np.pi) / (2 * np.pi) * n_bins).astype(int), n_bins - 1
+    )
     dwell = np.where(ok, dwell_times(t, max_gap), 0.0)
     occ = np.bincount(bin_of[ok], weights=dwell[ok], minlength=n_bins)
     if activity is not None:
@@ -197,7 +199,9 @@ def head_direction_tuning(
     rate = _circular_smooth(rate, float(smooth))
     rate[:, occ == 0] = np.nan
     centres = (np.arange(n_bins) + 0.5) * 2 * np.pi / n_bins
-    return HeadDirectionTuning(curve=rate[0] if single else rate, bin_centres=centres, occupancy=occ)
+    return HeadDirectionTuning(
+        curve=rate[0] if single else rate, bin_centres=centres, occupancy=occ
+    )
 
 
 def head_direction_stats(curve: ArrayLike, bin_centres: ArrayLike) -> HeadDirectionStats:

@@ -48,7 +48,8 @@ def as_spike_list(spike_times: ArrayLike | Sequence[ArrayLike], name: str = "spi
     ):  # a plain list of numbers is one train
         return [as_float_array(spike_times, name, ndim=1, allow_nan=False)], True
     trains = [
-        as_float_array(s, f"{name}[{i}]", ndim=1, allow_nan=False) for i, s in enumerate(spike_times)
+        as_float_array(s, f"{name}[{i}]", ndim=1, allow_nan=False)
+        for i, s in enumerate(spike_times)
     ]
     return [np.sort(t) for t in trains], False
 

@@ -38,7 +38,7 @@ def speed_correlation(
         # Rate at invalid speeds is NaN before smoothing; NaN spreads over the kernel's reach.
         filled = np.where(valid, rates, 0.0)
         smoothed = ndimage.gaussian_filter1d(
-            filled, sigma_samples, axis=-1, mode="constant", truncate=3.0
+            filled, sigma_samples, axis=-1, mode="reflect", truncate=3.0
         )
         reach = ndimage.gaussian_filter1d(
             (~valid).astype(float), sigma_samples, mode="constant", truncate=3.0
@@ -46,7 +46,7 @@ def speed_correlation(
         use = valid & (reach < 1e-12)
     else:
         smoothed = ndimage.gaussian_filter1d(
-            rates, sigma_samples, axis=-1, mode="constant", truncate=3.0
+            rates, sigma_samples, axis=-1, mode="reflect", truncate=3.0
         )
         use = valid
     if use.sum() < 3:
@@ -73,7 +73,8 @@ def speed_score(
 
     The instantaneous rate is the spike count of each tracking sample over its duration (or the
     activity itself for model units), smoothed by a Gaussian of ``sigma`` seconds (truncated at
-    3 sigma, zero outside the session). Only samples with speed inside ``speed_range`` enter
+    3 sigma; the rate is mirrored at the session ends, where BNT's ``conv`` pads zeros and so
+    drags the first and last 3 sigma towards 0). Only samples with speed inside ``speed_range`` enter
     the correlation. ``variant="2015"`` (Kropff et al. 2015; BNT ``speedScore`` score15) sets
     the rate to NaN at invalid speeds before smoothing, so samples near them are dropped too;
     ``variant="2016"`` (BNT score16) smooths the full rate and then keeps valid samples.

@@ -19,11 +19,9 @@ def gauss2d(mu, variance, shape, amplitude=None):
     mu = np.atleast_2d(np.asarray(mu, dtype=float))
     var = np.broadcast_to(np.asarray(variance, dtype=float), (mu.shape[0],))
     amp = np.ones(mu.shape[0]) if amplitude is None else np.asarray(amplitude, dtype=float)
-    rows, cols = np.meshgrid(
-        np.arange(1, shape[0] + 1), np.arange(1, shape[1] + 1), indexing="ij"
-    )
+    rows, cols = np.meshgrid(np.arange(1, shape[0] + 1), np.arange(1, shape[1] + 1), indexing="ij")
     out = np.zeros(shape)
-    for (xc, yc), v, a in zip(mu, var, amp):
+    for (xc, yc), v, a in zip(mu, var, amp, strict=True):
         if np.isnan(xc) or np.isnan(yc):
             continue
         out += a * np.exp(-((cols - xc) ** 2 / (2 * v) + (rows - yc) ** 2 / (2 * v)))
@@ -42,8 +40,14 @@ def hex_grid(rect, size):
     x0 = size * np.cumsum([0, s, 1, s])
     y0 = size * np.array([0, c, c, 0])
     ox, oy = off_x.ravel(order="F"), off_y.ravel(order="F")
-    pts = [np.column_stack([(x + x0[:, None] + ox[None, :]).ravel(order="F"),
-                            (y + y0[:, None] + oy[None, :]).ravel(order="F")])]
+    pts = [
+        np.column_stack(
+            [
+                (x + x0[:, None] + ox[None, :]).ravel(order="F"),
+                (y + y0[:, None] + oy[None, :]).ravel(order="F"),
+            ]
+        )
+    ]
     y_step = ylist[1]
     numy = int(np.round(h / y_step))
     y_centres = (np.arange(numy + 1) * y_step)[::2]
