@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hippocore.analysis._place import PlaceField, place_fields
+from hippocore.analysis._place import PlaceField, _bnt_fields_stack
 from hippocore.analysis._stack import as_map_stack
 
 __all__ = ["BorderScore", "border_score", "border_coverage"]
@@ -51,6 +51,27 @@ def _wall_strips(a: NDArray, walls: str, width: int) -> list[NDArray]:
     return strips
 
 
+def _coverage(
+    labels: NDArray[np.intp], visited: NDArray[np.bool_], walls: str, width: int
+) -> float:
+    """Largest wall fraction covered by one labelled field (labels 1..k, 0 = none)."""
+    k = int(labels.max(initial=0))
+    if k == 0:
+        return 0.0
+    best = 0.0
+    for lab, vis in zip(
+        _wall_strips(labels, walls, width), _wall_strips(visited, walls, width), strict=True
+    ):
+        has = vis.any(axis=1)
+        n = int(has.sum())
+        if n == 0:
+            continue
+        first = np.argmax(vis, axis=1)  # first visited bin inward from the wall
+        at_wall = lab[np.flatnonzero(has), first[has]]
+        best = max(best, np.bincount(at_wall, minlength=k + 1)[1:].max() / n)
+    return float(best)
+
+
 def border_coverage(
     field_masks: list[NDArray[np.bool_]],
     visited: NDArray[np.bool_],
@@ -67,7 +88,7 @@ def border_coverage(
     Parameters
     ----------
     field_masks : list of ndarray of bool, each (y, x)
-        One mask per field.
+        One mask per field (fields do not overlap).
     visited : ndarray of bool, shape (y, x)
         Visited (non-NaN) bins.
     walls : str, default "TRBL"
@@ -80,23 +101,11 @@ def border_coverage(
     float
         Coverage in [0, 1]; 0 without fields.
     """
-    best = 0.0
-    vis_strips = _wall_strips(visited, walls, search_width)
-    # Index of the first visited bin in each row of each strip (or -1).
-    firsts = []
-    for vs in vis_strips:
-        has = vs.any(axis=1)
-        firsts.append(np.where(has, np.argmax(vs, axis=1), -1))
-    for mask in field_masks:
-        for fs, first in zip(_wall_strips(mask, walls, search_width), firsts, strict=True):
-            ok = first >= 0
-            n = int(ok.sum())
-            if n == 0:
-                continue
-            rows = np.flatnonzero(ok)
-            covered = int(fs[rows, first[ok]].sum())
-            best = max(best, covered / n)
-    return best
+    vis = np.asarray(visited, dtype=bool)
+    labels = np.zeros(vis.shape, dtype=np.intp)
+    for k, mask in enumerate(field_masks, start=1):
+        labels[np.asarray(mask, dtype=bool)] = k
+    return _coverage(labels, vis, _check_walls(walls), int(search_width))
 
 
 def _check_walls(walls: str) -> str:
@@ -123,7 +132,7 @@ def border_score(
 ) -> BorderScore:
     """Border score of Solstad et al. (2008) as BNT ``borderScore`` computes it.
 
-    Fields are detected with :func:`place_fields` (``method="bnt"``, ``threshold=0.3``
+    Fields are detected with :func:`~hippocore.analysis.place_fields` (``method="bnt"``, ``threshold=0.3``
     of the peak, as in Solstad et al.) unless given. CM is the largest fraction of one wall
     covered by one field (:func:`border_coverage`, BNT ``borderCoverage`` with its search
     width); DM is the mean distance of field bins to the nearest wall, weighted by their rate
@@ -170,31 +179,33 @@ def border_score(
     if search_width < 1:
         raise ValueError(f"search_width must be a positive integer; got {search_width!r}.")
     if fields is None:
-        found = place_fields(
-            stack, threshold=threshold, min_bins=min_bins, min_peak=min_peak, method="bnt"
-        )
+        raw = _bnt_fields_stack(stack, float(threshold), int(min_bins), float(min_peak), 0.0)
+        found = [[(r, c) for r, c, _ in fl] for fl in raw]
     else:
-        found = [fields] if single else fields
-        if len(found) != stack.shape[0] or not all(isinstance(f, list) for f in found):
+        given = [fields] if single else fields
+        if len(given) != stack.shape[0] or not all(isinstance(f, list) for f in given):
             raise ValueError(
                 "fields must be a list of PlaceField for one map, or one such list per map "
                 f"of the stack ({stack.shape[0]} maps)."
             )
+        found = [[(f.bins[:, 0], f.bins[:, 1]) for f in fl] for fl in given]
     ny, nx = stack.shape[1:]
     rows, cols = np.mgrid[0:ny, 0:nx]
     dist = np.minimum(np.minimum(rows + 1, cols + 1), np.minimum(ny - rows, nx - cols))
     n = stack.shape[0]
     score, cov, dm, nf = np.full(n, -1.0), np.zeros(n), np.full(n, np.nan), np.zeros(n, int)
+    labels = np.zeros((ny, nx), dtype=np.intp)
     for i, (m, fl) in enumerate(zip(stack, found, strict=True)):
         if not fl:
             continue
-        masks = [f.mask((ny, nx)) for f in fl]
+        labels[:] = 0
+        for k, (r, c) in enumerate(fl, start=1):
+            labels[r, c] = k
         visited = np.isfinite(m)
-        cov[i] = border_coverage(masks, visited, walls=w, search_width=int(search_width))
-        in_fields = np.logical_or.reduce(masks) & visited
-        weights = np.where(in_fields, m, 0.0)
+        cov[i] = _coverage(labels, visited, w, int(search_width))
+        weights = np.where((labels > 0) & visited, m, 0.0)
         total = weights.sum()
-        dm[i] = 2 * float((weights / total * dist).sum()) / min(ny, nx) if total > 0 else np.nan
+        dm[i] = 2 * float((weights * dist).sum() / total) / min(ny, nx) if total > 0 else np.nan
         nf[i] = len(fl)
         score[i] = (cov[i] - dm[i]) / (cov[i] + dm[i])
     if single:

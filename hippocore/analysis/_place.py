@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
-from skimage.measure import euler_number
 from skimage.morphology import local_maxima
 
 from hippocore._checks import check_choice, check_positive
@@ -122,70 +121,128 @@ def fields_from_mask(
     return out
 
 
-def _bnt_fields(
-    m: NDArray[np.float64],
+_SLICE_CROSS = np.zeros((3, 3, 3), dtype=bool)  # 4-connectivity within each map of a stack
+_SLICE_CROSS[1] = _FOUR
+
+Field = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]
+
+
+def _euler8(region: NDArray[np.bool_]) -> int:
+    """Euler number (objects minus holes) of a 2-D mask, 8-connected foreground (Gray 1971)."""
+    p = np.pad(region, 1).astype(np.int8)
+    a, b, c, d = p[:-1, :-1], p[:-1, 1:], p[1:, :-1], p[1:, 1:]
+    s = a + b + c + d
+    diag = np.count_nonzero((s == 2) & (a == d))
+    return int((np.count_nonzero(s == 1) - np.count_nonzero(s == 3) - 2 * diag) // 4)
+
+
+def _components(labels: NDArray[np.intp], values: NDArray[np.float64]):
+    """For every label 1..n: (flat indices sorted by descending value) via one sort."""
+    flat = labels.ravel()
+    vals = values.ravel()
+    order = np.lexsort((-vals, flat))
+    order = order[flat[order] > 0]
+    bounds = np.flatnonzero(np.diff(flat[order])) + 1
+    return np.split(order, bounds) if order.size else []
+
+
+def _bnt_fields_stack(
+    stack: NDArray[np.float64],
     threshold: float,
     min_bins: int,
     min_peak: float,
     min_mean_rate: float,
-) -> list[tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]]:
-    """BNT ``placefield`` on one map; returns (rows, cols, values) of every field."""
-    nans = np.isnan(m)
-    if nans.all():
-        return []
-    peak = float(np.nanmax(m))
-    if peak == 0:
-        return []
-    z = np.where(nans, 0.0, m)
-    regional = local_maxima(z, connectivity=1, allow_borders=True).astype(bool)
-    regional &= z >= min_peak
-    claimed = np.zeros_like(regional)  # the peak bin of every first-pass component
-    fields: list[tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]] = []
+) -> list[list[Field]]:
+    """BNT ``placefield`` on every map of a stack; (rows, cols, values) of every field.
+
+    The first pass is labelled for the whole stack at once (4-connectivity within each map);
+    only maps with unclaimed regional maxima go through the per-peak second pass.
+    """
+    n, ny, nx = stack.shape
+    nans = np.isnan(stack)
+    z = np.where(nans, 0.0, stack)
+    with np.errstate(invalid="ignore"):
+        peak = np.where(
+            nans.all(axis=(1, 2)), np.nan, np.nanmax(np.where(nans, -np.inf, stack), axis=(1, 2))
+        )
+    usable = np.isfinite(peak) & (peak != 0)
+    out: list[list[Field]] = [[] for _ in range(n)]
+    if not usable.any():
+        return out
+    cand = (z >= (peak * threshold)[:, None, None]) & ~nans & usable[:, None, None]
+    labels, _ = ndimage.label(cand, structure=_SLICE_CROSS)
+    regional = local_maxima(z, footprint=_SLICE_CROSS, allow_borders=True).astype(bool)
+    regional &= (z >= min_peak) & usable[:, None, None]
+    claimed = np.zeros(z.shape, dtype=bool)
     in_field = np.zeros(z.shape, dtype=bool)
-
-    # First pass: 4-connected regions above threshold * global peak.
-    labels, n = ndimage.label((z >= peak * threshold) & ~nans, structure=_FOUR)
-    for k in range(1, n + 1):
-        rows, cols = np.nonzero(labels == k)
-        vals = z[rows, cols]
-        top = int(np.argmax(vals))
-        claimed[rows[top], cols[top]] = True
-        if vals[top] < min_peak or vals.mean() < min_mean_rate or rows.size < min_bins:
+    per_map = ny * nx
+    for idx in _components(labels, z):
+        claimed.flat[idx[0]] = True  # the component's peak bin (BNT marks rejected ones too)
+        vals = z.flat[idx]
+        if vals[0] < min_peak or vals.mean() < min_mean_rate or idx.size < min_bins:
             continue
-        fields.append((rows, cols, vals))
-        in_field[rows, cols] = True
-
-    # Second pass: regional maxima that no first-pass field claimed get a field of their own,
-    # thresholded at ``threshold`` times their own peak.
+        m, rc = np.divmod(idx, per_map)
+        rows, cols = np.divmod(rc, nx)
+        out[int(m[0])].append((rows, cols, vals))
+        in_field.flat[idx] = True
     left = regional & ~claimed
-    if not left.any():
-        return fields
+    for m in np.flatnonzero(left.any(axis=(1, 2))):
+        out[m].extend(
+            _second_pass(
+                z[m], nans[m], in_field[m], left[m], threshold, min_bins, min_peak, min_mean_rate
+            )
+        )
+    return out
+
+
+def _second_pass(
+    z: NDArray[np.float64],
+    nans: NDArray[np.bool_],
+    in_field: NDArray[np.bool_],
+    left: NDArray[np.bool_],
+    threshold: float,
+    min_bins: int,
+    min_peak: float,
+    min_mean_rate: float,
+) -> list[Field]:
+    """BNT's second pass: a field of its own for each regional maximum no field claimed."""
     z2 = np.where(in_field, 0.0, z)
     peaks = np.argwhere(left)
     if z2[peaks[:, 0], peaks[:, 1]].sum() == 0:
-        return fields
+        return []
     final = np.zeros(z.shape, dtype=bool)
-    for r, c in peaks:
-        p = z2[r, c]
-        cand = (z2 > p * threshold) & (z2 <= p) & ~nans
-        if not cand[r, c]:
+    p = z2[peaks[:, 0], peaks[:, 1]]
+    keep = p > 0
+    peaks, p = peaks[keep], p[keep]
+    # All candidate regions at once: one plane per peak, labelled in one call.
+    cand = (z2 > (p * threshold)[:, None, None]) & (z2 <= p[:, None, None]) & ~nans
+    lab, _ = ndimage.label(cand, structure=_SLICE_CROSS)
+    seed = lab[np.arange(p.size), peaks[:, 0], peaks[:, 1]]
+    flat = lab.ravel()
+    size = np.bincount(flat, minlength=int(seed.max()) + 1)
+    rr, cc = np.indices(z.shape)
+    row_sum = np.bincount(flat, weights=np.tile(rr.ravel(), p.size), minlength=size.size)
+    col_sum = np.bincount(flat, weights=np.tile(cc.ravel(), p.size), minlength=size.size)
+    for i in range(p.size):
+        s_id = seed[i]
+        n = size[s_id]
+        if n < min_bins:
             continue
-        lab, _ = ndimage.label(cand, structure=_FOUR)
-        region = lab == lab[r, c]
-        rr, cc = np.nonzero(region)
-        if rr.size < min_bins:
+        if np.hypot(row_sum[s_id] / n - peaks[i, 0], col_sum[s_id] / n - peaks[i, 1]) > 4:
             continue
-        if np.hypot(rr.mean() - r, cc.mean() - c) > 4:
-            continue
-        if euler_number(region, connectivity=2) < 1:  # a field with holes is rejected
+        region = (lab[i] == s_id).reshape(z.shape)
+        ys, xs = np.nonzero(region)
+        box = region[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        if _euler8(box) < 1:  # a field with holes is rejected
             continue
         final |= region
-    labels, n = ndimage.label(final, structure=_FOUR)
-    for k in range(1, n + 1):
-        rows, cols = np.nonzero(labels == k)
-        vals = z2[rows, cols]
-        if vals.max() < min_peak or vals.mean() < min_mean_rate:
+    fields: list[Field] = []
+    labels, _ = ndimage.label(final, structure=_FOUR)
+    for idx in _components(labels, z2):
+        vals = z2.flat[idx]
+        if vals[0] < min_peak or vals.mean() < min_mean_rate:
             continue
+        rows, cols = np.divmod(idx, z.shape[1])
         fields.append((rows, cols, vals))
     return fields
 
@@ -254,14 +311,19 @@ def place_fields(
     check_positive(min_mean_rate, "min_mean_rate", allow_zero=True)
     centres = as_bin_centres(x, y, stack.shape[1:])
     out: list[list[PlaceField]] = []
-    for m in stack:
-        if method == "bnt":
-            raw = _bnt_fields(m, float(threshold), int(min_bins), float(min_peak), min_mean_rate)
-            recs = [_record(r, c, v, centres) for r, c, v in raw]
-        else:  # pragma: no cover - wired up with Analysis I's placefield_adaptive
+    if method == "bnt":
+        raw = _bnt_fields_stack(
+            stack, float(threshold), int(min_bins), float(min_peak), float(min_mean_rate)
+        )
+        for fl in raw:
+            recs = [_record(r, c, v, centres) for r, c, v in fl]
+            recs.sort(key=lambda f: -f.peak)
+            out.append(recs)
+    else:  # pragma: no cover - wired up with Analysis I's placefield_adaptive
+        for m in stack:
             recs = _adaptive_fields(m, int(min_bins), float(min_peak), centres)
-        recs.sort(key=lambda f: -f.peak)
-        out.append(recs)
+            recs.sort(key=lambda f: -f.peak)
+            out.append(recs)
     return out[0] if single else out
 
 

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
-from bnt_inputs import gauss2d
 
 from hippocore.analysis._border import border_coverage, border_score
 from hippocore.analysis._place import place_fields
 from hippocore.testing import place_map
+
+from .bnt_inputs import gauss2d
 
 
 def test_bnt_wall_row_scores_092():

@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
-from bnt_inputs import gauss2d
 
 from hippocore.analysis._place import place_fields
 from hippocore.testing import bin_centres, place_map
+
+from .bnt_inputs import gauss2d
 
 
 def test_bnt_single_gaussian_one_field_69_bins_mean_05059():

@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
-from bnt_inputs import gauss2d, hex_grid
 
 from hippocore.analysis._stats import coherence, map_stats, skaggs_information
 from hippocore.testing import place_map
+
+from .bnt_inputs import gauss2d, hex_grid
 
 
 def test_uniform_map_carries_zero_bits():
