@@ -11,7 +11,7 @@ from scipy import ndimage
 from hippocore._checks import as_float_array, as_times, check_choice, check_positive
 from hippocore.analysis._samples import as_activity, as_spike_list, spike_samples
 
-__all__ = ["speed_score", "instantaneous_rate"]
+__all__ = ["speed_score", "instantaneous_rate", "shifted_speed_scores"]
 
 
 def instantaneous_rate(
@@ -40,15 +40,11 @@ def speed_correlation(
         smoothed = ndimage.gaussian_filter1d(
             filled, sigma_samples, axis=-1, mode="reflect", truncate=3.0
         )
-        reach = ndimage.gaussian_filter1d(
-            (~valid).astype(float), sigma_samples, mode="constant", truncate=3.0
-        )
-        use = valid & (reach < 1e-12)
     else:
         smoothed = ndimage.gaussian_filter1d(
             rates, sigma_samples, axis=-1, mode="reflect", truncate=3.0
         )
-        use = valid
+    use = _used_samples(valid, sigma_samples, variant)
     if use.sum() < 3:
         return np.full(rates.shape[0], np.nan)
     x = speed[use] - speed[use].mean()
@@ -57,6 +53,67 @@ def speed_correlation(
     den = np.sqrt((x * x).sum() * (y * y).sum(axis=1))
     ok = den > 0
     return np.where(ok, (y @ x) / np.where(ok, den, 1.0), np.nan)
+
+
+def _used_samples(
+    valid: NDArray[np.bool_], sigma_samples: float, variant: str
+) -> NDArray[np.bool_]:
+    """Samples entering the correlation (2016: valid ones; 2015: fully valid windows).
+
+    In the 2015 variant NaN at invalid speeds spreads over the smoothing kernel's reach.
+    """
+    if variant == "2016":
+        return valid
+    reach = ndimage.gaussian_filter1d(
+        (~valid).astype(float), sigma_samples, mode="reflect", truncate=3.0
+    )
+    return valid & (reach < 1e-12)
+
+
+def shifted_speed_scores(
+    rates: NDArray[np.float64],
+    speed: NDArray[np.float64],
+    valid: NDArray[np.bool_],
+    sigma_samples: float,
+    variant: str,
+    shifts: NDArray[np.intp],
+) -> NDArray[np.float64]:
+    """Speed scores of every row of ``rates`` circularly shifted by every shift, via FFT.
+
+    On the samples that enter the correlation, the smoothed rate does not depend on the
+    masking of invalid speeds (for 2015 their whole window is valid), so the smoothed rate is
+    computed once and each shift's Pearson r comes from circular cross-correlations of it (and
+    its square) with the masked speed: ``O(n log n)`` per unit for all shifts together. A
+    shifted train smoothed after the shift differs only within 3 sigma of the wrap point.
+
+    Returns
+    -------
+    ndarray of shape (unit, len(shifts))
+    """
+    use = _used_samples(valid, sigma_samples, variant)
+    m = use.astype(float)
+    n_use = m.sum()
+    if n_use < 3:
+        return np.full((rates.shape[0], len(shifts)), np.nan)
+    sm = ndimage.gaussian_filter1d(rates, sigma_samples, axis=-1, mode="reflect", truncate=3.0)
+    x = np.where(use, speed, 0.0)
+    sx, sxx = x.sum(), (x * x).sum()
+    n = rates.shape[1]
+
+    def xcorr(f: NDArray[np.float64], g: NDArray[np.float64]) -> NDArray[np.float64]:
+        # c[s] = sum_t f[t] g[t - s]  (circular), for every row of g
+        return np.fft.irfft(np.fft.rfft(f) * np.conj(np.fft.rfft(g, axis=-1)), n=n, axis=-1)
+
+    idx = np.asarray(shifts) % n
+    a = xcorr(x, sm)[:, idx]
+    b = xcorr(m, sm)[:, idx]
+    c = xcorr(m, sm * sm)[:, idx]
+    cov = a - sx * b / n_use
+    var_y = c - b * b / n_use
+    var_x = sxx - sx * sx / n_use
+    den = np.sqrt(np.clip(var_x * var_y, 0, None))
+    ok = den > 1e-12 * max(1.0, float(np.abs(c).max(initial=0)))
+    return np.where(ok, cov / np.where(ok, den, 1.0), np.nan)
 
 
 def speed_score(
