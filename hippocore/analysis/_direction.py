@@ -130,8 +130,9 @@ def head_direction_tuning(
 ) -> HeadDirectionTuning:
     """Head-direction tuning curve(s) from spikes or continuous activity (BNT ``turningCurve``).
 
-    Each sample is credited ``min(t[i+1] - t[i], max_gap)`` seconds; a spike belongs to the
-    sample it follows. The curve is spikes (or activity x time) per bin over time per bin;
+    Each sample is credited ``min(t[i+1] - t[i], max_gap)`` seconds (the last sample repeats
+    the previous interval); a spike belongs to the sample at or before it, as in
+    :func:`~hippocore.analysis.rate_map`. The curve is spikes (or activity x time) per bin over time per bin;
     with ``smooth > 0`` it is smoothed by a circular Gaussian of ``smooth`` bins. BNT's
     default is 3° bins and 1 bin of smoothing; BNT pads by mirroring, we wrap around the
     circle.
@@ -180,7 +181,8 @@ def head_direction_tuning(
     bin_of[ok] = np.minimum(
         (np.mod(hd[ok], 2 * np.pi) / (2 * np.pi) * n_bins).astype(int), n_bins - 1
     )
-    dwell = np.where(ok, dwell_times(t, max_gap), 0.0)
+    dwell_all = dwell_times(t, max_gap)
+    dwell = np.where(ok, dwell_all, 0.0)
     occ = np.bincount(bin_of[ok], weights=dwell[ok], minlength=n_bins)
     if activity is not None:
         act, single = as_activity(activity, t.size)
@@ -193,7 +195,7 @@ def head_direction_tuning(
         trains, single = as_spike_list(spike_times)
         amount = np.zeros((len(trains), n_bins))
         for u, s in enumerate(trains):
-            b = bin_of[spike_samples(t, s)]
+            b = bin_of[spike_samples(t, s, t[-1] + dwell_all[-1])]
             amount[u] = np.bincount(b[b >= 0], minlength=n_bins)
     rate = amount / (occ + np.finfo(float).eps)
     rate = _circular_smooth(rate, float(smooth))

@@ -23,15 +23,17 @@ def dwell_times(times: NDArray[np.float64], max_gap: float) -> NDArray[np.float6
     return np.minimum(np.append(dt, dt[-1]), max_gap)
 
 
-def spike_samples(times: NDArray[np.float64], spikes: NDArray[np.float64]) -> NDArray[np.intp]:
-    """Index of the sample each spike belongs to (``t[i] <= s < t[i+1]``; BNT ``histc``).
+def spike_samples(
+    times: NDArray[np.float64], spikes: NDArray[np.float64], end: float
+) -> NDArray[np.intp]:
+    """Index of the sample each spike belongs to: the last sample at or before it (BNT ``histc``).
 
-    Spikes before the first sample or after the last are dropped; a spike exactly at the last
-    sample time belongs to the last sample.
+    Spikes before the first sample or after ``end`` are dropped; pass
+    ``end = times[-1] + dwell[-1]`` so that the last sample's dwell interval counts, as in
+    :func:`hippocore.analysis.rate_map`.
     """
-    idx = np.searchsorted(times, spikes, side="right") - 1
-    keep = (idx >= 0) & ((idx < times.size - 1) | (spikes == times[-1]))
-    return idx[keep]
+    keep = (spikes >= times[0]) & (spikes <= end)
+    return np.searchsorted(times, spikes[keep], side="right") - 1
 
 
 def as_spike_list(spike_times: ArrayLike | Sequence[ArrayLike], name: str = "spike_times"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,7 +25,13 @@ from hippocore.analysis._border import border_score
 from hippocore.analysis._direction import _circular_smooth, head_direction_stats
 from hippocore.analysis._gridness import gridness
 from hippocore.analysis._place import place_fields
-from hippocore.analysis._ratemap import _bins, rate_map, smooth_map
+from hippocore.analysis._ratemap import (
+    SpikesOutsideTrackingWarning,
+    UntrackedPositionWarning,
+    _bins,
+    rate_map,
+    smooth_map,
+)
 from hippocore.analysis._samples import as_activity, as_spike_list, dwell_times, spike_samples
 from hippocore.analysis._speed import _check_range, shifted_speed_scores
 from hippocore.analysis._stats import coherence, map_stats
@@ -124,10 +131,12 @@ class _Engine:
 
     def __init__(self, t, pos, bin_size, limits, smooth, max_gap, hd, n_hd_bins, hd_smooth):
         n = t.size
-        base = rate_map(
-            t, pos, activity=np.zeros(n), bin_size=bin_size, limits=limits, smooth=smooth,
-            max_gap=max_gap,
-        )  # fmt: skip
+        with warnings.catch_warnings():  # shuffle_scores warns the caller itself
+            warnings.simplefilter("ignore", UntrackedPositionWarning)
+            base = rate_map(
+                t, pos, activity=np.zeros(n), bin_size=bin_size, limits=limits, smooth=smooth,
+                max_gap=max_gap,
+            )  # fmt: skip
         self.x, self.y = base.x, base.y
         self.shape = (base.y.size, base.x.size)
         self.n_bins = self.shape[0] * self.shape[1]
@@ -336,6 +345,14 @@ def shuffle_scores(
         raise ValueError("scores is empty; ask for at least one score.")
     check_choice(speed_variant, "speed_variant", ("2015", "2016"))
     rng = as_rng(seed)
+    untracked = ~np.isfinite(pos).all(axis=1)
+    if untracked.any():
+        warnings.warn(
+            f"{int(untracked.sum())} of {t.size} position samples are NaN; they add no time "
+            "and spikes at them are left out of the maps.",
+            UntrackedPositionWarning,
+            stacklevel=2,
+        )
 
     engine = _Engine(t, pos, bin_size, limits, smooth, max_gap, hd, hd_bins, 1.0)
     dt = float(np.median(np.diff(t)))
@@ -364,7 +381,16 @@ def shuffle_scores(
     else:
         trains, _ = as_spike_list(spike_times)
         n_units = len(trains)
-        per_unit = [spike_samples(t, s) for s in trains]
+        end = t[-1] + engine.dwell[-1]
+        per_unit = [spike_samples(t, s, end) for s in trains]
+        n_out = sum(int(s.size) for s in trains) - sum(p.size for p in per_unit)
+        if n_out:
+            warnings.warn(
+                f"{n_out} spike(s) fall outside the tracking interval [{t[0]}, {end}] s and "
+                "were dropped.",
+                SpikesOutsideTrackingWarning,
+                stacklevel=2,
+            )
         n_spikes = np.array([p.size for p in per_unit])
         samples = np.concatenate(per_unit) if per_unit else np.zeros(0, int)
         units = np.repeat(np.arange(n_units), n_spikes)

@@ -22,7 +22,7 @@ def instantaneous_rate(
     dt = np.append(dt, dt[-1])
     out = np.empty((len(trains), times.size))
     for u, s in enumerate(trains):
-        out[u] = np.bincount(spike_samples(times, s), minlength=times.size) / dt
+        out[u] = np.bincount(spike_samples(times, s, times[-1] + dt[-1]), minlength=times.size) / dt
     return out
 
 
