@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hippocore.analysis._place import PlaceField, _bnt_fields_stack
+from hippocore.analysis._place import PlaceField, _bnt_field_labels
 from hippocore.analysis._stack import as_map_stack
 
 __all__ = ["BorderScore", "border_score", "border_coverage"]
@@ -178,9 +178,9 @@ def border_score(
         raise TypeError(f"search_width must be a positive integer; got {search_width!r}.")
     if search_width < 1:
         raise ValueError(f"search_width must be a positive integer; got {search_width!r}.")
+    ny, nx = stack.shape[1:]
     if fields is None:
-        raw = _bnt_fields_stack(stack, float(threshold), int(min_bins), float(min_peak), 0.0)
-        found = [[(r, c) for r, c, _ in fl] for fl in raw]
+        labels = _bnt_field_labels(stack, float(threshold), int(min_bins), float(min_peak), 0.0)
     else:
         given = [fields] if single else fields
         if len(given) != stack.shape[0] or not all(isinstance(f, list) for f in given):
@@ -188,26 +188,29 @@ def border_score(
                 "fields must be a list of PlaceField for one map, or one such list per map "
                 f"of the stack ({stack.shape[0]} maps)."
             )
-        found = [[(f.bins[:, 0], f.bins[:, 1]) for f in fl] for fl in given]
-    ny, nx = stack.shape[1:]
+        labels = np.zeros(stack.shape, dtype=np.intp)
+        for i, fl in enumerate(given):
+            for k, f in enumerate(fl, start=1):
+                labels[i, f.bins[:, 0], f.bins[:, 1]] = k
     rows, cols = np.mgrid[0:ny, 0:nx]
     dist = np.minimum(np.minimum(rows + 1, cols + 1), np.minimum(ny - rows, nx - cols))
-    n = stack.shape[0]
-    score, cov, dm, nf = np.full(n, -1.0), np.zeros(n), np.full(n, np.nan), np.zeros(n, int)
-    labels = np.zeros((ny, nx), dtype=np.intp)
-    for i, (m, fl) in enumerate(zip(stack, found, strict=True)):
-        if not fl:
-            continue
-        labels[:] = 0
-        for k, (r, c) in enumerate(fl, start=1):
-            labels[r, c] = k
-        visited = np.isfinite(m)
-        cov[i] = _coverage(labels, visited, w, int(search_width))
-        weights = np.where((labels > 0) & visited, m, 0.0)
-        total = weights.sum()
-        dm[i] = 2 * float((weights * dist).sum() / total) / min(ny, nx) if total > 0 else np.nan
-        nf[i] = len(fl)
-        score[i] = (cov[i] - dm[i]) / (cov[i] + dm[i])
+    visited = np.isfinite(stack)
+    nf = labels.max(axis=(1, 2))
+    cov = np.array(
+        [
+            _coverage(labels[i], visited[i], w, int(search_width)) if nf[i] else 0.0
+            for i in range(stack.shape[0])
+        ]
+    )
+    weights = np.where((labels > 0) & visited, stack, 0.0)
+    total = weights.sum(axis=(1, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dm = np.where(
+            (nf > 0) & (total > 0),
+            2 * (weights * dist).sum(axis=(1, 2)) / np.where(total > 0, total, 1) / min(ny, nx),
+            np.nan,
+        )
+        score = np.where(nf > 0, (cov - dm) / (cov + dm), -1.0)
     if single:
         return BorderScore(float(score[0]), float(cov[0]), float(dm[0]), int(nf[0]))
     return BorderScore(score, cov, dm, nf)

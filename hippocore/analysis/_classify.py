@@ -13,16 +13,18 @@ from hippocore.analysis._shuffle import ShuffleScores
 
 __all__ = ["LABELS", "Classification", "classify"]
 
-#: Labels in order of precedence (a unit that passes several tests gets the first).
-LABELS = ("grid", "band", "border", "head-direction", "place", "none")
+#: Labels in order of precedence (a unit that passes several tests gets the first). Band
+#: comes before grid: its test already demands a single dominant Fourier component, which a
+#: regular grid never has, while plane waves can pass the gridness shuffle.
+LABELS = ("band", "grid", "border", "place", "head-direction", "none")
 
 #: The score each label is tested on.
 _CRITERIA = {
-    "grid": "gridness",
     "band": "band_power",
+    "grid": "gridness",
     "border": "border",
-    "head-direction": "head_direction",
     "place": "information_content",
+    "head-direction": "head_direction",
 }
 
 
@@ -70,12 +72,15 @@ def classify(
     - **band**: the largest Fourier power is significant *and* the Fourier components above
       that threshold show one dominant direction (:func:`band_score`, Krupic et al. 2012);
     - **border**: border score (Solstad et al. 2008);
-    - **head-direction**: mean vector length of the head-direction tuning curve;
     - **place**: spatial information content (bits/spike, BNT form) and at least
-      ``min_fields`` place fields (BNT ``placefield``).
+      ``min_fields`` place fields (BNT ``placefield``);
+    - **head-direction**: mean vector length of the head-direction tuning curve.
 
-    A unit that passes several tests gets the first label in :data:`LABELS` order (grid, band,
-    border, head-direction, place); ``passed`` keeps every result. A unit whose scores are NaN
+    A unit that passes several tests gets the first label in :data:`LABELS` order (band,
+    grid, border, place, head-direction: a band cell's autocorrelogram can beat the gridness
+    shuffle, but a grid never has a single dominant Fourier component; a place cell's uneven
+    sampling of directions can beat the head-direction shuffle); ``passed`` keeps every
+    result. A unit whose scores are NaN
     (no or too few spikes) fails every test. Tests whose score was not computed (e.g. no
     head direction given) are skipped and reported as all False.
 
@@ -132,7 +137,7 @@ def classify(
         f"score > per-unit {percentile:g}th percentile of its shuffled null; grid: gridness; "
         "band: Fourier band_power and a single dominant component; border: border score; "
         "head-direction: mean vector length; place: information content (bits/spike) and "
-        f">= {min_fields} field(s); precedence grid > band > border > head-direction > place"
+        f">= {min_fields} field(s); precedence band > grid > border > place > head-direction"
     )
     return Classification(
         label=label.astype(str),

@@ -127,23 +127,124 @@ _SLICE_CROSS[1] = _FOUR
 Field = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]
 
 
-def _euler8(region: NDArray[np.bool_]) -> int:
-    """Euler number (objects minus holes) of a 2-D mask, 8-connected foreground (Gray 1971)."""
-    p = np.pad(region, 1).astype(np.int8)
-    a, b, c, d = p[:-1, :-1], p[:-1, 1:], p[1:, :-1], p[1:, 1:]
+def _euler8(regions: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Euler number (objects minus holes) of each 2-D mask of a stack ``(k, y, x)``.
+
+    8-connected foreground, from Gray's (1971) counts of 2x2 quads.
+    """
+    p = np.pad(regions, ((0, 0), (1, 1), (1, 1))).astype(np.int8)
+    a, b, c, d = p[:, :-1, :-1], p[:, :-1, 1:], p[:, 1:, :-1], p[:, 1:, 1:]
     s = a + b + c + d
-    diag = np.count_nonzero((s == 2) & (a == d))
-    return int((np.count_nonzero(s == 1) - np.count_nonzero(s == 3) - 2 * diag) // 4)
+    q1 = np.count_nonzero(s == 1, axis=(1, 2))
+    q3 = np.count_nonzero(s == 3, axis=(1, 2))
+    qd = np.count_nonzero((s == 2) & (a == d), axis=(1, 2))
+    return (q1 - q3 - 2 * qd) // 4
 
 
-def _components(labels: NDArray[np.intp], values: NDArray[np.float64]):
-    """For every label 1..n: (flat indices sorted by descending value) via one sort."""
+def _label_stats(labels: NDArray[np.intp], values: NDArray[np.float64]):
+    """Per label 0..n: size, mean value, max value and the flat index of the max."""
     flat = labels.ravel()
-    vals = values.ravel()
-    order = np.lexsort((-vals, flat))
-    order = order[flat[order] > 0]
-    bounds = np.flatnonzero(np.diff(flat[order])) + 1
-    return np.split(order, bounds) if order.size else []
+    idx = np.flatnonzero(flat)
+    n = int(flat.max(initial=0)) + 1
+    size = np.bincount(flat[idx], minlength=n)
+    total = np.bincount(flat[idx], weights=values.ravel()[idx], minlength=n)
+    order = idx[np.lexsort((-values.ravel()[idx], flat[idx]))]
+    first = np.flatnonzero(np.r_[True, np.diff(flat[order]) != 0])
+    top = np.zeros(n, dtype=np.intp)
+    top[flat[order[first]]] = order[first]
+    peak = np.zeros(n)
+    peak[1:] = values.ravel()[top[1:]]
+    mean = total / np.maximum(size, 1)
+    return size, mean, peak, top
+
+
+def _bnt_field_labels(
+    stack: NDArray[np.float64],
+    threshold: float,
+    min_bins: int,
+    min_peak: float,
+    min_mean_rate: float,
+    chunk: int = 4096,
+) -> NDArray[np.intp]:
+    """BNT ``placefield`` on every map of a stack, as a field-label image ``(n, y, x)``.
+
+    Labels are 1..k within each map (0 = no field), numbered by descending field peak. The
+    whole stack is labelled at once (4-connectivity within each map); BNT's second pass
+    labels one candidate plane per unclaimed regional maximum, all maps together.
+    """
+    n, ny, nx = stack.shape
+    nans = np.isnan(stack)
+    z = np.where(nans, 0.0, stack)
+    all_nan = nans.all(axis=(1, 2))
+    peak = np.max(np.where(nans, -np.inf, stack), axis=(1, 2))
+    usable = ~all_nan & (peak != 0)
+    fields = np.zeros(z.shape, dtype=np.intp)
+    if not usable.any():
+        return fields
+    # First pass: 4-connected regions >= threshold * the map's peak.
+    cand = (z >= (np.where(usable, peak, 0) * threshold)[:, None, None]) & ~nans
+    cand &= usable[:, None, None]
+    lab, _ = ndimage.label(cand, structure=_SLICE_CROSS)
+    size, mean, top_val, top = _label_stats(lab, z)
+    claimed = np.zeros(z.size, dtype=bool)
+    claimed[top[1:]] = True  # the peak bin of every component (BNT marks rejected ones too)
+    claimed = claimed.reshape(z.shape)
+    ok = (top_val >= min_peak) & (mean >= min_mean_rate) & (size >= min_bins)
+    ok[0] = False
+    first = np.where(ok[lab], lab, 0)
+
+    # Second pass: every regional maximum (peak >= min_peak) that is not the peak of a
+    # first-pass component gets a region at threshold * its own peak; kept when it has
+    # >= min_bins bins, its centroid is within 4 bins of the peak and it has no holes.
+    regional = local_maxima(z, footprint=_SLICE_CROSS, allow_borders=True).astype(bool)
+    regional &= (z >= min_peak) & usable[:, None, None] & ~claimed
+    z2 = np.where(first > 0, 0.0, z)
+    pm, pr, pc = np.nonzero(regional)
+    pv = z2[pm, pr, pc]
+    keep = pv > 0
+    pm, pr, pc, pv = pm[keep], pr[keep], pc[keep], pv[keep]
+    final = np.zeros(z.shape, dtype=bool)
+    rows, cols = np.indices((ny, nx))
+    for s0 in range(0, pv.size, chunk):
+        m, r, c, p = (
+            pm[s0 : s0 + chunk],
+            pr[s0 : s0 + chunk],
+            pc[s0 : s0 + chunk],
+            pv[s0 : s0 + chunk],
+        )
+        zz = z2[m]
+        cand = (zz > (p * threshold)[:, None, None]) & (zz <= p[:, None, None]) & ~nans[m]
+        plab, _ = ndimage.label(cand, structure=_SLICE_CROSS)
+        seed = plab[np.arange(p.size), r, c]
+        region = plab == seed[:, None, None]
+        n_bins = region.sum(axis=(1, 2))
+        cy = (region * rows).sum(axis=(1, 2)) / np.maximum(n_bins, 1)
+        cx = (region * cols).sum(axis=(1, 2)) / np.maximum(n_bins, 1)
+        good = (seed > 0) & (n_bins >= min_bins) & (np.hypot(cy - r, cx - c) <= 4)
+        if good.any():
+            good[good] = _euler8(region[good]) >= 1
+        if good.any():
+            np.logical_or.at(final, m[good], region[good])
+    if final.any():
+        lab2, _ = ndimage.label(final, structure=_SLICE_CROSS)
+        size2, mean2, top2, _ = _label_stats(lab2, z2)
+        ok2 = (top2 >= min_peak) & (mean2 >= min_mean_rate)
+        ok2[0] = False
+        offset = int(first.max(initial=0))
+        second = np.where(ok2[lab2], lab2 + offset, 0)
+        first = np.where(second > 0, second, first)
+    # Renumber 1..k within each map, by descending peak.
+    size, _, top_val, top = _label_stats(first, z)
+    ids = np.flatnonzero(size[1:] > 0) + 1
+    if ids.size == 0:
+        return fields
+    owner = top[ids] // (ny * nx)
+    order = np.lexsort((-top_val[ids], owner))
+    ids, owner = ids[order], owner[order]
+    start = np.searchsorted(owner, owner, side="left")
+    local = np.zeros(int(first.max()) + 1, dtype=np.intp)
+    local[ids] = np.arange(ids.size) - start + 1
+    return local[first]
 
 
 def _bnt_fields_stack(
@@ -153,98 +254,22 @@ def _bnt_fields_stack(
     min_peak: float,
     min_mean_rate: float,
 ) -> list[list[Field]]:
-    """BNT ``placefield`` on every map of a stack; (rows, cols, values) of every field.
-
-    The first pass is labelled for the whole stack at once (4-connectivity within each map);
-    only maps with unclaimed regional maxima go through the per-peak second pass.
-    """
-    n, ny, nx = stack.shape
-    nans = np.isnan(stack)
-    z = np.where(nans, 0.0, stack)
-    with np.errstate(invalid="ignore"):
-        peak = np.where(
-            nans.all(axis=(1, 2)), np.nan, np.nanmax(np.where(nans, -np.inf, stack), axis=(1, 2))
-        )
-    usable = np.isfinite(peak) & (peak != 0)
-    out: list[list[Field]] = [[] for _ in range(n)]
-    if not usable.any():
-        return out
-    cand = (z >= (peak * threshold)[:, None, None]) & ~nans & usable[:, None, None]
-    labels, _ = ndimage.label(cand, structure=_SLICE_CROSS)
-    regional = local_maxima(z, footprint=_SLICE_CROSS, allow_borders=True).astype(bool)
-    regional &= (z >= min_peak) & usable[:, None, None]
-    claimed = np.zeros(z.shape, dtype=bool)
-    in_field = np.zeros(z.shape, dtype=bool)
-    per_map = ny * nx
-    for idx in _components(labels, z):
-        claimed.flat[idx[0]] = True  # the component's peak bin (BNT marks rejected ones too)
-        vals = z.flat[idx]
-        if vals[0] < min_peak or vals.mean() < min_mean_rate or idx.size < min_bins:
-            continue
-        m, rc = np.divmod(idx, per_map)
+    """BNT ``placefield`` on every map of a stack: (rows, cols, values) of every field."""
+    labels = _bnt_field_labels(stack, threshold, min_bins, min_peak, min_mean_rate)
+    out: list[list[Field]] = [[] for _ in range(stack.shape[0])]
+    ny, nx = stack.shape[1:]
+    flat = labels.ravel()
+    idx = np.flatnonzero(flat)
+    m = idx // (ny * nx)
+    key = m * (int(flat.max(initial=0)) + 1) + flat[idx]
+    order = np.argsort(key, kind="stable")
+    idx, m, key = idx[order], m[order], key[order]
+    bounds = np.flatnonzero(np.diff(key)) + 1
+    for part in np.split(np.arange(idx.size), bounds) if idx.size else []:
+        rc = idx[part] % (ny * nx)
         rows, cols = np.divmod(rc, nx)
-        out[int(m[0])].append((rows, cols, vals))
-        in_field.flat[idx] = True
-    left = regional & ~claimed
-    for m in np.flatnonzero(left.any(axis=(1, 2))):
-        out[m].extend(
-            _second_pass(
-                z[m], nans[m], in_field[m], left[m], threshold, min_bins, min_peak, min_mean_rate
-            )
-        )
+        out[int(m[part[0]])].append((rows, cols, stack[m[part[0]], rows, cols]))
     return out
-
-
-def _second_pass(
-    z: NDArray[np.float64],
-    nans: NDArray[np.bool_],
-    in_field: NDArray[np.bool_],
-    left: NDArray[np.bool_],
-    threshold: float,
-    min_bins: int,
-    min_peak: float,
-    min_mean_rate: float,
-) -> list[Field]:
-    """BNT's second pass: a field of its own for each regional maximum no field claimed."""
-    z2 = np.where(in_field, 0.0, z)
-    peaks = np.argwhere(left)
-    if z2[peaks[:, 0], peaks[:, 1]].sum() == 0:
-        return []
-    final = np.zeros(z.shape, dtype=bool)
-    p = z2[peaks[:, 0], peaks[:, 1]]
-    keep = p > 0
-    peaks, p = peaks[keep], p[keep]
-    # All candidate regions at once: one plane per peak, labelled in one call.
-    cand = (z2 > (p * threshold)[:, None, None]) & (z2 <= p[:, None, None]) & ~nans
-    lab, _ = ndimage.label(cand, structure=_SLICE_CROSS)
-    seed = lab[np.arange(p.size), peaks[:, 0], peaks[:, 1]]
-    flat = lab.ravel()
-    size = np.bincount(flat, minlength=int(seed.max()) + 1)
-    rr, cc = np.indices(z.shape)
-    row_sum = np.bincount(flat, weights=np.tile(rr.ravel(), p.size), minlength=size.size)
-    col_sum = np.bincount(flat, weights=np.tile(cc.ravel(), p.size), minlength=size.size)
-    for i in range(p.size):
-        s_id = seed[i]
-        n = size[s_id]
-        if n < min_bins:
-            continue
-        if np.hypot(row_sum[s_id] / n - peaks[i, 0], col_sum[s_id] / n - peaks[i, 1]) > 4:
-            continue
-        region = (lab[i] == s_id).reshape(z.shape)
-        ys, xs = np.nonzero(region)
-        box = region[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-        if _euler8(box) < 1:  # a field with holes is rejected
-            continue
-        final |= region
-    fields: list[Field] = []
-    labels, _ = ndimage.label(final, structure=_FOUR)
-    for idx in _components(labels, z2):
-        vals = z2.flat[idx]
-        if vals[0] < min_peak or vals.mean() < min_mean_rate:
-            continue
-        rows, cols = np.divmod(idx, z.shape[1])
-        fields.append((rows, cols, vals))
-    return fields
 
 
 def place_fields(
