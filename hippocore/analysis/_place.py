@@ -164,7 +164,7 @@ def _bnt_field_labels(
     min_bins: int,
     min_peak: float,
     min_mean_rate: float,
-    chunk: int = 4096,
+    chunk: int = 1024,
 ) -> NDArray[np.intp]:
     """BNT ``placefield`` on every map of a stack, as a field-label image ``(n, y, x)``.
 
@@ -204,7 +204,7 @@ def _bnt_field_labels(
     keep = pv > 0
     pm, pr, pc, pv = pm[keep], pr[keep], pc[keep], pv[keep]
     final = np.zeros(z.shape, dtype=bool)
-    rows, cols = np.indices((ny, nx))
+    z2n = np.where(nans, -np.inf, z2)  # unvisited bins never pass the candidate test
     for s0 in range(0, pv.size, chunk):
         m, r, c, p = (
             pm[s0 : s0 + chunk],
@@ -212,14 +212,16 @@ def _bnt_field_labels(
             pc[s0 : s0 + chunk],
             pv[s0 : s0 + chunk],
         )
-        zz = z2[m]
-        cand = (zz > (p * threshold)[:, None, None]) & (zz <= p[:, None, None]) & ~nans[m]
+        zz = np.take(z2n, m, axis=0)  # np.take copies whole maps much faster than z2n[m]
+        cand = (zz > (p * threshold)[:, None, None]) & (zz <= p[:, None, None])
         plab, _ = ndimage.label(cand, structure=_SLICE_CROSS)
         seed = plab[np.arange(p.size), r, c]
         region = plab == seed[:, None, None]
-        n_bins = region.sum(axis=(1, 2))
-        cy = (region * rows).sum(axis=(1, 2)) / np.maximum(n_bins, 1)
-        cx = (region * cols).sum(axis=(1, 2)) / np.maximum(n_bins, 1)
+        per_row = np.count_nonzero(region, axis=2)  # (k, ny)
+        per_col = np.count_nonzero(region, axis=1)  # (k, nx)
+        n_bins = per_row.sum(axis=1)
+        cy = per_row @ np.arange(ny) / np.maximum(n_bins, 1)
+        cx = per_col @ np.arange(nx) / np.maximum(n_bins, 1)
         good = (seed > 0) & (n_bins >= min_bins) & (np.hypot(cy - r, cx - c) <= 4)
         if good.any():
             good[good] = _euler8(region[good]) >= 1
