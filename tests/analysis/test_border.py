@@ -74,3 +74,13 @@ def test_bad_walls_and_search_width():
         border_score(np.ones((5, 5)), walls="XY")
     with pytest.raises(ValueError, match="search_width"):
         border_score(np.ones((5, 5)), search_width=0)
+
+
+def test_precomputed_fields_give_the_same_score():
+    m = place_map((40, 40), bin_size=0.025, centres=[(0.05, 0.5), (0.6, 0.6)], sigma=0.06)
+    fields = place_fields(m, threshold=0.3)
+    a = border_score(m)
+    b = border_score(m, fields=fields)
+    assert a == b and a.n_fields == 2
+    with pytest.raises(ValueError, match="fields"):
+        border_score(np.stack([m, m]), fields=fields)

@@ -101,3 +101,38 @@ def test_bad_arguments_name_the_problem():
         place_fields(np.ones(5))
     with pytest.raises(ValueError, match="bin centres"):
         place_fields(m, x=np.arange(3.0), y=np.arange(10.0))
+
+
+def _noisy_maps(n=12, seed=0):
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    maps = ndimage.gaussian_filter(rng.poisson(2.0, (n, 30, 30)).astype(float), (0, 1, 1))
+    maps[rng.random(maps.shape) < 0.05] = np.nan
+    maps[0] = np.nan  # one unvisited map
+    maps[1] = 0.0  # one silent map
+    return maps
+
+
+@pytest.mark.parametrize("threshold, min_bins", [(0.2, 9), (0.3, 1), (0.5, 0)])
+def test_stack_gives_the_same_fields_as_one_map_at_a_time(threshold, min_bins):
+    maps = _noisy_maps()
+    together = place_fields(maps, threshold=threshold, min_bins=min_bins)
+    for m, fields in zip(maps, together, strict=True):
+        alone = place_fields(m, threshold=threshold, min_bins=min_bins)
+        assert [f.n_bins for f in alone] == [f.n_bins for f in fields]
+        for a, b in zip(alone, fields, strict=True):
+            np.testing.assert_array_equal(a.bins, b.bins)
+            assert a.peak == b.peak and a.mean_rate == b.mean_rate
+    assert together[0] == [] and together[1] == []
+    assert all(len(f) > 0 for f in together[2:])  # every noisy map does have fields
+
+
+def test_fields_never_overlap_and_peaks_are_sorted():
+    for fields in place_fields(_noisy_maps(seed=1), threshold=0.3, min_bins=2, min_peak=0):
+        seen = set()
+        for f in fields:
+            bins = set(map(tuple, f.bins))
+            assert not bins & seen
+            seen |= bins
+        assert [f.peak for f in fields] == sorted((f.peak for f in fields), reverse=True)

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hippocore.analysis._stats import coherence, map_stats, skaggs_information
 from hippocore.testing import place_map
@@ -93,3 +95,17 @@ def test_coherence_smooth_map_beats_noise_and_stack_matches_singles():
     assert both[0] > 1.5 and abs(both[1]) < 0.3
     assert both[0] == pytest.approx(coherence(smooth))
     assert coherence(smooth, normalize=False) == pytest.approx(np.tanh(both[0]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(scale=st.floats(0.01, 100), seed=st.integers(0, 10_000))
+def test_information_content_is_scale_free_and_rate_scales(scale, seed):
+    rng = np.random.default_rng(seed)
+    rate = rng.gamma(1.0, 2.0, (8, 8))
+    occ = rng.uniform(0.1, 1.0, (8, 8))
+    a, b = map_stats(rate, occ), map_stats(rate * scale, occ)
+    assert b.information_content == pytest.approx(a.information_content, rel=1e-9, abs=1e-12)
+    assert b.information_rate == pytest.approx(a.information_rate * scale, rel=1e-9, abs=1e-12)
+    assert b.sparsity == pytest.approx(a.sparsity, rel=1e-9)
+    sk = skaggs_information(rate, occ)
+    assert 0 <= sk.content <= a.information_content + 1e-12
