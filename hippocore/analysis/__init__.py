@@ -5,6 +5,9 @@ border, head-direction, speed, remapping and band (Fourier) scores; shuffles and
 classification. numpy, scipy, scikit-image and xarray only: never torch, io or plotting.
 """
 
+from hippocore.analysis._accessor import HippocoreAccessor
+from hippocore.analysis._adaptive import AdaptiveField, placefield_adaptive
+from hippocore.analysis._autocorr import autocorrelogram, autocorrelogram_size
 from hippocore.analysis._band import (
     BandScore,
     FourierComponents,
@@ -14,6 +17,7 @@ from hippocore.analysis._band import (
     max_fourier_power,
 )
 from hippocore.analysis._border import BorderScore, border_coverage, border_score
+from hippocore.analysis._classify import LABELS, Classification, classify
 from hippocore.analysis._direction import (
     HeadDirectionStats,
     HeadDirectionTuning,
@@ -21,9 +25,20 @@ from hippocore.analysis._direction import (
     head_direction_stats,
     head_direction_tuning,
 )
+from hippocore.analysis._gridness import Gridness, gridness
 from hippocore.analysis._place import PlaceField, place_fields
+from hippocore.analysis._ratemap import (
+    RateMap,
+    SpikesOutsideTrackingWarning,
+    UntrackedPositionWarning,
+    lattice_rate_map,
+    rate_map,
+    smooth_map,
+)
 from hippocore.analysis._remap import population_vector_correlation, spatial_correlation
+from hippocore.analysis._shuffle import SCORES, ShuffleScores, shuffle_scores
 from hippocore.analysis._speed import speed_score
+from hippocore.analysis._stability import stability
 from hippocore.analysis._stats import (
     MapStats,
     SkaggsInformation,
@@ -31,8 +46,31 @@ from hippocore.analysis._stats import (
     map_stats,
     skaggs_information,
 )
+from hippocore.analysis._xarray import compute_rate_maps, grid_scores
+from hippocore.analysis._xscores import (
+    head_direction_scores,
+    map_scores,
+    place_field_table,
+    remapping,
+    score_session,
+    speed_scores,
+    stability_scores,
+)
 
 __all__: list[str] = [
+    # rate maps, autocorrelograms, gridness
+    "RateMap",
+    "rate_map",
+    "lattice_rate_map",
+    "smooth_map",
+    "SpikesOutsideTrackingWarning",
+    "UntrackedPositionWarning",
+    "autocorrelogram",
+    "autocorrelogram_size",
+    "Gridness",
+    "gridness",
+    "AdaptiveField",
+    "placefield_adaptive",
     # place fields and map statistics
     "PlaceField",
     "place_fields",
@@ -51,9 +89,10 @@ __all__: list[str] = [
     "head_direction_tuning",
     "head_direction_stats",
     "speed_score",
-    # remapping
+    # remapping and stability
     "spatial_correlation",
     "population_vector_correlation",
+    "stability",
     # band cells
     "FourierComponents",
     "BandScore",
@@ -61,4 +100,22 @@ __all__: list[str] = [
     "fourier_components",
     "band_score",
     "max_fourier_power",
+    # shuffles and classification
+    "SCORES",
+    "ShuffleScores",
+    "shuffle_scores",
+    "LABELS",
+    "Classification",
+    "classify",
+    # xarray layer and accessor
+    "compute_rate_maps",
+    "grid_scores",
+    "map_scores",
+    "place_field_table",
+    "head_direction_scores",
+    "speed_scores",
+    "remapping",
+    "stability_scores",
+    "score_session",
+    "HippocoreAccessor",
 ]
