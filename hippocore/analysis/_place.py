@@ -10,6 +10,7 @@ from scipy import ndimage
 from skimage.morphology import local_maxima
 
 from hippocore._checks import check_choice, check_positive
+from hippocore.analysis._adaptive import placefield_adaptive
 from hippocore.analysis._stack import as_bin_centres, as_map_stack
 
 __all__ = ["PlaceField", "place_fields", "fields_from_mask"]
@@ -307,13 +308,14 @@ def place_fields(
     method : {"bnt", "adaptive"}, default "bnt"
         Field detection algorithm.
     threshold : float, default 0.2
-        Fraction of the peak that bounds a field (``"bnt"`` only), in [0, 1].
+        Fraction of the peak that bounds a field (``"bnt"`` only; the adaptive method
+        chooses a threshold per field), in [0, 1].
     min_bins : int, default 9
-        Smallest field (bins).
+        Smallest field (bins); BNT's adaptive method keeps fields with more than this.
     min_peak : float, default 1.0
         Smallest field peak (map units, Hz).
     min_mean_rate : float, default 0.0
-        Smallest mean rate over the field (``"bnt"`` only).
+        Smallest mean rate over the field.
     x, y : array_like, optional
         Bin centres (m) along x (n_x,) and y (n_y,); give them to get ``area`` and
         ``centroid`` in metres.
@@ -346,18 +348,13 @@ def place_fields(
             recs = [_record(r, c, v, centres) for r, c, v in fl]
             recs.sort(key=lambda f: -f.peak)
             out.append(recs)
-    else:  # pragma: no cover - wired up with Analysis I's placefield_adaptive
+    else:
         for m in stack:
-            recs = _adaptive_fields(m, int(min_bins), float(min_peak), centres)
+            _, found = placefield_adaptive(
+                m, min_peak=float(min_peak), min_bins=int(min_bins), min_mean_rate=min_mean_rate
+            )
+            z = np.nan_to_num(m, nan=0.0)  # BNT placefieldAdaptive counts NaN bins as 0
+            recs = [_record(f.rows, f.cols, z[f.rows, f.cols], centres) for f in found]
             recs.sort(key=lambda f: -f.peak)
             out.append(recs)
     return out[0] if single else out
-
-
-def _adaptive_fields(
-    m: NDArray[np.float64],
-    min_bins: int,
-    min_peak: float,
-    centres: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
-) -> list[PlaceField]:
-    raise NotImplementedError("method='adaptive' needs Analysis I's placefield_adaptive.")

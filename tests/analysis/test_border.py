@@ -7,7 +7,7 @@ from hippocore.analysis._border import border_coverage, border_score
 from hippocore.analysis._place import place_fields
 from hippocore.testing import place_map
 
-from .bnt_inputs import gauss2d
+from ._bnt_inputs import bnt_gauss2d as gauss2d
 
 
 def test_bnt_wall_row_scores_092():

@@ -6,7 +6,7 @@ import pytest
 from hippocore.analysis._place import place_fields
 from hippocore.testing import bin_centres, place_map
 
-from .bnt_inputs import gauss2d
+from ._bnt_inputs import bnt_gauss2d as gauss2d
 
 
 def test_bnt_single_gaussian_one_field_69_bins_mean_05059():
@@ -52,13 +52,14 @@ def test_bnt_min_peak_and_min_bins():
     assert len(place_fields(m, threshold=0.2, min_bins=13, min_peak=0)) == 3
 
 
+@pytest.mark.parametrize("method", ["bnt", "adaptive"])
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
-def test_k_separated_gaussian_fields_give_k_fields_at_their_centres(k):
+def test_k_separated_gaussian_fields_give_k_fields_at_their_centres(k, method):
     a, b = 0.2125, 0.7875  # bin centres, so each field peaks on a bin
     centres = np.array([[a, a], [b, b], [a, b], [b, a]])[:k]
     m = place_map((40, 40), bin_size=0.025, centres=centres, sigma=0.06, peak_rate=8.0)
     x, y = bin_centres((40, 40), 0.025)
-    fields = place_fields(m, x=x, y=y)
+    fields = place_fields(m, method=method, x=x, y=y)
     assert len(fields) == k
     found = np.array([f.centroid for f in fields])
     for c in centres:

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from hippocore.analysis._stats import coherence, map_stats, skaggs_information
 from hippocore.testing import place_map
 
-from .bnt_inputs import gauss2d, hex_grid
+from ._bnt_inputs import bnt_gauss2d as gauss2d
+from ._bnt_inputs import bnt_hex_points
 
 
 def test_uniform_map_carries_zero_bits():
@@ -77,7 +78,7 @@ def test_occupancy_shape_mismatch_is_named():
 
 def test_bnt_coherence_of_the_hexagonal_map_is_2_2424():
     # BNT CoherenceTester.perfectGrid: hexGrid([0 0 50 50], 15), gauss2d(sigma 5), 50x50.
-    m = gauss2d(hex_grid([0, 0, 50, 50], 15), 5, (50, 50))
+    m = gauss2d(bnt_hex_points(50, 50, 15), 5, (50, 50))
     assert round(coherence(m), 4) == 2.2424
 
 
