@@ -493,6 +493,8 @@ def shuffle_scores(
         "border_threshold": float(border_threshold),
         "field_min_peak": min_peak,
         "hd_bins": int(hd_bins),
+        "hd_smooth_bins": 1.0,
+        "speed_sigma_s": 0.4,
         "speed_range": f"{speed_range[0]}-{speed_range[1]} m/s",
         "speed_variant": speed_variant,
         "fft_size": int(fft_size),

@@ -155,3 +155,24 @@ def test_bad_input_is_named(recording):
         shuffle_scores(t, pos, activity=-np.ones(t.size), bin_size=0.05)
     with pytest.raises(TypeError, match="ShuffleScores"):
         classify({"gridness": 1})
+
+
+def test_observed_scores_equal_the_standalone_functions(recording, shuffled):
+    import hippocore.analysis as ha
+
+    ds = recording
+    t, pos, trains = ds.time.values, ds.position.values, spike_trains(ds)
+    m = rate_map(t, pos, trains, bin_size=0.025, limits=(0, 1, 0, 1))
+    obs = shuffled.observed
+    np.testing.assert_allclose(obs["gridness"], ha.gridness(ha.autocorrelogram(m.rate)).score)
+    ms = ha.map_stats(m.rate, m.occupancy)
+    np.testing.assert_allclose(obs["information_content"], ms.information_content, rtol=1e-9)
+    np.testing.assert_allclose(obs["coherence"], ha.coherence(m.rate_raw), rtol=1e-9)
+    np.testing.assert_allclose(obs["border"], ha.border_score(m.rate).score, rtol=1e-9)
+    np.testing.assert_allclose(
+        obs["band_power"], ha.max_fourier_power(m.rate_raw, bin_size=0.025), rtol=1e-9
+    )
+    tc = ha.head_direction_tuning(t, ds.head_direction.values, trains)
+    hd = ha.head_direction_stats(tc.curve, tc.bin_centres).mean_vector_length
+    np.testing.assert_allclose(obs["head_direction"], hd, rtol=1e-9)
+    np.testing.assert_allclose(obs["speed"], ha.speed_score(t, ds.speed.values, trains), rtol=1e-9)
