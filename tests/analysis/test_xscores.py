@@ -94,7 +94,7 @@ def test_stability_high_for_a_grid_cell_and_low_for_noise():
     assert stability(t, pos, activity=act, bin_size=0.05) > 0.95
 
 
-def test_score_session_holds_scores_percentiles_label_and_parameters(session):
+def test_score_session_holds_scores_percentiles_label_and_parameters(session, tmp_path):
     s = session.hc.classify(bin_size=0.025, limits=(0, 1, 0, 1), n_shuffles=100, seed=0)
     validate(s, "scores")
     for name in ("gridness", "information_content", "border", "band_power", "head_direction"):
@@ -105,9 +105,14 @@ def test_score_session_holds_scores_percentiles_label_and_parameters(session):
     assert s["is_grid"].dtype == bool
     assert s.attrs["shuffle_n_shuffles"] == 100 and s.attrs["shuffle_seed"] == 0
     assert s.attrs["classify_percentile"] == 95.0 and s.attrs["shuffle_min_shift"] == 20.0
-    # A scores dataset can be written and read back.
-    back = xr.Dataset.from_dict(s.to_dict())
+    # The scores dataset survives a netCDF round trip (labels, flags, notes, parameters).
+    from hippocore.io import open_dataset, to_netcdf
+
+    back = open_dataset(to_netcdf(s, tmp_path / "scores.nc"))
     assert list(back["label"].values) == list(s["label"].values)
+    np.testing.assert_array_equal(back["is_grid"].values, s["is_grid"].values)
+    xr.testing.assert_allclose(back["gridness_p99"], s["gridness_p99"])
+    assert back.attrs["classify_rules"] == s.attrs["classify_rules"]
 
 
 def test_score_session_on_model_activity():
