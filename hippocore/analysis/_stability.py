@@ -56,6 +56,12 @@ def stability(
     -------
     float or ndarray of shape (unit,)
         Pearson r; NaN for a unit that is silent in either half.
+
+    Notes
+    -----
+    NaN policy: untracked (NaN) positions add no time and their spikes are dropped (with
+    :class:`~hippocore.analysis.UntrackedPositionWarning`, as in ``rate_map``); bins unvisited
+    in either half are left out of the correlation.
     """
     t = as_times(times, "times")
     pos = as_positions(positions, "positions", allow_nan=True)
