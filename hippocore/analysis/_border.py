@@ -38,38 +38,45 @@ class BorderScore:
 
 
 def _wall_strips(a: NDArray, walls: str, width: int) -> list[NDArray]:
-    """Strips ``(wall_length, width)`` whose column 0 is the wall bin, for each wall."""
+    """Strips ``(..., wall_length, width)`` whose last-axis index 0 is the wall bin, per wall."""
     strips = []
     if "L" in walls:
-        strips.append(a[:, :width])
+        strips.append(a[..., :, :width])
     if "R" in walls:
-        strips.append(a[:, ::-1][:, :width])
+        strips.append(a[..., :, ::-1][..., :, :width])
     if "B" in walls:  # row 0 is the lowest y
-        strips.append(a[:width, :].T)
+        strips.append(np.swapaxes(a[..., :width, :], -1, -2))
     if "T" in walls:
-        strips.append(a[::-1, :][:width, :].T)
+        strips.append(np.swapaxes(a[..., ::-1, :][..., :width, :], -1, -2))
     return strips
 
 
 def _coverage(
     labels: NDArray[np.intp], visited: NDArray[np.bool_], walls: str, width: int
-) -> float:
-    """Largest wall fraction covered by one labelled field (labels 1..k, 0 = none)."""
+) -> NDArray[np.float64]:
+    """Largest wall fraction covered by one labelled field, for each map of a stack.
+
+    ``labels`` is ``(n, y, x)`` with fields 1..k per map (0 = none); vectorised over maps.
+    """
+    n = labels.shape[0]
     k = int(labels.max(initial=0))
+    best = np.zeros(n)
     if k == 0:
-        return 0.0
-    best = 0.0
+        return best
     for lab, vis in zip(
         _wall_strips(labels, walls, width), _wall_strips(visited, walls, width), strict=True
     ):
-        has = vis.any(axis=1)
-        n = int(has.sum())
-        if n == 0:
-            continue
-        first = np.argmax(vis, axis=1)  # first visited bin inward from the wall
-        at_wall = lab[np.flatnonzero(has), first[has]]
-        best = max(best, np.bincount(at_wall, minlength=k + 1)[1:].max() / n)
-    return float(best)
+        has = vis.any(axis=-1)  # (n, wall_length)
+        first = np.argmax(vis, axis=-1)  # first visited bin inward from the wall
+        at_wall = np.take_along_axis(lab, first[..., None], axis=-1)[..., 0]
+        at_wall = np.where(has, at_wall, 0)
+        counts = np.bincount(
+            (np.arange(n)[:, None] * (k + 1) + at_wall).ravel(), minlength=n * (k + 1)
+        ).reshape(n, k + 1)[:, 1:]
+        n_wall = has.sum(axis=1)
+        frac = np.where(n_wall > 0, counts.max(axis=1) / np.maximum(n_wall, 1), 0.0)
+        best = np.maximum(best, frac)
+    return best
 
 
 def border_coverage(
@@ -105,7 +112,7 @@ def border_coverage(
     labels = np.zeros(vis.shape, dtype=np.intp)
     for k, mask in enumerate(field_masks, start=1):
         labels[np.asarray(mask, dtype=bool)] = k
-    return _coverage(labels, vis, _check_walls(walls), int(search_width))
+    return float(_coverage(labels[None], vis[None], _check_walls(walls), int(search_width))[0])
 
 
 def _check_walls(walls: str) -> str:
@@ -196,12 +203,7 @@ def border_score(
     dist = np.minimum(np.minimum(rows + 1, cols + 1), np.minimum(ny - rows, nx - cols))
     visited = np.isfinite(stack)
     nf = labels.max(axis=(1, 2))
-    cov = np.array(
-        [
-            _coverage(labels[i], visited[i], w, int(search_width)) if nf[i] else 0.0
-            for i in range(stack.shape[0])
-        ]
-    )
+    cov = _coverage(labels, visited, w, int(search_width))
     weights = np.where((labels > 0) & visited, stack, 0.0)
     total = weights.sum(axis=(1, 2))
     with np.errstate(invalid="ignore", divide="ignore"):
