@@ -18,3 +18,6 @@ def test_demo_exports_nwb_and_scores_the_units(tmp_path, capsys):
     # the place and band cells do not.
     assert np.all(g[1:4] > 0.8)
     assert np.all(g[4:8] < 0.3)
+    labels = scores["label"].values
+    assert list(labels[1:6]) == ["grid", "grid", "grid", "band", "band"]
+    assert list(labels[8:]) == ["none", "none"]
