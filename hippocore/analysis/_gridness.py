@@ -20,6 +20,7 @@ from ._adaptive import (
     _CachedGrower,
     _fields_from,
     _grow_fields,
+    _Grower,
     _open_by_reconstruction,
     _search_image,
     _windowed_regions,
@@ -152,11 +153,24 @@ def _shells(shape: tuple[int, int]):
     return pix, starts, sid, n_shell, rad, (hy, hx), d.reshape(h, w)
 
 
+@lru_cache(maxsize=16)
+def _shell_rotations(shape: tuple[int, int]):
+    """The five BNT rotations restricted to the disc's pixels (in shell order), stacked.
+
+    Returns a sparse (5 P_disc, h w) matrix: rows ``k P_disc .. (k+1) P_disc - 1`` give the
+    rotation by ``_BNT_ANGLES[k]`` at the disc pixels ``pix`` of :func:`_shells`.
+    """
+    pix = _shells(shape)[0]
+    return scipy.sparse.vstack(
+        [_rotation_matrix(shape, float(ang))[pix] for ang in _BNT_ANGLES], format="csr"
+    )
+
+
 def _shell_sums(x: NDArray[np.float64], starts, sid, n_shell) -> NDArray[np.float64]:
-    """Sum the last axis of x (already in shell order) per shell id -> (..., n_shell)."""
-    out = np.zeros(x.shape[:-1] + (n_shell,))
+    """Sum the first axis of x (rows in shell order) per shell id -> (n_shell, ...)."""
+    out = np.zeros((n_shell,) + x.shape[1:])
     present = np.unique(sid)
-    out[..., present] = np.add.reduceat(x, starts[present], axis=-1)
+    out[present] = np.add.reduceat(x, starts[present], axis=0)
     return out
 
 
@@ -181,48 +195,107 @@ def _bnt_radius(acorr: NDArray[np.float64], grower, centre: tuple[int, int]) -> 
     return int(np.floor(np.sqrt(fields[pick].area / np.pi)))
 
 
-def _bnt_gns(a: NDArray[np.float64], radii: NDArray[np.int64], chunk: int = 128):
-    """GNS(r_u, R) for every unit and every outer radius R = 1..rad (NaN where R <= r_u)."""
+def _centre_field_area(a: NDArray[np.float64], grower: _CachedGrower, centre: tuple[int, int]):
+    """Fast path of :func:`_bnt_radius`: BNT's growth state machine on the cached regions.
+
+    Runs areaChange at 0.96/0.94 and expandField from 0.96 down to 0.20 on the precomputed
+    areas and Euler numbers of the centre's windowed regions (a region touching the window
+    edge is recomputed on the whole map, as :class:`_CachedGrower` does), builds only the
+    final region and applies :func:`_fields_from`'s filters (minBins 2, minPeak 0, mean >= 0)
+    to that single 4-connected region. Returns the field's area (0 if it is rejected), or
+    None when BNT would fall back to its 0.97-1.0 thresholds; the caller then takes the
+    general path (:func:`_bnt_radius`).
+    """
+    n_th = grower.area.size
+    full: dict[int, tuple[int | None, NDArray[np.bool_] | None]] = {}
+
+    def region(k: int) -> int | None:
+        if grower.touch[k]:
+            if k not in full:
+                area_k, pix, _ = _Grower.region(grower, centre, (20 + 2 * k) / 100.0)
+                full[k] = (area_k, pix)
+            return full[k][0]
+        return None if grower.euler[k] <= 0 else int(grower.area[k])
+
+    top = n_th - 1  # index of threshold 0.96
+    if top < 1:
+        return None
+    a1, a2 = region(top), region(top - 1)
+    if a1 is None or a2 is None:
+        return None
+    initial_change = a2 / a1 * 100.0
+    # expandField(start 0.96): thresholds 0.96, 0.94 .. 0.20 (indices top .. 0)
+    last_area, last = a2, -1
+    n_same = n_decrease = 0
+    for k in range(top, -1, -1):
+        area = region(k)
+        if area is None:
+            break
+        cur = area / last_area * 100.0
+        n_decrease = n_decrease + 1 if cur < 100 else 0
+        if np.floor(cur / initial_change) <= 2 and n_decrease < 3:
+            n_same = n_same + 1 if cur == 100 else 0
+            if n_same < 10:
+                last_area, last = area, k
+                continue
+        break
+    if last < 0:
+        return None  # BNT then retries at 0.97: general path
+    if last in full:
+        vals = a.T[full[last][1].T]  # column-major order, as _fields_from
+    else:
+        vals = a[grower.ws].T[grower.sel[last].T]
+    if vals.size <= 2 or vals.max() < 0 or vals.mean() < 0:
+        return 0
+    return int(vals.size)
+
+
+def _bnt_gns(a: NDArray[np.float64], radii: NDArray[np.int64], chunk: int = 64):
+    """GNS(r_u, R) for every unit and every outer radius R = 1..rad (NaN where R <= r_u).
+
+    Pixels-major layout: the disc's pixels (in shell order) are rows, units are columns; the
+    five rotations are one sparse product, the per-shell sums one ``reduceat`` over rows, and
+    the annulus sums differences of cumulative shell sums.
+    """
     u, h, w = a.shape
     pix, starts, sid, n_shell, rad, _, _ = _shells((h, w))
+    rot = _shell_rotations((h, w))
+    n_pix = pix.size
     gns = np.full((u, rad + 1), np.nan)
     big_r = np.arange(rad + 1)
+    cnt = _shell_sums(np.ones(n_pix), starts, sid, n_shell)
+    ccnt = np.concatenate([[0.0], np.cumsum(cnt)])
+    hi_i = np.clip(2 * big_r, 0, n_shell)  # (R,)
     for lo in range(0, u, chunk):
         blk = a[lo : lo + chunk]
         nb = blk.shape[0]
-        x = blk.reshape(nb, -1)[:, pix]  # (nb, P)
-        y = np.stack([_rotate_stack(blk, ang).reshape(nb, -1)[:, pix] for ang in _BNT_ANGLES], 1)
-        ones = np.ones(pix.size)
-        cnt = _shell_sums(ones, starts, sid, n_shell)
+        flat_t = blk.reshape(nb, h * w).T  # (h w, nb)
+        x = flat_t[pix]  # (P, nb)
+        y = (rot @ flat_t).reshape(len(_BNT_ANGLES), n_pix, nb).transpose(1, 0, 2)  # (P, 5, nb)
+        xb = x[:, None, :]
         parts = [
             _shell_sums(x, starts, sid, n_shell)[:, None],
             _shell_sums(x * x, starts, sid, n_shell)[:, None],
             _shell_sums(y, starts, sid, n_shell),
             _shell_sums(y * y, starts, sid, n_shell),
-            _shell_sums(x[:, None] * y, starts, sid, n_shell),
-        ]
-        cum = [np.concatenate([np.zeros(p.shape[:-1] + (1,)), np.cumsum(p, -1)], -1) for p in parts]
-        ccnt = np.concatenate([[0.0], np.cumsum(cnt)])
+            _shell_sums(xb * y, starts, sid, n_shell),
+        ]  # each (n_shell, 1 or 5, nb)
+        # cumulative over shells with a leading zero: (n_shell + 1, k, nb)
+        cum = [np.concatenate([np.zeros((1,) + p.shape[1:]), np.cumsum(p, 0)], 0) for p in parts]
         # annulus r < d < R  == shells 2r+1 .. 2R-1 (inclusive)  -> cum[2R] - cum[2r+1]
         r = radii[lo : lo + nb]
-        lo_i = np.clip(2 * r + 1, 0, n_shell)[:, None]  # (nb, 1)
-        hi_i = np.clip(2 * big_r, 0, n_shell)[None, :]  # (1, R)
-        n = ccnt[hi_i] - ccnt[lo_i]  # (nb, R)
-
-        hi_flat = hi_i[0]
-        lo_idx = lo_i[:, :, None]  # (nb, 1, 1)
+        lo_i = np.clip(2 * r + 1, 0, n_shell)  # (nb,)
+        n = (ccnt[hi_i][None, :] - ccnt[lo_i][:, None])[:, None, :]  # (nb, 1, R)
+        cols = np.arange(nb)
         sx, sxx, sy, syy, sxy = (
-            c[..., hi_flat]
-            - np.take_along_axis(c, np.broadcast_to(lo_idx, (nb, c.shape[1], 1)), -1)
-            for c in cum
-        )
-        nn = n[:, None]
+            c[hi_i].transpose(2, 1, 0) - c[lo_i, :, cols][:, :, None] for c in cum
+        )  # each (nb, 1 or 5, R)
         with np.errstate(invalid="ignore", divide="ignore"):
-            vx = sxx - sx * sx / nn
-            vy = syy - sy * sy / nn
-            cov = sxy - sx * sy / nn
-            tiny = 1e-12 * np.maximum(nn, 1)
-            corr = np.where((vx > tiny) & (vy > tiny) & (nn >= 2), cov / np.sqrt(vx * vy), np.nan)
+            vx = sxx - sx * sx / n
+            vy = syy - sy * sy / n
+            cov = sxy - sx * sy / n
+            tiny = 1e-12 * np.maximum(n, 1)
+            corr = np.where((vx > tiny) & (vy > tiny) & (n >= 2), cov / np.sqrt(vx * vy), np.nan)
         g = np.minimum(corr[:, 1], corr[:, 3]) - np.maximum(
             np.maximum(corr[:, 0], corr[:, 2]), corr[:, 4]
         )
@@ -425,7 +498,11 @@ def _gridness_bnt(a: NDArray[np.float64], valid: NDArray[np.bool_], reasons: lis
         ws, area, euler, touch, sel = _windowed_regions(images, centre)
         for j, i in enumerate(blk):
             grower = _CachedGrower(images[j], ws, area[j], euler[j], touch[j], sel[j])
-            radii[i] = _bnt_radius(a[i], grower, centre)
+            found = None if a[i][centre] < 0 else _centre_field_area(a[i], grower, centre)
+            if found is None:
+                radii[i] = _bnt_radius(a[i], grower, centre)
+            else:
+                radii[i] = int(np.floor(np.sqrt(found / np.pi)))
     for i in todo:
         if radii[i] in (0, 1, -1):
             valid[i] = False
