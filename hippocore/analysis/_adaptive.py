@@ -197,14 +197,23 @@ def _windowed_regions(images: NDArray[np.float64], centre: tuple[int, int], wind
     sub = images[:, r0:r1, c0:c1]
     pr, pc = centre[0] - r0, centre[1] - c0
     ths = np.arange(20, 97, 2) / 100.0
-    masks = (
-        sub[:, None] >= (images[:, centre[0], centre[1]][:, None] * ths[None, :])[..., None, None]
-    )
-    flat = masks.reshape(-1, r1 - r0, c1 - c0)
-    structure = np.zeros((3, 3, 3), dtype=bool)
-    structure[1] = _CROSS
-    labels, _ = ndimage.label(flat, structure=structure)
-    sel = labels == labels[:, pr, pc][:, None, None]
+    levels = images[:, centre[0], centre[1]][:, None] * ths[None, :]  # (U, n_th)
+    # the centre's 4-connected component of sub >= v is {join >= v}, where join is the best
+    # (max over paths from the centre) of the lowest value along the path; valid when the
+    # centre itself passes (always, since the search image has no negative values)
+    join = _join_levels(sub, (pr, pc))
+    sel = (join[:, None] >= levels[..., None, None]).reshape(-1, r1 - r0, c1 - c0)
+    below = np.flatnonzero(sub[:, pr, pc] < levels.min(axis=1, initial=np.inf))
+    if below.size:  # not reached by search images; kept for exactness: label those units
+        structure = np.zeros((3, 3, 3), dtype=bool)
+        structure[1] = _CROSS
+        flat = sub[below][:, None] >= levels[below][..., None, None]
+        flat = flat.reshape(-1, r1 - r0, c1 - c0)
+        labels, _ = ndimage.label(flat, structure=structure)
+        sel_b = labels == labels[:, pr, pc][:, None, None]
+        sel = sel.reshape(u, -1, r1 - r0, c1 - c0)
+        sel[below] = sel_b.reshape(below.size, -1, r1 - r0, c1 - c0)
+        sel = sel.reshape(-1, r1 - r0, c1 - c0)
     buf = np.zeros((sel.shape[0], sel.shape[1] + 2, sel.shape[2] + 2), dtype=np.int8)
     buf[:, 1:-1, 1:-1] = sel
     a, b, c, d = buf[:, :-1, :-1], buf[:, :-1, 1:], buf[:, 1:, :-1], buf[:, 1:, 1:]
@@ -232,6 +241,30 @@ def _windowed_regions(images: NDArray[np.float64], centre: tuple[int, int], wind
         touch.reshape(u, n_th),
         sel.reshape(u, n_th, *sel.shape[1:]),
     )
+
+
+def _join_levels(sub: NDArray[np.float64], start: tuple[int, int]) -> NDArray[np.float64]:
+    """For a stack (U, h, w): the highest threshold at which each bin is 4-connected to ``start``.
+
+    ``join[p]`` = max over 4-connected paths from ``start`` to ``p`` of the lowest value on the
+    path (-inf nowhere: every bin is reachable); so ``{join >= v}`` is the 4-connected
+    component of ``sub >= v`` holding ``start`` whenever ``sub[start] >= v``. Computed by
+    reconstruction by dilation (4-neighbour) from ``start`` under ``sub``; only min and max of
+    the input values are taken, so comparisons with it are exact.
+    """
+    join = np.full(sub.shape, -np.inf)
+    join[:, start[0], start[1]] = sub[:, start[0], start[1]]
+    nxt = np.empty_like(join)
+    while True:
+        np.copyto(nxt, join)
+        np.maximum(nxt[:, 1:], join[:, :-1], out=nxt[:, 1:])
+        np.maximum(nxt[:, :-1], join[:, 1:], out=nxt[:, :-1])
+        np.maximum(nxt[:, :, 1:], join[:, :, :-1], out=nxt[:, :, 1:])
+        np.maximum(nxt[:, :, :-1], join[:, :, 1:], out=nxt[:, :, :-1])
+        np.minimum(nxt, sub, out=nxt)
+        if np.array_equal(nxt, join):
+            return join
+        join, nxt = nxt, join
 
 
 def _search_image(opened: NDArray[np.float64], min_peak: float) -> NDArray[np.float64]:
@@ -404,34 +437,34 @@ def _fields_from(
     return labels_out, fields
 
 
-def _max3(x: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
-    """Max over a 3-bin neighbourhood along one axis (in-bounds bins only)."""
-    out = x.copy()
-    n = x.shape[axis]
-    lo = [slice(None)] * x.ndim
-    hi = [slice(None)] * x.ndim
-    lo[axis], hi[axis] = slice(0, n - 1), slice(1, n)
-    lo, hi = tuple(lo), tuple(hi)
-    np.maximum(out[hi], x[lo], out=out[hi])
-    np.maximum(out[lo], x[hi], out=out[lo])
-    return out
-
-
-def _open_by_reconstruction(stack: NDArray[np.float64]) -> NDArray[np.float64]:
+def _open_by_reconstruction(stack: NDArray[np.float64], chunk: int = 16) -> NDArray[np.float64]:
     """Opening by reconstruction of every map of a (U, h, w) stack, vectorised.
 
     Erosion with the 3x3 cross (in-bounds bins only, as MATLAB pads erosions with +inf), then
-    reconstruction by dilation (8-connected) under the map: repeated 3x3 dilation clipped by
-    the map until nothing changes; converged maps leave the working set. Equal to
-    ``skimage.morphology.reconstruction`` (tested).
+    reconstruction by dilation (8-connected) under the map: repeated 3x3 dilation (separable,
+    -inf outside the map) clipped by the map until nothing changes, in chunks of maps small
+    enough to stay in cache. Equal to ``skimage.morphology.reconstruction`` (tested).
     """
     r = ndimage.minimum_filter(stack, footprint=_CROSS[None], mode="nearest")
-    active = np.arange(stack.shape[0])
-    while active.size:
-        cur = r[active]
-        d = _max3(_max3(cur, -1), -2)
-        np.minimum(d, stack[active], out=d)
-        changed = np.any(d != cur, axis=(1, 2))
-        r[active] = d
-        active = active[changed]
+    u, h, w = stack.shape
+    for lo in range(0, u, chunk):
+        cur = r[lo : lo + chunk].copy()
+        mask = stack[lo : lo + chunk]
+        n = cur.shape[0]
+        pad = np.full((n, h + 2, w), -np.inf)  # rows framed by -inf
+        rows = np.empty((n, h, w + 2))  # vertical maxima, columns framed by -inf
+        rows[:, :, 0] = rows[:, :, -1] = -np.inf
+        vert = rows[:, :, 1:-1]
+        nxt = np.empty_like(cur)
+        while True:
+            pad[:, 1:-1] = cur
+            np.maximum(pad[:, :-2], pad[:, 2:], out=vert)
+            np.maximum(vert, cur, out=vert)
+            np.maximum(rows[:, :, :-2], rows[:, :, 2:], out=nxt)
+            np.maximum(nxt, vert, out=nxt)
+            np.minimum(nxt, mask, out=nxt)
+            if np.array_equal(nxt, cur):
+                break
+            cur, nxt = nxt, cur
+        r[lo : lo + chunk] = cur
     return r

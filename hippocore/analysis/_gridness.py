@@ -34,6 +34,8 @@ _DM_ANGLES = (30, 45, 60, 90, 120, 135, 150)
 _DM_RINGS = tuple((0.2, float(e)) for e in np.linspace(0.4, 1.0, 10))
 _MIN_ORIENTATION = np.deg2rad(15.0)
 _SQUARE3 = np.ones((3, 3), dtype=bool)
+_UNIT_SQUARE3 = np.zeros((3, 3, 3), dtype=bool)  # 8-connected within a unit only
+_UNIT_SQUARE3[1] = True
 
 
 @dataclass(frozen=True)
@@ -388,13 +390,13 @@ def _fit_ellipse(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.f
 
 
 def _dilate(mask: NDArray[np.bool_], *, square: bool) -> NDArray[np.bool_]:
-    """Binary dilation by the 3x3 square (or the 4-neighbour cross), zero outside."""
+    """Binary dilation by the 3x3 square (or the 4-neighbour cross) of the last two axes."""
     out = mask.copy()
-    out[1:] |= mask[:-1]
-    out[:-1] |= mask[1:]
+    out[..., 1:, :] |= mask[..., :-1, :]
+    out[..., :-1, :] |= mask[..., 1:, :]
     src = out.copy() if square else mask
-    out[:, 1:] |= src[:, :-1]
-    out[:, :-1] |= src[:, 1:]
+    out[..., 1:] |= src[..., :-1]
+    out[..., :-1] |= src[..., 1:]
     return out
 
 
@@ -424,23 +426,32 @@ def _regional_max4(best: NDArray[np.float64], inside: NDArray[np.bool_]) -> NDAr
     return out
 
 
-def _bnt_geometry(a: NDArray[np.float64], best_r: float, centre: tuple[int, int], d):
-    """BNT grid statistics: spacing, orientation (3 axis peaks) and ellipse, or a reason."""
-    nan3, nan5 = np.full(3, np.nan), np.full(5, np.nan)
-    hy, hx = centre
+@lru_cache(maxsize=64)
+def _geometry_disc(shape: tuple[int, int], best_r: float):
+    """Disc d < 1.25 best_r and its crop (bounding box plus a 1-bin frame, within the array)."""
+    d = _shells(shape)[6]
     inside = d < best_r * 1.25
+    rows, cols = np.nonzero(inside)
+    r0, r1 = max(rows.min() - 1, 0), min(rows.max() + 2, shape[0])
+    c0, c1 = max(cols.min() - 1, 0), min(cols.max() + 2, shape[1])
+    return inside, (r0, r1, c0, c1)
+
+
+def _bnt_geometry(a: NDArray[np.float64], best_r: float, centre: tuple[int, int], d=None):  # noqa: ANN001
+    """BNT grid statistics of one map: spacing, orientation (3 axis peaks), ellipse, reason.
+
+    The one-map reference of :func:`_bnt_geometry_stack` (which must give the same numbers).
+    """
+    inside, (r0, r1, c0, c1) = _geometry_disc(a.shape, float(best_r))
     best = np.where(inside, a, 0.0)
     # crop to the disc plus a 1-bin frame of zeros: the outer zero plateau keeps the same
     # neighbours, so regional maxima (and hence everything below) are unchanged
-    rows, cols = np.nonzero(inside)
-    r0, r1 = max(rows.min() - 1, 0), min(rows.max() + 2, a.shape[0])
-    c0, c1 = max(cols.min() - 1, 0), min(cols.max() + 2, a.shape[1])
     peaks = _regional_max4(best[r0:r1, c0:c1], inside[r0:r1, c0:c1])
     grown = _dilate(peaks, square=True)
     lab, n = ndimage.label(grown.T, structure=_SQUARE3)  # MATLAB column-major order
     lab = lab.T
     if n < 5:
-        return nan3, nan3, nan5, np.nan, "geometry: fewer than 5 peaks in the autocorrelogram"
+        return _no_geometry("geometry: fewer than 5 peaks in the autocorrelogram")
     rr, cc = np.indices(lab.shape)
     flat = lab.ravel()
     cnt = np.bincount(flat, minlength=n + 1)[1:]
@@ -450,6 +461,69 @@ def _bnt_geometry(a: NDArray[np.float64], best_r: float, centre: tuple[int, int]
             np.bincount(flat, weights=cc.ravel(), minlength=n + 1)[1:] / cnt + c0,
         ]
     )  # (row, col) centroids in the full autocorrelogram
+    return _geometry_from_peaks(cm, centre)
+
+
+def _no_geometry(why: str):
+    nan3, nan5 = np.full(3, np.nan), np.full(5, np.nan)
+    return nan3, nan3.copy(), nan5, np.nan, why
+
+
+def _bnt_geometry_stack(a: NDArray[np.float64], best_r: float, centre: tuple[int, int]) -> list:
+    """:func:`_bnt_geometry` for a stack (U, h, w) of maps sharing one best radius.
+
+    The disc, its crop, the regional maxima (strict 4-neighbour maxima; maps with ties go
+    through the plateau-aware per-map path), the dilation and the labelling are done for the
+    whole stack at once (a 3-D label whose structure does not connect units); the peak
+    centroids then feed the same per-map step as the reference.
+    """
+    u = a.shape[0]
+    inside_full, (r0, r1, c0, c1) = _geometry_disc(a.shape[1:], float(best_r))
+    inside = inside_full[r0:r1, c0:c1]
+    best = np.where(inside, a[:, r0:r1, c0:c1], 0.0)
+    pad = np.pad(best, ((0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
+    c = pad[:, 1:-1, 1:-1]
+    nbrs = (pad[:, :-2, 1:-1], pad[:, 2:, 1:-1], pad[:, 1:-1, :-2], pad[:, 1:-1, 2:])
+    gt = np.logical_and.reduce([c > nb for nb in nbrs])
+    ge = np.logical_and.reduce([c >= nb for nb in nbrs])
+    slow = np.any(ge & ~gt & inside, axis=(1, 2))
+    peaks = gt & inside
+    outer = ~inside
+    if outer.any():
+        touching = _dilate(outer, square=False) & inside
+        vals = best[:, touching]
+        slow |= np.any(vals == 0, axis=1)
+        if vals.shape[1]:
+            peaks[np.all(vals < 0, axis=1)] |= outer
+    for k in np.flatnonzero(slow):
+        peaks[k] = _regional_max4(best[k], inside)
+    grown = _dilate(peaks, square=True)
+    lab, _ = ndimage.label(grown.transpose(0, 2, 1), structure=_UNIT_SQUARE3)
+    lab = lab.transpose(0, 2, 1)  # labels run unit by unit, column-major within a unit
+    top = np.maximum.accumulate(lab.reshape(u, -1).max(axis=1))
+    first = np.concatenate([[0], top[:-1]])  # unit k holds labels first[k]+1 .. top[k]
+    n_all = int(top[-1]) if u else 0
+    hc, wc = lab.shape[1:]
+    rr, cc = np.indices((hc, wc))
+    flat = lab.ravel()
+    cnt = np.bincount(flat, minlength=n_all + 1)[1:]
+    sr = np.bincount(flat, weights=np.tile(rr.ravel(), u), minlength=n_all + 1)[1:]
+    sc = np.bincount(flat, weights=np.tile(cc.ravel(), u), minlength=n_all + 1)[1:]
+    cm_all = np.column_stack([sr / cnt + r0, sc / cnt + c0])
+    out = []
+    for k in range(u):
+        if top[k] - first[k] < 5:
+            out.append(_no_geometry("geometry: fewer than 5 peaks in the autocorrelogram"))
+        else:
+            out.append(_geometry_from_peaks(cm_all[first[k] : top[k]], centre))
+    return out
+
+
+def _geometry_from_peaks(cm: NDArray[np.float64], centre: tuple[int, int]):
+    """BNT's spacing/orientation/ellipse from the peak centroids ``cm`` (n, 2) as (row, col)."""
+    nan3, nan5 = np.full(3, np.nan), np.full(5, np.nan)
+    hy, hx = centre
+    n = cm.shape[0]
     cy, cx = cm[:, 0] - hy, cm[:, 1] - hx
     orient = np.arctan2(cy, cx)
     dist2 = cx * cx + cy * cy
@@ -486,9 +560,16 @@ def _bnt_geometry(a: NDArray[np.float64], best_r: float, centre: tuple[int, int]
     return s3, o3, ell, theta, ""
 
 
-def _gridness_bnt(a: NDArray[np.float64], valid: NDArray[np.bool_], reasons: list[str]):
+def _gridness_bnt(
+    a: NDArray[np.float64],
+    valid: NDArray[np.bool_],
+    reasons: list[str],
+    *,
+    stacked: bool = True,
+):
+    """BNT gridnessScore of a normalised stack; ``stacked=False`` is the one-map reference path."""
     u, h, w = a.shape
-    _, _, _, _, rad, centre, d = _shells((h, w))
+    _, _, _, _, rad, centre, _ = _shells((h, w))
     radii = np.zeros(u, dtype=np.int64)
     todo = np.flatnonzero(valid)
     for lo in range(0, todo.size, 64):
@@ -530,11 +611,15 @@ def _gridness_bnt(a: NDArray[np.float64], valid: NDArray[np.bool_], reasons: lis
             best_r[i] = radii[i] + 1 + loc
             if np.isnan(score[i]):
                 reasons[i] = "no annulus had a defined correlation (flat autocorrelogram)"
-                continue
-            spacing[i], orient[i], ellipse[i], theta[i], why = _bnt_geometry(
-                a[i], best_r[i], centre, d
-            )
-            reasons[i] = why
+        geo = ok[np.isfinite(score[ok])]
+        for radius in np.unique(best_r[geo]):
+            group = geo[best_r[geo] == radius]
+            if stacked:
+                results = _bnt_geometry_stack(a[group], float(radius), centre)
+            else:
+                results = [_bnt_geometry(a[i], float(radius), centre) for i in group]
+            for i, res in zip(group, results, strict=True):
+                spacing[i], orient[i], ellipse[i], theta[i], reasons[i] = res
     cr = np.where(radii > 0, radii.astype(float), np.nan)
     return score, spacing, orient, cr, best_r, ellipse, theta, np.full(u, np.nan)
 
