@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import scipy.fft
 from numpy.typing import ArrayLike, NDArray
@@ -35,27 +37,46 @@ def autocorrelogram_size(n: int) -> int:
     return size
 
 
+def _upper(s: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
+    """Rows ``min(i, n-1) + 1`` of the (n+1)-long cumulative axis, i = 0 .. 2n-2."""
+    s = np.moveaxis(s, axis, -1)
+    n = s.shape[-1] - 1
+    rep = np.broadcast_to(s[..., n:], s.shape[:-1] + (n - 1,))
+    return np.moveaxis(np.concatenate([s[..., 1:], rep], -1), -1, axis)
+
+
+def _lower(s: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
+    """Rows ``max(i - n + 1, 0)`` of the (n+1)-long cumulative axis, i = 0 .. 2n-2."""
+    s = np.moveaxis(s, axis, -1)
+    n = s.shape[-1] - 1
+    rep = np.broadcast_to(s[..., :1], s.shape[:-1] + (n,))
+    return np.moveaxis(np.concatenate([rep, s[..., 1:n]], -1), -1, axis)
+
+
 def _box_sums(a: NDArray[np.float64]) -> NDArray[np.float64]:
     """Sum of ``a`` over the part that overlaps a shifted copy, for every full-correlation lag.
 
     For lag index (i, j) of the (2m-1, 2n-1) output, the window covers rows
-    ``max(0, i-m+1) .. min(i, m-1)`` (and likewise columns) of ``a``.
+    ``max(0, i-m+1) .. min(i, m-1)`` (and likewise columns) of ``a``: four corners of the
+    cumulative sums, gathered by slicing one axis at a time.
     """
     m, n = a.shape[-2:]
     s = np.zeros(a.shape[:-2] + (m + 1, n + 1))
     s[..., 1:, 1:] = a.cumsum(-2).cumsum(-1)
-    i = np.arange(2 * m - 1)
-    j = np.arange(2 * n - 1)
-    r_hi = np.minimum(i, m - 1) + 1
-    r_lo = np.maximum(i - m + 1, 0)
-    c_hi = np.minimum(j, n - 1) + 1
-    c_lo = np.maximum(j - n + 1, 0)
-    return (
-        s[..., r_hi[:, None], c_hi[None, :]]
-        - s[..., r_lo[:, None], c_hi[None, :]]
-        - s[..., r_hi[:, None], c_lo[None, :]]
-        + s[..., r_lo[:, None], c_lo[None, :]]
-    )
+    s_hi, s_lo = _upper(s, -2), _lower(s, -2)
+    out = _upper(s_hi, -1)
+    out -= _upper(s_lo, -1)
+    out -= _lower(s_hi, -1)
+    out += _lower(s_lo, -1)
+    return out
+
+
+@lru_cache(maxsize=32)
+def _box_counts(m: int, n: int) -> NDArray[np.float64]:
+    """Number of overlapping bins at every lag of an (m, n) map (read-only)."""
+    out = _box_sums(np.ones((m, n)))
+    out.flags.writeable = False
+    return out
 
 
 def autocorrelogram(rate: ArrayLike, *, crop: bool = True) -> NDArray[np.float64]:
@@ -115,7 +136,7 @@ def _acorr(a: NDArray[np.float64], crop: bool) -> NDArray[np.float64]:
     # correlation is unchanged, and the FFT's rounding error shrinks with the magnitudes)
     a = a - a.mean(axis=(-2, -1), keepdims=True)
 
-    count = _box_sums(np.ones((m, n)))
+    count = _box_counts(m, n)
     sum_a = _box_sums(a)  # sum of the shifted copy over the overlap
     sum_a2 = _box_sums(a * a)
     sum_t = sum_a[..., ::-1, ::-1]  # the unshifted copy: same sums, mirrored lags

@@ -469,13 +469,15 @@ def _no_geometry(why: str):
     return nan3, nan3.copy(), nan5, np.nan, why
 
 
-def _bnt_geometry_stack(a: NDArray[np.float64], best_r: float, centre: tuple[int, int]) -> list:
-    """:func:`_bnt_geometry` for a stack (U, h, w) of maps sharing one best radius.
+def _bnt_peaks_stack(a: NDArray[np.float64], best_r: float) -> list:
+    """Peak centroids (n, 2) as (row, col) of a stack (U, h, w) sharing one best radius.
+
+    The first half of :func:`_bnt_geometry` for a whole stack; a map with fewer than 5 peaks
+    gets the reason string instead.
 
     The disc, its crop, the regional maxima (strict 4-neighbour maxima; maps with ties go
     through the plateau-aware per-map path), the dilation and the labelling are done for the
-    whole stack at once (a 3-D label whose structure does not connect units); the peak
-    centroids then feed the same per-map step as the reference.
+    whole stack at once (a 3-D label whose structure does not connect units).
     """
     u = a.shape[0]
     inside_full, (r0, r1, c0, c1) = _geometry_disc(a.shape[1:], float(best_r))
@@ -510,13 +512,12 @@ def _bnt_geometry_stack(a: NDArray[np.float64], best_r: float, centre: tuple[int
     sr = np.bincount(flat, weights=np.tile(rr.ravel(), u), minlength=n_all + 1)[1:]
     sc = np.bincount(flat, weights=np.tile(cc.ravel(), u), minlength=n_all + 1)[1:]
     cm_all = np.column_stack([sr / cnt + r0, sc / cnt + c0])
-    out = []
-    for k in range(u):
-        if top[k] - first[k] < 5:
-            out.append(_no_geometry("geometry: fewer than 5 peaks in the autocorrelogram"))
-        else:
-            out.append(_geometry_from_peaks(cm_all[first[k] : top[k]], centre))
-    return out
+    return [
+        cm_all[first[k] : top[k]]
+        if top[k] - first[k] >= 5
+        else "geometry: fewer than 5 peaks in the autocorrelogram"
+        for k in range(u)
+    ]
 
 
 def _geometry_from_peaks(cm: NDArray[np.float64], centre: tuple[int, int]):
@@ -558,6 +559,140 @@ def _geometry_from_peaks(cm: NDArray[np.float64], centre: tuple[int, int]):
         o3 = np.concatenate([o3, np.full(3 - o3.size, np.nan)])
         s3 = np.concatenate([s3, np.full(3 - s3.size, np.nan)])
     return s3, o3, ell, theta, ""
+
+
+def _geometry_from_peaks_stack(cms: list[NDArray[np.float64]], centre: tuple[int, int]) -> list:
+    """:func:`_geometry_from_peaks` for many maps at once (peak lists padded to one length)."""
+    u = len(cms)
+    if u == 0:
+        return []
+    hy, hx = centre
+    n = np.array([c.shape[0] for c in cms])
+    width = int(n.max())
+    valid = np.arange(width)[None, :] < n[:, None]
+    cm = np.zeros((u, width, 2))
+    cm[valid] = np.concatenate(cms)
+    cy, cx = cm[..., 0] - hy, cm[..., 1] - hx
+    orient = np.arctan2(cy, cx)
+    dist2 = cx * cx + cy * cy
+    keep = valid.copy()
+    zero = valid & (orient == 0)
+    has_zero = zero.any(axis=1)
+    keep[has_zero, np.argmax(zero, axis=1)[has_zero]] = False
+    # pairs i < j of kept peaks closer than 15 deg in orientation: drop the farther one
+    # (the later one on a tie), as BNT
+    # the wrapped difference is evaluated exactly as the reference, but only where it can be
+    # near the limit (|raw| within 1e-6 rad of [0, 15 deg] or of [345 deg, 360 deg])
+    raw = orient[:, :, None] - orient[:, None, :]
+    cand = (
+        keep[:, :, None]
+        & keep[:, None, :]
+        & np.triu(np.ones((width, width), bool), k=1)[None]
+        & (
+            (np.abs(raw) < _MIN_ORIENTATION + 1e-6)
+            | (np.abs(raw) > 2 * np.pi - _MIN_ORIENTATION - 1e-6)
+        )
+    )
+    pair = np.zeros_like(cand)
+    pair[cand] = np.abs(np.angle(np.exp(1j * raw[cand]))) < _MIN_ORIENTATION
+    farther = dist2[:, :, None] > dist2[:, None, :]
+    keep &= ~np.any(pair & farther, axis=2) & ~np.any(pair & ~farther, axis=1)
+    n_keep = keep.sum(axis=1)
+    few = pair.any(axis=(1, 2)) & (n_keep < 4)
+    order = np.argsort(np.where(keep, dist2, np.inf), axis=1, kind="stable")[:, :6]
+    n6 = np.minimum(n_keep, 6)
+    m6 = np.arange(order.shape[1])[None, :] < n6[:, None]
+    ox = np.take_along_axis(cx, order, 1)
+    oy = np.take_along_axis(cy, order, 1)
+    ang = np.where(m6, np.rad2deg(np.arctan2(oy, ox)), np.nan)
+    spacing = np.where(m6, np.sqrt(ox * ox + oy * oy), np.nan)
+    ell = np.full((u, 5), np.nan)
+    px = np.take_along_axis(cm[..., 1], order, 1)
+    py = np.take_along_axis(cm[..., 0], order, 1)
+    for size in (5, 6):
+        rows = np.flatnonzero((n6 == size) & ~few)
+        if rows.size:
+            ell[rows] = _fit_ellipse_stack(px[rows, :size], py[rows, :size])
+    theta = np.mod(ell[:, 4], 2 * np.pi)
+    theta = np.where(theta > np.pi, theta - 2 * np.pi, theta) + np.pi
+    key = np.where(m6, np.abs(ang), np.inf)
+    first = np.argmin(key, axis=1)
+    ang_first = ang[np.arange(u), first]
+    key3 = np.where(m6, np.abs(ang - ang_first[:, None]), np.inf)
+    three = np.argsort(key3, axis=1, kind="stable")[:, :3]
+    o3 = np.take_along_axis(ang, three, 1)
+    s3 = np.take_along_axis(spacing, three, 1)
+    srt = np.argsort(o3, axis=1, kind="stable")
+    o3 = np.deg2rad(np.take_along_axis(o3, srt, 1))
+    s3 = np.take_along_axis(s3, srt, 1)
+    out = []
+    for k in range(u):
+        if few[k]:
+            out.append(_no_geometry("geometry: fewer than 4 distinct peaks"))
+        else:
+            out.append((s3[k], o3[k], ell[k], theta[k], ""))
+    return out
+
+
+def _fit_ellipse_stack(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+    """:func:`_fit_ellipse` for a stack of point sets (B, m), m >= 5 -> (B, 5)."""
+    b = x.shape[0]
+    out = np.full((b, 5), np.nan)
+    mx, my = x.mean(axis=1), y.mean(axis=1)
+    sx = (x.max(axis=1) - x.min(axis=1)) / 2
+    sy = (y.max(axis=1) - y.min(axis=1)) / 2
+    ok = (sx != 0) & (sy != 0)
+    if not ok.any():
+        return out
+    x, y, mx, my, sx, sy = x[ok], y[ok], mx[ok], my[ok], sx[ok], sy[ok]
+    xn, yn = (x - mx[:, None]) / sx[:, None], (y - my[:, None]) / sy[:, None]
+    d = np.stack([xn * xn, xn * yn, yn * yn, xn, yn, np.ones_like(xn)], axis=-1)
+    s = d.transpose(0, 2, 1) @ d
+    c1 = np.array([[0.0, 0, -2], [0, 1, 0], [-2, 0, 0]])
+    try:
+        e = np.linalg.solve(s[:, 3:, 3:], s[:, :3, 3:].transpose(0, 2, 1))
+        ev, vec = np.linalg.eig(np.linalg.solve(c1[None], s[:, :3, :3] - s[:, :3, 3:] @ e))
+    except np.linalg.LinAlgError:  # a singular system somewhere: the one-map path per set
+        out[ok] = [_fit_ellipse(xi, yi) for xi, yi in zip(x, y, strict=True)]
+        return out
+    sel = (np.real(ev) < 1e-8) & np.isfinite(ev)
+    one = sel.sum(axis=1) == 1
+    a3 = np.real(vec[np.arange(vec.shape[0]), :, np.argmax(sel, axis=1)])  # (B, 3)
+    a = np.concatenate([a3, -(e @ a3[:, :, None])[:, :, 0]], axis=1)
+    par = np.stack(
+        [
+            a[:, 0] * sy * sy,
+            a[:, 1] * sx * sy,
+            a[:, 2] * sx * sx,
+            -2 * a[:, 0] * sy * sy * mx - a[:, 1] * sx * sy * my + a[:, 3] * sx * sy * sy,
+            -a[:, 1] * sx * sy * mx - 2 * a[:, 2] * sx * sx * my + a[:, 4] * sx * sx * sy,
+            a[:, 0] * sy * sy * mx * mx
+            + a[:, 1] * sx * sy * mx * my
+            + a[:, 2] * sx * sx * my * my
+            - a[:, 3] * sx * sy * sy * mx
+            - a[:, 4] * sx * sx * sy * my
+            + a[:, 5] * sx * sx * sy * sy,
+        ],
+        axis=1,
+    )
+    par = np.where((par[:, 0] + par[:, 2] < 0)[:, None], -par, par)
+    th = 0.5 * np.arctan2(par[:, 1], par[:, 0] - par[:, 2])
+    ct, st = np.cos(th), np.sin(th)
+    au = par[:, 3] * ct + par[:, 4] * st
+    av = -par[:, 3] * st + par[:, 4] * ct
+    auu = par[:, 0] * ct * ct + par[:, 2] * st * st + par[:, 1] * st * ct
+    avv = par[:, 0] * st * st + par[:, 2] * ct * ct - par[:, 1] * st * ct
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tu, tv = -au / (2 * auu), -av / (2 * avv)
+        wc = par[:, 5] - auu * tu * tu - avv * tv * tv
+        uc, vc = tu * ct - tv * st, tu * st + tv * ct
+        ru, rv = -wc / auu, -wc / avv
+    ru = np.sqrt(abs(ru)) * np.sign(ru)
+    rv = np.sqrt(abs(rv)) * np.sign(rv)
+    res = np.stack([uc, vc, ru, rv, th], axis=1)
+    res[~one] = np.nan
+    out[ok] = res
+    return out
 
 
 def _gridness_bnt(
@@ -612,14 +747,22 @@ def _gridness_bnt(
             if np.isnan(score[i]):
                 reasons[i] = "no annulus had a defined correlation (flat autocorrelogram)"
         geo = ok[np.isfinite(score[ok])]
-        for radius in np.unique(best_r[geo]):
-            group = geo[best_r[geo] == radius]
-            if stacked:
-                results = _bnt_geometry_stack(a[group], float(radius), centre)
-            else:
-                results = [_bnt_geometry(a[i], float(radius), centre) for i in group]
-            for i, res in zip(group, results, strict=True):
-                spacing[i], orient[i], ellipse[i], theta[i], reasons[i] = res
+        if stacked:
+            units, peaks = [], []
+            for radius in np.unique(best_r[geo]):
+                group = geo[best_r[geo] == radius]
+                for i, res in zip(group, _bnt_peaks_stack(a[group], float(radius)), strict=True):
+                    if isinstance(res, str):
+                        reasons[i] = res
+                    else:
+                        units.append(i)
+                        peaks.append(res)
+            results = _geometry_from_peaks_stack(peaks, centre)
+        else:
+            units = list(geo)
+            results = [_bnt_geometry(a[i], float(best_r[i]), centre) for i in geo]
+        for i, res in zip(units, results, strict=True):
+            spacing[i], orient[i], ellipse[i], theta[i], reasons[i] = res
     cr = np.where(radii > 0, radii.astype(float), np.nan)
     return score, spacing, orient, cr, best_r, ellipse, theta, np.full(u, np.nan)
 
