@@ -184,11 +184,43 @@ class _CachedGrower(_Grower):
         return int(self.area[k]), full, False
 
 
+class _ThresholdMasks:
+    """Masks ``join >= levels[k]`` of one unit, built on demand (indexable like a stack)."""
+
+    def __init__(self, join: NDArray[np.float64], levels: NDArray[np.float64]):
+        self.join, self.levels = join, levels
+
+    def __getitem__(self, k: int) -> NDArray[np.bool_]:
+        return self.join >= self.levels[k]
+
+
+def _count_at_least(x: NDArray[np.float64], levels: NDArray[np.float64]) -> NDArray[np.int64]:
+    """``(x[u, a] >= levels[u, k]).sum(-1)`` for (U, A, n) values and non-decreasing levels.
+
+    -> (U, A, n_th). One binary search per unit (exact comparisons), then counts per level.
+    """
+    u, n_a = x.shape[:2]
+    n_th = levels.shape[1]
+    flat = x.reshape(u, -1)
+    # b = how many levels are <= x, so x >= levels[k] exactly when b > k
+    b = np.stack([np.searchsorted(levels[i], flat[i], side="right") for i in range(u)])
+    arr = np.repeat(np.arange(n_a), flat.shape[1] // n_a)
+    idx = (np.arange(u)[:, None] * n_a + arr[None, :]) * (n_th + 1) + b
+    hist = np.bincount(idx.ravel(), minlength=u * n_a * (n_th + 1)).reshape(u, n_a, n_th + 1)
+    # count of b > k for k = 0 .. n_th - 1
+    return np.cumsum(hist[..., ::-1], axis=-1)[..., ::-1][..., 1:]
+
+
 def _windowed_regions(images: NDArray[np.float64], centre: tuple[int, int], window: int = 10):
     """Area, Euler number, edge contact and mask of the centre's component for every threshold.
 
     ``images`` (U, h, w) are the search images (opened, negatives raised); thresholds are
-    0.20, 0.22 .. 0.96 x the centre value, all units and thresholds labelled in one call.
+    0.20, 0.22 .. 0.96 x the centre value. The centre's 4-connected component of
+    ``sub >= v`` is ``{join >= v}`` with ``join`` from :func:`_join_levels`, so all
+    thresholds follow from one array per unit: the area and the edge contact are counts of
+    ``join >= v``, and the Euler number (8-connected foreground, Gray's 2x2 quads with a zero
+    frame) comes from counts of order statistics of the four ``join`` values of every quad.
+    The masks are returned as per-unit indexables built on demand.
     """
     u, h, w = images.shape
     r0, c0 = max(centre[0] - window, 0), max(centre[1] - window, 0)
@@ -198,23 +230,60 @@ def _windowed_regions(images: NDArray[np.float64], centre: tuple[int, int], wind
     pr, pc = centre[0] - r0, centre[1] - c0
     ths = np.arange(20, 97, 2) / 100.0
     levels = images[:, centre[0], centre[1]][:, None] * ths[None, :]  # (U, n_th)
-    # the centre's 4-connected component of sub >= v is {join >= v}, where join is the best
-    # (max over paths from the centre) of the lowest value along the path; valid when the
-    # centre itself passes (always, since the search image has no negative values)
+    if u == 0 or np.any(images[:, centre[0], centre[1]] < 0):
+        # a negative centre (never for search images): label every threshold
+        return _windowed_regions_labelled(sub, levels, (pr, pc), ws, (h, w))
     join = _join_levels(sub, (pr, pc))
-    sel = (join[:, None] >= levels[..., None, None]).reshape(-1, r1 - r0, c1 - c0)
-    below = np.flatnonzero(sub[:, pr, pc] < levels.min(axis=1, initial=np.inf))
-    if below.size:  # not reached by search images; kept for exactness: label those units
-        structure = np.zeros((3, 3, 3), dtype=bool)
-        structure[1] = _CROSS
-        flat = sub[below][:, None] >= levels[below][..., None, None]
-        flat = flat.reshape(-1, r1 - r0, c1 - c0)
-        labels, _ = ndimage.label(flat, structure=structure)
-        sel_b = labels == labels[:, pr, pc][:, None, None]
-        sel = sel.reshape(u, -1, r1 - r0, c1 - c0)
-        sel[below] = sel_b.reshape(below.size, -1, r1 - r0, c1 - c0)
-        sel = sel.reshape(-1, r1 - r0, c1 - c0)
-    buf = np.zeros((sel.shape[0], sel.shape[1] + 2, sel.shape[2] + 2), dtype=np.int8)
+    jp = np.pad(join, ((0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
+    qa, qb, qc, qd = jp[:, :-1, :-1], jp[:, :-1, 1:], jp[:, 1:, :-1], jp[:, 1:, 1:]
+    p_, q_ = np.maximum(qa, qb), np.minimum(qa, qb)
+    r_, t_ = np.maximum(qc, qd), np.minimum(qc, qd)
+    lo_hi, hi_lo = np.minimum(p_, r_), np.maximum(q_, t_)
+    min_ad, min_bc = np.minimum(qa, qd), np.minimum(qb, qc)
+    edges = []
+    if r0 > 0:
+        edges.append(join[:, 0])
+    if r1 < h:
+        edges.append(join[:, -1])
+    if c0 > 0:
+        edges.append(join[:, :, 0])
+    if c1 < w:
+        edges.append(join[:, :, -1])
+    edge_max = np.max(np.concatenate(edges, 1), 1) if edges else np.full(u, -np.inf)
+    n_q = qa.shape[1] * qa.shape[2]
+    stats = [
+        np.maximum(p_, r_),  # largest of the quad
+        np.maximum(lo_hi, hi_lo),  # second
+        np.minimum(lo_hi, hi_lo),  # third
+        np.minimum(q_, t_),  # smallest
+        min_ad,
+        np.minimum(min_ad, np.maximum(qb, qc)),
+        min_bc,
+        np.minimum(min_bc, np.maximum(qa, qd)),
+    ]
+    x = np.stack([v.reshape(u, n_q) for v in stats], 1)
+    cnt = _count_at_least(x, levels)  # (U, 8, n_th)
+    q1 = cnt[:, 0] - cnt[:, 1]  # exactly one of the four bins in the region
+    q3 = cnt[:, 2] - cnt[:, 3]  # exactly three
+    qdiag = (cnt[:, 4] - cnt[:, 5]) + (cnt[:, 6] - cnt[:, 7])  # two, diagonal
+    euler = (q1 - q3 - 2 * qdiag) // 4
+    area = _count_at_least(join.reshape(u, 1, -1), levels)[:, 0]
+    touch = edge_max[:, None] >= levels
+    sel = [_ThresholdMasks(join[i], levels[i]) for i in range(u)]
+    return ws, area, euler, touch, sel
+
+
+def _windowed_regions_labelled(sub, levels, peak, ws, shape):  # noqa: ANN001
+    """:func:`_windowed_regions` by labelling every threshold (any sign of the centre value)."""
+    u, hs, wsz = sub.shape
+    h, w = shape
+    n_th = levels.shape[1]
+    structure = np.zeros((3, 3, 3), dtype=bool)
+    structure[1] = _CROSS
+    flat = (sub[:, None] >= levels[..., None, None]).reshape(-1, hs, wsz)
+    labels, _ = ndimage.label(flat, structure=structure)
+    sel = labels == labels[:, peak[0], peak[1]][:, None, None]
+    buf = np.zeros((sel.shape[0], hs + 2, wsz + 2), dtype=np.int8)
     buf[:, 1:-1, 1:-1] = sel
     a, b, c, d = buf[:, :-1, :-1], buf[:, :-1, 1:], buf[:, 1:, :-1], buf[:, 1:, 1:]
     q = a + b + c + d
@@ -224,22 +293,21 @@ def _windowed_regions(images: NDArray[np.float64], centre: tuple[int, int], wind
         - 2 * np.count_nonzero((q == 2) & (a == d), axis=(1, 2))
     ) // 4
     touch = np.zeros(sel.shape[0], dtype=bool)
-    if r0 > 0:
+    if ws[0].start > 0:
         touch |= sel[:, 0].any(axis=1)
-    if r1 < h:
+    if ws[0].stop < h:
         touch |= sel[:, -1].any(axis=1)
-    if c0 > 0:
+    if ws[1].start > 0:
         touch |= sel[:, :, 0].any(axis=1)
-    if c1 < w:
+    if ws[1].stop < w:
         touch |= sel[:, :, -1].any(axis=1)
-    n_th = ths.size
     area = sel.sum(axis=(1, 2))
     return (
         ws,
         area.reshape(u, n_th),
         euler.reshape(u, n_th),
         touch.reshape(u, n_th),
-        sel.reshape(u, n_th, *sel.shape[1:]),
+        sel.reshape(u, n_th, hs, wsz),
     )
 
 
@@ -249,22 +317,34 @@ def _join_levels(sub: NDArray[np.float64], start: tuple[int, int]) -> NDArray[np
     ``join[p]`` = max over 4-connected paths from ``start`` to ``p`` of the lowest value on the
     path (-inf nowhere: every bin is reachable); so ``{join >= v}`` is the 4-connected
     component of ``sub >= v`` holding ``start`` whenever ``sub[start] >= v``. Computed by
-    reconstruction by dilation (4-neighbour) from ``start`` under ``sub``; only min and max of
-    the input values are taken, so comparisons with it are exact.
+    reconstruction by dilation (4-neighbour) from ``start`` under ``sub``: only min and max of
+    the input values are taken, so comparisons with it are exact. Propagated by sweeps along
+    rows and columns (a path's value reaches the whole path in one round per change of
+    direction).
     """
     join = np.full(sub.shape, -np.inf)
     join[:, start[0], start[1]] = sub[:, start[0], start[1]]
-    nxt = np.empty_like(join)
+    h, w = sub.shape[1:]
+    tmp_r = np.empty((sub.shape[0], h))
+    tmp_c = np.empty((sub.shape[0], w))
+    # sweeps along rows and columns in both directions (each step passes the value on to the
+    # next bin), repeated until a round changes nothing
     while True:
-        np.copyto(nxt, join)
-        np.maximum(nxt[:, 1:], join[:, :-1], out=nxt[:, 1:])
-        np.maximum(nxt[:, :-1], join[:, 1:], out=nxt[:, :-1])
-        np.maximum(nxt[:, :, 1:], join[:, :, :-1], out=nxt[:, :, 1:])
-        np.maximum(nxt[:, :, :-1], join[:, :, 1:], out=nxt[:, :, :-1])
-        np.minimum(nxt, sub, out=nxt)
-        if np.array_equal(nxt, join):
+        before = join.copy()
+        for j in range(1, w):
+            np.maximum(join[:, :, j], join[:, :, j - 1], out=tmp_r)
+            np.minimum(tmp_r, sub[:, :, j], out=join[:, :, j])
+        for j in range(w - 2, -1, -1):
+            np.maximum(join[:, :, j], join[:, :, j + 1], out=tmp_r)
+            np.minimum(tmp_r, sub[:, :, j], out=join[:, :, j])
+        for i in range(1, h):
+            np.maximum(join[:, i], join[:, i - 1], out=tmp_c)
+            np.minimum(tmp_c, sub[:, i], out=join[:, i])
+        for i in range(h - 2, -1, -1):
+            np.maximum(join[:, i], join[:, i + 1], out=tmp_c)
+            np.minimum(tmp_c, sub[:, i], out=join[:, i])
+        if np.array_equal(join, before):
             return join
-        join, nxt = nxt, join
 
 
 def _search_image(opened: NDArray[np.float64], min_peak: float) -> NDArray[np.float64]:
