@@ -22,7 +22,6 @@ from ._adaptive import (
     _grow_fields,
     _Grower,
     _open_by_reconstruction,
-    _search_image,
     _windowed_regions,
 )
 
@@ -331,6 +330,37 @@ def _sliding_score(g: NDArray[np.float64]) -> tuple[float, int]:
         means = np.where(cnt > 0, (csum[i + 3] - csum[i]) / np.maximum(cnt, 1), np.nan)
     score, k = _nanmax_first(means)
     return score, k + 1
+
+
+def _sliding_score_stack(gns: NDArray[np.float64], radii: NDArray[np.int64]):
+    """:func:`_sliding_score` of ``gns[j, radii[j] + 1:]`` for every row j -> (score, loc)."""
+    u, width = gns.shape
+    rad = width - 1
+    n = rad - radii  # GNS values per unit (radSteps r+1 .. rad)
+    score = np.full(u, np.nan)
+    loc = np.zeros(u, dtype=np.int64)
+    short = np.flatnonzero(n <= 4)  # a single window: BNT averages all values
+    for j in short:
+        score[j], loc[j] = _sliding_score(gns[j, radii[j] + 1 :])
+    rows = np.flatnonzero(n > 4)
+    if rows.size == 0:
+        return score, loc
+    pos = np.arange(rad)
+    vals = np.take_along_axis(gns[rows], np.minimum(radii[rows, None] + 1 + pos, rad), 1)
+    ok = (pos[None, :] < n[rows, None]) & ~np.isnan(vals)
+    csum = np.concatenate([np.zeros((rows.size, 1)), np.cumsum(np.where(ok, vals, 0.0), 1)], 1)
+    ccnt = np.concatenate([np.zeros((rows.size, 1), np.int64), np.cumsum(ok, 1)], 1)
+    i = np.arange(rad - 3)
+    cnt = ccnt[:, i + 3] - ccnt[:, i]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(cnt > 0, (csum[:, i + 3] - csum[:, i]) / np.maximum(cnt, 1), np.nan)
+    means[i[None, :] >= (n[rows, None] - 3)] = np.nan  # windows 0 .. n - 4 only
+    some = ~np.all(np.isnan(means), axis=1)
+    k = np.zeros(rows.size, dtype=np.int64)
+    k[some] = np.nanargmax(means[some], axis=1)
+    score[rows[some]] = means[some, k[some]]
+    loc[rows] = k + 1
+    return score, loc
 
 
 def _fit_ellipse(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -710,7 +740,8 @@ def _gridness_bnt(
     for lo in range(0, todo.size, 64):
         blk = todo[lo : lo + 64]
         opened = _open_by_reconstruction(a[blk])
-        images = np.stack([_search_image(o, 0.0) for o in opened])
+        # BNT: bins below minPeak (0) are raised to 1.5 x the maximum (as _search_image)
+        images = np.where(opened < 0.0, opened.max(axis=(1, 2), keepdims=True) * 1.5, opened)
         ws, area, euler, touch, sel = _windowed_regions(images, centre)
         for j, i in enumerate(blk):
             grower = _CachedGrower(images[j], ws, area[j], euler[j], touch[j], sel[j])
@@ -740,12 +771,14 @@ def _gridness_bnt(
     ok = np.flatnonzero(valid)
     if ok.size:
         gns, _ = _bnt_gns(a[ok], radii[ok])
-        for j, i in enumerate(ok):
-            g = gns[j, radii[i] + 1 :]  # radSteps = r+1 .. rad
-            score[i], loc = _sliding_score(g)
-            best_r[i] = radii[i] + 1 + loc
-            if np.isnan(score[i]):
-                reasons[i] = "no annulus had a defined correlation (flat autocorrelogram)"
+        if stacked:
+            score[ok], loc = _sliding_score_stack(gns, radii[ok])
+        else:
+            sc = [_sliding_score(gns[j, radii[i] + 1 :]) for j, i in enumerate(ok)]
+            score[ok], loc = np.array([v[0] for v in sc]), np.array([v[1] for v in sc])
+        best_r[ok] = radii[ok] + 1 + loc  # radSteps = r+1 .. rad
+        for i in ok[np.isnan(score[ok])]:
+            reasons[i] = "no annulus had a defined correlation (flat autocorrelogram)"
         geo = ok[np.isfinite(score[ok])]
         if stacked:
             units, peaks = [], []
