@@ -23,6 +23,7 @@ from ._adaptive import (
     _Grower,
     _open_by_reconstruction,
     _windowed_regions,
+    placefield_adaptive,
 )
 
 __all__ = ["Gridness", "gridness"]
@@ -733,13 +734,23 @@ def _gridness_bnt(
     *,
     stacked: bool = True,
 ):
-    """BNT gridnessScore of a normalised stack; ``stacked=False`` is the one-map reference path."""
+    """BNT gridnessScore of a normalised stack.
+
+    ``stacked=False`` is the one-map reference path the stacked one is tested against: the
+    centre radius from :func:`placefield_adaptive` on each map, BNT's sliding score and the
+    grid geometry one map at a time.
+    """
     u, h, w = a.shape
     _, _, _, _, rad, centre, _ = _shells((h, w))
     radii = np.zeros(u, dtype=np.int64)
     todo = np.flatnonzero(valid)
-    for lo in range(0, todo.size, _BLOCK):
-        blk = todo[lo : lo + _BLOCK]
+    if not stacked:  # reference: BNT's placefieldAdaptive on each map on its own
+        for i in todo:
+            _, fields = placefield_adaptive(a[i], min_peak=0, min_bins=2, peak_coords=[centre])
+            radii[i] = int(np.floor(np.sqrt(fields[0].area / np.pi))) if fields else 0
+    search = todo if stacked else todo[:0]
+    for lo in range(0, search.size, _BLOCK):
+        blk = search[lo : lo + _BLOCK]
         opened = _open_by_reconstruction(a[blk])
         # BNT: bins below minPeak (0) are raised to 1.5 x the maximum (as _search_image)
         images = np.where(opened < 0.0, opened.max(axis=(1, 2), keepdims=True) * 1.5, opened)
