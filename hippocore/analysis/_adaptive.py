@@ -523,28 +523,34 @@ def _open_by_reconstruction(stack: NDArray[np.float64], chunk: int = 16) -> NDAr
     Erosion with the 3x3 cross (in-bounds bins only, as MATLAB pads erosions with +inf), then
     reconstruction by dilation (8-connected) under the map: repeated 3x3 dilation (separable,
     -inf outside the map) clipped by the map until nothing changes, in chunks of maps small
-    enough to stay in cache. Equal to ``skimage.morphology.reconstruction`` (tested).
+    enough to stay in cache; converged maps leave the chunk. Equal to
+    ``skimage.morphology.reconstruction`` (tested).
     """
     r = ndimage.minimum_filter(stack, footprint=_CROSS[None], mode="nearest")
     u, h, w = stack.shape
     for lo in range(0, u, chunk):
-        cur = r[lo : lo + chunk].copy()
-        mask = stack[lo : lo + chunk]
-        n = cur.shape[0]
-        pad = np.full((n, h + 2, w), -np.inf)  # rows framed by -inf
-        rows = np.empty((n, h, w + 2))  # vertical maxima, columns framed by -inf
-        rows[:, :, 0] = rows[:, :, -1] = -np.inf
-        vert = rows[:, :, 1:-1]
-        nxt = np.empty_like(cur)
-        while True:
-            pad[:, 1:-1] = cur
-            np.maximum(pad[:, :-2], pad[:, 2:], out=vert)
-            np.maximum(vert, cur, out=vert)
-            np.maximum(rows[:, :, :-2], rows[:, :, 2:], out=nxt)
-            np.maximum(nxt, vert, out=nxt)
-            np.minimum(nxt, mask, out=nxt)
-            if np.array_equal(nxt, cur):
+        idx = np.arange(lo, min(lo + chunk, u))
+        cur, mask = r[idx], stack[idx]
+        while True:  # until every map of the chunk has converged
+            n = cur.shape[0]
+            pad = np.full((n, h + 2, w), -np.inf)  # rows framed by -inf
+            rows = np.empty((n, h, w + 2))  # vertical maxima, columns framed by -inf
+            rows[:, :, 0] = rows[:, :, -1] = -np.inf
+            vert = rows[:, :, 1:-1]
+            nxt = np.empty_like(cur)
+            while True:
+                pad[:, 1:-1] = cur
+                np.maximum(pad[:, :-2], pad[:, 2:], out=vert)
+                np.maximum(vert, cur, out=vert)
+                np.maximum(rows[:, :, :-2], rows[:, :, 2:], out=nxt)
+                np.maximum(nxt, vert, out=nxt)
+                np.minimum(nxt, mask, out=nxt)
+                changed = (nxt != cur).any(axis=(1, 2))
+                cur, nxt = nxt, cur
+                if not changed.all():
+                    break
+            r[idx] = cur
+            if not changed.any():
                 break
-            cur, nxt = nxt, cur
-        r[lo : lo + chunk] = cur
+            idx, cur, mask = idx[changed], cur[changed], mask[changed]  # drop converged maps
     return r
