@@ -20,7 +20,6 @@ from ._adaptive import (
     _CachedGrower,
     _fields_from,
     _grow_fields,
-    _Grower,
     _open_by_reconstruction,
     _windowed_regions,
     placefield_adaptive,
@@ -215,8 +214,11 @@ def _centre_field_area(a: NDArray[np.float64], grower: _CachedGrower, centre: tu
     def region(k: int) -> int | None:
         if grower.touch[k]:
             if k not in full:
-                area_k, pix, _ = _Grower.region(grower, centre, (20 + 2 * k) / 100.0)
-                full[k] = (area_k, pix)
+                # the windowed component reaches the window's edge, so (as _Grower.region
+                # then does) take the component in the whole map
+                v = grower.image[centre] * round((20 + 2 * k) / 100.0, 2)
+                pix, euler = grower._component(grower.image, centre, v)
+                full[k] = (int(np.count_nonzero(pix)) if euler > 0 else None, pix)
             return full[k][0]
         return None if grower.euler[k] <= 0 else int(grower.area[k])
 
