@@ -38,19 +38,19 @@ def autocorrelogram_size(n: int) -> int:
 
 
 def _upper(s: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
-    """Rows ``min(i, n-1) + 1`` of the (n+1)-long cumulative axis, i = 0 .. 2n-2."""
-    s = np.moveaxis(s, axis, -1)
-    n = s.shape[-1] - 1
-    rep = np.broadcast_to(s[..., n:], s.shape[:-1] + (n - 1,))
-    return np.moveaxis(np.concatenate([s[..., 1:], rep], -1), -1, axis)
+    """Entries ``min(i, n-1) + 1`` of an (n+1)-long cumulative axis (-2 or -1), i = 0 .. 2n-2."""
+    n = s.shape[axis] - 1
+    if axis == -2:
+        return np.concatenate([s[..., 1:, :], np.repeat(s[..., n:, :], n - 1, axis=-2)], -2)
+    return np.concatenate([s[..., 1:], np.repeat(s[..., n:], n - 1, axis=-1)], -1)
 
 
 def _lower(s: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
-    """Rows ``max(i - n + 1, 0)`` of the (n+1)-long cumulative axis, i = 0 .. 2n-2."""
-    s = np.moveaxis(s, axis, -1)
-    n = s.shape[-1] - 1
-    rep = np.broadcast_to(s[..., :1], s.shape[:-1] + (n,))
-    return np.moveaxis(np.concatenate([rep, s[..., 1:n]], -1), -1, axis)
+    """Entries ``max(i - n + 1, 0)`` of an (n+1)-long cumulative axis (-2 or -1), i = 0 .. 2n-2."""
+    n = s.shape[axis] - 1
+    if axis == -2:
+        return np.concatenate([np.repeat(s[..., :1, :], n, axis=-2), s[..., 1:n, :]], -2)
+    return np.concatenate([np.repeat(s[..., :1], n, axis=-1), s[..., 1:n]], -1)
 
 
 def _box_sums(a: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -137,8 +137,8 @@ def _acorr(a: NDArray[np.float64], crop: bool) -> NDArray[np.float64]:
     a = a - a.mean(axis=(-2, -1), keepdims=True)
 
     count = _box_counts(m, n)
-    sum_a = _box_sums(a)  # sum of the shifted copy over the overlap
-    sum_a2 = _box_sums(a * a)
+    # sums of the shifted copy (and of its squares) over the overlap, in one pass
+    sum_a, sum_a2 = _box_sums(np.stack([a, a * a]))
     sum_t = sum_a[..., ::-1, ::-1]  # the unshifted copy: same sums, mirrored lags
     sum_t2 = sum_a2[..., ::-1, ::-1]
     denom_a = sum_a2 - sum_a**2 / count
