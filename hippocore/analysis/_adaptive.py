@@ -261,13 +261,17 @@ def _windowed_regions(images: NDArray[np.float64], centre: tuple[int, int], wind
         min_bc,
         np.minimum(min_bc, np.maximum(qa, qd)),
     ]
+    # the join levels themselves (for the areas), padded with -inf to the quads' length
+    stats.append(
+        np.pad(join.reshape(u, -1), ((0, 0), (0, n_q - join[0].size)), constant_values=-np.inf)
+    )
     x = np.stack([v.reshape(u, n_q) for v in stats], 1)
-    cnt = _count_at_least(x, levels)  # (U, 8, n_th)
+    cnt = _count_at_least(x, levels)  # (U, 9, n_th)
     q1 = cnt[:, 0] - cnt[:, 1]  # exactly one of the four bins in the region
     q3 = cnt[:, 2] - cnt[:, 3]  # exactly three
     qdiag = (cnt[:, 4] - cnt[:, 5]) + (cnt[:, 6] - cnt[:, 7])  # two, diagonal
     euler = (q1 - q3 - 2 * qdiag) // 4
-    area = _count_at_least(join.reshape(u, 1, -1), levels)[:, 0]
+    area = cnt[:, 8]
     touch = edge_max[:, None] >= levels
     sel = [_ThresholdMasks(join[i], levels[i]) for i in range(u)]
     return ws, area, euler, touch, sel
@@ -526,7 +530,12 @@ def _open_by_reconstruction(stack: NDArray[np.float64], chunk: int = 16) -> NDAr
     enough to stay in cache; converged maps leave the chunk. Equal to
     ``skimage.morphology.reconstruction`` (tested).
     """
-    r = ndimage.minimum_filter(stack, footprint=_CROSS[None], mode="nearest")
+    # erosion by the cross, in-bounds neighbours only
+    r = stack.copy()
+    np.minimum(r[:, 1:], stack[:, :-1], out=r[:, 1:])
+    np.minimum(r[:, :-1], stack[:, 1:], out=r[:, :-1])
+    np.minimum(r[:, :, 1:], stack[:, :, :-1], out=r[:, :, 1:])
+    np.minimum(r[:, :, :-1], stack[:, :, 1:], out=r[:, :, :-1])
     u, h, w = stack.shape
     for lo in range(0, u, chunk):
         idx = np.arange(lo, min(lo + chunk, u))

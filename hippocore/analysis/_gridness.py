@@ -168,10 +168,16 @@ def _shell_rotations(shape: tuple[int, int]):
     )
 
 
+@lru_cache(maxsize=16)
+def _present_shells(sid_bytes: bytes) -> NDArray[np.int64]:
+    """Shell ids that hold at least one pixel (``np.unique`` of the sorted shell ids)."""
+    return np.unique(np.frombuffer(sid_bytes, dtype=np.int64))
+
+
 def _shell_sums(x: NDArray[np.float64], starts, sid, n_shell) -> NDArray[np.float64]:
     """Sum the first axis of x (rows in shell order) per shell id -> (n_shell, ...)."""
     out = np.zeros((n_shell,) + x.shape[1:])
-    present = np.unique(sid)
+    present = _present_shells(sid.tobytes())
     out[present] = np.add.reduceat(x, starts[present], axis=0)
     return out
 
