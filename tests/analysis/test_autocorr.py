@@ -81,7 +81,9 @@ def test_constant_map_gives_zeros_and_empty_raises():
 )
 def test_point_symmetric_and_bounded(a):
     ac = autocorrelogram(a)
-    # FFT rounding (BNT's own normxcorr2_general uses an FFT for large maps too) is amplified
-    # at lags whose overlap has a tiny variance: symmetric to 1e-7, not to machine precision
-    np.testing.assert_allclose(ac, ac[::-1, ::-1], atol=1e-7)
+    # FFT rounding (BNT's own normxcorr2_general uses an FFT for large maps too) is of order
+    # eps * (energy of the whole map) and is divided by the overlap's variance, so lags whose
+    # overlap varies little relative to the map are only symmetric to ~1e-7 (hypothesis found
+    # 1.6e-7 with values 0-50 beside 2e-3): check to 1e-6, not to machine precision.
+    np.testing.assert_allclose(ac, ac[::-1, ::-1], atol=1e-6)
     assert np.all(np.abs(ac) <= 1.0)
