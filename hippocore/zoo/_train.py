@@ -136,6 +136,13 @@ def _json_safe(d: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
+def _without_n_steps(d: Mapping[str, Any]) -> dict[str, Any]:
+    """A config dict without ``train.n_steps`` (a run may be extended)."""
+    out = json.loads(json.dumps(d))
+    out["train"].pop("n_steps", None)
+    return out
+
+
 def train(
     config: TEMTConfig | Mapping[str, Any] | str | os.PathLike[str] | None = None,
     *,
@@ -156,7 +163,8 @@ def train(
         steps) and ``checkpoint.pt`` (every ``checkpoint_every`` steps and at the end).
         Without it nothing is written.
     resume : bool, default True
-        If ``out`` holds a checkpoint of the same config, continue from it; the result is
+        If ``out`` holds a checkpoint of the same config (``train.n_steps`` may differ, to
+        extend a run), continue from it; the result is
         bit-identical to an uninterrupted run (CPU). An interrupted run (Ctrl-C, kill) loses
         only the steps since its last checkpoint (checkpoints are written atomically).
     progress : bool, default True
@@ -193,7 +201,7 @@ def train(
         run.mkdir(parents=True, exist_ok=True)
         if resume and ckpt_path.exists():
             payload = read_checkpoint(ckpt_path)
-            if payload["config"] != config_to_dict(cfg):
+            if _without_n_steps(payload["config"]) != _without_n_steps(config_to_dict(cfg)):
                 raise ValueError(
                     f"{ckpt_path} was written with another config; use a fresh out folder or "
                     "resume=False to start over."

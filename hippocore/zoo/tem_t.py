@@ -175,7 +175,7 @@ class TrainConfig:
     ----------
     seed : int, default 0
         Seeds the weights (torch generator) and the worlds/walks (numpy).
-    n_steps : int, default 20000
+    n_steps : int, default 6000
         Gradient steps.
     batch_size : int, default 16
         Environments walked in parallel.
@@ -185,13 +185,13 @@ class TrainConfig:
         Initial Adam learning rate.
     lr_min : float, default 1e-4
         Learning-rate floor.
-    lr_half_life : int, default 4000
+    lr_half_life : int, default 2000
         Steps over which ``lr - lr_min`` halves (TEM's schedule).
     grad_clip : float, default 1.0
         Maximum global gradient norm.
     log_every : int, default 100
         Steps per metrics line (metrics are averaged over the window).
-    checkpoint_every : int, default 500
+    checkpoint_every : int, default 250
         Steps between checkpoints.
     n_threads : int, default 1
         torch intra-op threads during training (one beats two on a busy machine).
@@ -200,15 +200,15 @@ class TrainConfig:
     """
 
     seed: int = 0
-    n_steps: int = 20000
+    n_steps: int = 6000
     batch_size: int = 16
     chunk_length: int = 50
     lr: float = 2e-3
     lr_min: float = 1e-4
-    lr_half_life: int = 4000
+    lr_half_life: int = 2000
     grad_clip: float = 1.0
     log_every: int = 100
-    checkpoint_every: int = 500
+    checkpoint_every: int = 250
     n_threads: int = 1
     device: str = "cpu"
 
