@@ -23,7 +23,19 @@ def _train(args: argparse.Namespace) -> int:
     for key, value in (("n_steps", args.steps), ("device", args.device), ("seed", args.seed)):
         if value is not None:
             cfg["train"][key] = value
-    result = train(cfg, out=args.out, resume=not args.restart, progress=not args.quiet)
+    monitor = None
+    if args.grid_every:
+        from hippocore.zoo import grid_monitor
+
+        monitor = grid_monitor()
+    result = train(
+        cfg,
+        out=args.out,
+        resume=not args.restart,
+        progress=not args.quiet,
+        monitor=monitor,
+        monitor_every=args.grid_every,
+    )
     last = result.metrics[-1] if result.metrics else {}
     print(
         f"trained {result.step} steps into {result.out}: "
@@ -65,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--restart", action="store_true", help="ignore a checkpoint in --out and start over"
     )
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
+    tr.add_argument(
+        "--grid-every",
+        type=int,
+        default=0,
+        help="log the fraction of grid units every N steps (a multiple of train.log_every; "
+        "default 0 = off)",
+    )
     tr.set_defaults(func=_train)
     return parser
 

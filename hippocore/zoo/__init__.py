@@ -27,6 +27,7 @@ from hippocore.zoo._checkpoint import (
 )
 from hippocore.zoo._config import ConfigError, config_from_dict, config_to_dict, load_toml
 from hippocore.zoo._evaluate import EvalResult, evaluate, rollout
+from hippocore.zoo._monitor import GridSummary, grid_monitor, grid_summary
 from hippocore.zoo._registry import get_config_class, get_model, list_models, register_model
 from hippocore.zoo._train import TrainResult, as_config, learning_rate, train
 from hippocore.zoo.tem_t import TEMT, EnvConfig, ModelConfig, TEMTConfig, TrainConfig
@@ -43,6 +44,9 @@ __all__ = [
     "evaluate",
     "EvalResult",
     "rollout",
+    "grid_summary",
+    "grid_monitor",
+    "GridSummary",
     "load_checkpoint",
     "save_checkpoint",
     "read_checkpoint",

@@ -173,7 +173,7 @@ def train(
         ``monitor(model, step) -> dict`` called every ``monitor_every`` steps; its values are
         logged (e.g. a grid-score monitor).
     monitor_every : int, default 0
-        Steps between monitor calls (0: never).
+        Steps between monitor calls (0: never); a multiple of ``train.log_every``.
 
     Returns
     -------
@@ -194,6 +194,13 @@ def train(
     """
     cfg = as_config(config)
     tc = cfg.train
+    if isinstance(monitor_every, bool) or not isinstance(monitor_every, int) or monitor_every < 0:
+        raise ValueError(f"monitor_every must be a non-negative integer; got {monitor_every!r}.")
+    if monitor_every and monitor_every % tc.log_every:
+        raise ValueError(
+            f"monitor_every ({monitor_every}) must be a multiple of train.log_every "
+            f"({tc.log_every}): monitor values are written on metrics lines."
+        )
     run = Path(out) if out is not None else None
     ckpt_path = run / CHECKPOINT_NAME if run is not None else None
     payload = None

@@ -67,7 +67,13 @@ def test_tiny_config_trains_and_loss_falls(trained):
     assert last["revisit_accuracy"] > 0.4
     # ... and cannot beat it on first visits (nothing to remember).
     assert last["first_visit_accuracy"] < 0.15
-    for key in ("loss", "first_visit_accuracy", "revisit_accuracy", "zero_shot_accuracy", "steps_per_s"):
+    for key in (
+        "loss",
+        "first_visit_accuracy",
+        "revisit_accuracy",
+        "zero_shot_accuracy",
+        "steps_per_s",
+    ):
         assert key in last
     lines = (trained.out / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(x)["step"] for x in lines] == [50, 100, 150, 200, 250, 300]
@@ -98,12 +104,22 @@ def test_checkpoint_round_trip(trained, tmp_path):
     model, cfg = load_checkpoint(trained.out / "checkpoint.pt")
     assert cfg == trained.config
     assert model.trained_steps == 300
-    for (k, a), (k2, b) in zip(trained.model.state_dict().items(), model.state_dict().items()):
+    for (k, a), (k2, b) in zip(
+        trained.model.state_dict().items(), model.state_dict().items(), strict=True
+    ):
         assert k == k2 and torch.equal(a, b)
     w = make_world("hexagonal", 5)
     assert evaluate(model, w, 100, seed=1) == evaluate(trained.model, w, 100, seed=1)
     payload = torch.load(trained.out / "checkpoint.pt", weights_only=True)
-    for key in ("config", "seed", "step", "metrics", "hippocore_version", "torch_version", "format_version"):
+    for key in (
+        "config",
+        "seed",
+        "step",
+        "metrics",
+        "hippocore_version",
+        "torch_version",
+        "format_version",
+    ):
         assert key in payload
 
 
@@ -125,7 +141,9 @@ def test_resume_equals_uninterrupted(tmp_path):
     # Only the steps since the last checkpoint (40) are lost.
     assert torch.load(tmp_path / "cut" / "checkpoint.pt", weights_only=True)["step"] == 40
     resumed = train(cfg, out=tmp_path / "cut", progress=False)
-    for a, b in zip(full.model.state_dict().values(), resumed.model.state_dict().values()):
+    for a, b in zip(
+        full.model.state_dict().values(), resumed.model.state_dict().values(), strict=True
+    ):
         assert torch.equal(a, b)
     drop = ("steps_per_s", "wall_time_s")
     strip = [{k: v for k, v in m.items() if k not in drop} for m in full.metrics]
@@ -216,7 +234,9 @@ def test_rollout_is_a_valid_session(trained):
 def test_attention_is_causal(trained):
     model = trained.model
     w = make_world("hexagonal", 5)
-    ep = make_episode(w, 60, model.actions, n_x=45, direction_bias=0.2, rng=np.random.default_rng(0))
+    ep = make_episode(
+        w, 60, model.actions, n_x=45, direction_bias=0.2, rng=np.random.default_rng(0)
+    )
     acts = torch.from_numpy(ep.actions)[None]
     obs = torch.from_numpy(ep.observations)[None]
     changed = obs.clone()
@@ -233,7 +253,11 @@ def test_attention_is_causal(trained):
 
 def _loop_error(model, world, loop):
     """1 - cosine between the code before and after a closed loop of actions (no correction)."""
-    gmap = {name: model.actions.index(f"{world.kind}:{name}") for name in world.actions if name != "stay"}
+    gmap = {
+        name: model.actions.index(f"{world.kind}:{name}")
+        for name in world.actions
+        if name != "stay"
+    }
     with torch.no_grad():
         w_all = model.transition_matrices()
         e0 = model.e_init[None]
@@ -335,6 +359,20 @@ def test_cli_train(tmp_path, capsys):
 
     cfg = tmp_path / "c.toml"
     cfg.write_text(dump_toml(config_to_dict(tiny(log_every=10, checkpoint_every=10))))
-    assert main(["train", "--config", str(cfg), "--out", str(tmp_path / "run"), "--steps", "20", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                str(cfg),
+                "--out",
+                str(tmp_path / "run"),
+                "--steps",
+                "20",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert "trained 20 steps" in capsys.readouterr().out
     assert (tmp_path / "run" / "checkpoint.pt").exists()
