@@ -19,6 +19,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 from hippocore.zoo._checkpoint import (
     CHECKPOINT_FORMAT,
     CheckpointError,
+    export_weights,
     list_pretrained,
     load_checkpoint,
     pretrained,
@@ -52,6 +53,7 @@ __all__ = [
     "read_checkpoint",
     "pretrained",
     "list_pretrained",
+    "export_weights",
     "CHECKPOINT_FORMAT",
     "CheckpointError",
     "ConfigError",

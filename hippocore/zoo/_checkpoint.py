@@ -23,6 +23,7 @@ __all__ = [
     "read_checkpoint",
     "pretrained",
     "list_pretrained",
+    "export_weights",
 ]
 
 #: Version of the checkpoint layout; a checkpoint with a larger number is refused.
@@ -185,6 +186,28 @@ def load_checkpoint(
     net.checkpoint_metrics = dict(payload.get("metrics") or {})
     net.eval()
     return net, cfg
+
+
+def export_weights(checkpoint: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path:
+    """Copy a training checkpoint without its training state (optimizer, memory, stream).
+
+    The result is a few hundred kB instead of many MB and loads with :func:`load_checkpoint`
+    (but cannot resume training). This is how ``hippocore/zoo/pretrained/*.pt`` are made.
+
+    Parameters
+    ----------
+    checkpoint : path-like
+        A checkpoint written by :func:`hippocore.zoo.train`.
+    path : path-like
+        Target file (written atomically).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    net, _ = load_checkpoint(checkpoint)
+    payload = read_checkpoint(checkpoint)
+    return save_checkpoint(path, net, step=payload["step"], metrics=payload["metrics"])
 
 
 def list_pretrained() -> list[str]:
