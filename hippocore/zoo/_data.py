@@ -126,6 +126,7 @@ def make_episode(
     n_x: int,
     direction_bias: float,
     rng: np.random.Generator,
+    start: int | None = None,
 ) -> Episode:
     """Draw observations and a TEM walk of ``n_steps`` steps in ``world``.
 
@@ -143,6 +144,8 @@ def make_episode(
         TEM walk straight-line bias.
     rng : Generator
         Randomness.
+    start : int, optional
+        Start node (default: uniform at random).
 
     Returns
     -------
@@ -154,7 +157,7 @@ def make_episode(
         )
     gmap = global_actions(world, vocabulary)
     obs = assign_observations(world, n_x, seed=rng)
-    walk = tem_walk(world, n_steps - 1, direction_bias=direction_bias, seed=rng)
+    walk = tem_walk(world, n_steps - 1, direction_bias=direction_bias, start=start, seed=rng)
     actions = np.concatenate([[len(vocabulary)], gmap[walk.actions]])
     revisit, zero_shot = episode_flags(walk.nodes, actions, len(vocabulary))
     return Episode(world, walk.nodes, actions, obs[walk.nodes], revisit, zero_shot)

@@ -205,6 +205,7 @@ def rollout(
     *,
     dt: float = 0.1,
     n_memory_units: int | None = 512,
+    start: int | None = None,
 ) -> xr.Dataset:
     """Walk a model through a world and export its units as a schema session dataset.
 
@@ -223,6 +224,9 @@ def rollout(
     n_memory_units : int or None, default 512
         Memory slots exported (slots ``0..n-1``); None exports every slot up to
         ``min(n_steps, memory_capacity)``.
+    start : int, optional
+        Start node (default: uniform at random). The position code starts from the same
+        vector wherever the walk starts, so compare maps across worlds from the same start.
 
     Returns
     -------
@@ -255,7 +259,13 @@ def rollout(
     rng = as_rng(seed)
     env = model.config.env
     ep = make_episode(
-        items[0], n_steps, model.actions, n_x=env.n_x, direction_bias=env.direction_bias, rng=rng
+        items[0],
+        n_steps,
+        model.actions,
+        n_x=env.n_x,
+        direction_bias=env.direction_bias,
+        rng=rng,
+        start=start,
     )
     res = run_episodes(
         model, [ep], chunk_length=model.config.train.chunk_length, memory_weights=True
