@@ -188,7 +188,8 @@ def train(
     Notes
     -----
     Adam with TEM's halving learning-rate schedule (:func:`learning_rate`), global
-    gradient-norm clipping, cross-entropy on every step's prediction. Sets torch's intra-op
+    gradient-norm clipping, cross-entropy on every step's prediction plus
+    ``train.path_loss`` times the path-integration loss (the logged ``loss`` is the sum). Sets torch's intra-op
     threads to ``train.n_threads`` for the duration (restored afterwards) and flushes
     denormal floats (sharp attention otherwise makes steps ~2.6x slower).
     """
@@ -288,6 +289,9 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
             torch.from_numpy(chunk.reset).to(device),
         )
         loss = F.cross_entropy(out_.logits.reshape(-1, out_.logits.shape[-1]), obs.reshape(-1))
+        if tc.path_loss:
+            drift = (out_.e_path - out_.e.detach()).pow(2).sum(-1).mean() / out_.e.shape[-1]
+            loss = loss + tc.path_loss * drift
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)

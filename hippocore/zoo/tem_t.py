@@ -189,6 +189,11 @@ class TrainConfig:
         Steps over which ``lr - lr_min`` halves (TEM's schedule).
     grad_clip : float, default 1.0
         Maximum global gradient norm.
+    path_loss : float, default 0.0
+        Weight of an optional path-integration loss ``mean ||e_path - sg(e)||^2 / n_e``
+        (the path-integrated code should already be where position correction puts it;
+        TEM's ``lg`` term). Off by default: the prediction loss alone trains W_a to close
+        loops, and a weight of 1 collapsed a tiny model to a constant code (W_a -> I).
     log_every : int, default 100
         Steps per metrics line (metrics are averaged over the window).
     checkpoint_every : int, default 250
@@ -207,6 +212,7 @@ class TrainConfig:
     lr_min: float = 1e-4
     lr_half_life: int = 2000
     grad_clip: float = 1.0
+    path_loss: float = 0.0
     log_every: int = 100
     checkpoint_every: int = 250
     n_threads: int = 1
@@ -224,6 +230,8 @@ class TrainConfig:
         for name in ("lr", "lr_min", "grad_clip"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"train.{name} must be > 0; got {getattr(self, name)!r}.")
+        if not self.path_loss >= 0:
+            raise ValueError(f"train.path_loss must be >= 0; got {self.path_loss!r}.")
 
 
 @dataclass(frozen=True, kw_only=True)
