@@ -175,7 +175,7 @@ class TrainConfig:
     ----------
     seed : int, default 0
         Seeds the weights (torch generator) and the worlds/walks (numpy).
-    n_steps : int, default 3000
+    n_steps : int, default 6000
         Gradient steps.
     batch_size : int, default 16
         Environments walked in parallel.
@@ -205,7 +205,7 @@ class TrainConfig:
     """
 
     seed: int = 0
-    n_steps: int = 3000
+    n_steps: int = 6000
     batch_size: int = 16
     chunk_length: int = 50
     lr: float = 2e-3
