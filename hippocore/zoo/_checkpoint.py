@@ -96,6 +96,7 @@ def save_checkpoint(
     os.close(fd)
     try:
         torch.save(payload, tmp)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a checkpoint is an ordinary file
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

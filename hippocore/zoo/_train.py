@@ -189,7 +189,8 @@ def train(
     -----
     Adam with TEM's halving learning-rate schedule (:func:`learning_rate`), global
     gradient-norm clipping, cross-entropy on every step's prediction plus
-    ``train.path_loss`` times the path-integration loss (the logged ``loss`` is the sum). Sets torch's intra-op
+    ``train.path_loss`` times the path-integration loss and ``train.nonneg_loss`` times the
+    non-negativity penalty (the logged ``loss`` is the sum). Sets torch's intra-op
     threads to ``train.n_threads`` for the duration (restored afterwards) and flushes
     denormal floats (sharp attention otherwise makes steps ~2.6x slower).
     """
@@ -292,6 +293,8 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
         if tc.path_loss:
             drift = (out_.e_path - out_.e.detach()).pow(2).sum(-1).mean() / out_.e.shape[-1]
             loss = loss + tc.path_loss * drift
+        if tc.nonneg_loss:
+            loss = loss + tc.nonneg_loss * F.relu(-out_.e).pow(2).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)

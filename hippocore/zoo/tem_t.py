@@ -194,6 +194,10 @@ class TrainConfig:
         (the path-integrated code should already be where position correction puts it;
         TEM's ``lg`` term). Off by default: the prediction loss alone trains W_a to close
         loops, and a weight of 1 collapsed a tiny model to a constant code (W_a -> I).
+    nonneg_loss : float, default 0.0
+        Weight of a non-negativity penalty ``mean(relu(-e)^2)`` on the position code (firing
+        rates are non-negative; non-negativity is what turns plane-wave codes into hexagonal
+        grids in Dorrell et al. 2023 and Sorscher et al. 2023). 0 turns it off.
     log_every : int, default 100
         Steps per metrics line (metrics are averaged over the window).
     checkpoint_every : int, default 250
@@ -213,6 +217,7 @@ class TrainConfig:
     lr_half_life: int = 2000
     grad_clip: float = 1.0
     path_loss: float = 0.0
+    nonneg_loss: float = 0.0
     log_every: int = 100
     checkpoint_every: int = 250
     n_threads: int = 1
@@ -230,8 +235,9 @@ class TrainConfig:
         for name in ("lr", "lr_min", "grad_clip"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"train.{name} must be > 0; got {getattr(self, name)!r}.")
-        if not self.path_loss >= 0:
-            raise ValueError(f"train.path_loss must be >= 0; got {self.path_loss!r}.")
+        for name in ("path_loss", "nonneg_loss"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"train.{name} must be >= 0; got {getattr(self, name)!r}.")
 
 
 @dataclass(frozen=True, kw_only=True)
