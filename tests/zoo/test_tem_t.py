@@ -287,6 +287,8 @@ def test_config_toml_round_trip(tmp_path):
         ({"env": {"n_x": 1}}, "n_x"),
         ({"train": {"batch_size": 0}}, "batch_size"),
         ({"train": {"lr": -1.0}}, "lr must be > 0"),
+        ({"train": {"nonneg_loss": -1.0}}, "nonneg_loss must be >= 0"),
+        ({"train": {"n_steps": "many"}}, "n_steps must be an integer"),
         ({"model": {"memory_capacity": 100}}, "exceeds model.memory_capacity"),
     ],
 )
