@@ -1,0 +1,457 @@
+"""Occupancy-normalised rate maps.
+
+BNT ``analyses.map`` (2020 mirror) for spikes and continuous activity (model units), and a
+documented rule for graph-world lattices.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import ndimage
+
+from hippocore._checks import as_float_array, as_positions, as_times, check_positive
+
+__all__ = [
+    "RateMap",
+    "rate_map",
+    "lattice_rate_map",
+    "smooth_map",
+    "SpikesOutsideTrackingWarning",
+    "UntrackedPositionWarning",
+]
+
+_EPS = np.finfo(float).eps
+
+
+class SpikesOutsideTrackingWarning(UserWarning):
+    """Spikes before the first or after the last position sample were dropped."""
+
+
+class UntrackedPositionWarning(UserWarning):
+    """Position samples with NaN coordinates were left out of the map."""
+
+
+@dataclass(frozen=True)
+class RateMap:
+    """A binned rate map (BNT ``analyses.map`` output), ``(y, x)`` or ``(unit, y, x)``.
+
+    Attributes
+    ----------
+    rate : ndarray
+        Smoothed rate (Hz for spikes; the activity's units for ``activity``); NaN where the
+        raw occupancy is 0. Row 0 is the lowest y.
+    rate_raw : ndarray
+        Unsmoothed rate, NaN where unvisited.
+    occupancy : ndarray (y, x)
+        Smoothed dwell time (s), NaN where unvisited.
+    occupancy_raw : ndarray (y, x)
+        Dwell time per bin (s), NaN where unvisited (BNT's ``timeRaw``).
+    spike_count_raw : ndarray
+        Spikes per bin, NaN where unvisited; for ``activity`` the number of samples per bin.
+    x_edges, y_edges : ndarray (n_x + 1,), (n_y + 1,)
+        Bin edges (m).
+    x, y : ndarray (n_x,), (n_y,)
+        Bin centres (m).
+    bin_size : float
+        Bin side (m).
+    smooth : float
+        Gaussian smoothing standard deviation (bins); 0 = none.
+    """
+
+    rate: NDArray[np.float64]
+    rate_raw: NDArray[np.float64]
+    occupancy: NDArray[np.float64]
+    occupancy_raw: NDArray[np.float64]
+    spike_count_raw: NDArray[np.float64]
+    x_edges: NDArray[np.float64]
+    y_edges: NDArray[np.float64]
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    bin_size: float
+    smooth: float
+
+
+def _kernel(n: int, sigma: float) -> NDArray[np.float64]:
+    """BNT general.smooth kernel: Gaussian (std sigma bins) over +-min(n, 1001) bins, normalised."""
+    half = min(n, 1001)
+    r = np.arange(-half, half + 1) / half
+    k = np.exp(-(r**2) / (sigma / half + _EPS) ** 2 / 2)
+    return k / k.sum()
+
+
+def smooth_map(values: ArrayLike, smooth: float) -> NDArray[np.float64]:
+    """Gaussian smoothing of maps as BNT ``general.smooth`` does it.
+
+    Separable Gaussian with standard deviation ``smooth`` bins on each axis, support of
+    +-min(n, 1001) bins, normalised; the map is mirror-padded (edge bin repeated) by the kernel
+    half-width before convolving, so edges are not pulled towards zero.
+
+    Parameters
+    ----------
+    values : array_like of shape (..., n_y, n_x)
+        Maps to smooth (the last two axes); must be finite (BNT smooths zero-filled maps).
+    smooth : float
+        Standard deviation (bins); 0 returns a copy.
+
+    Returns
+    -------
+    ndarray of the same shape
+    """
+    a = as_float_array(values, "values")
+    s = check_positive(smooth, "smooth", allow_zero=True)
+    if s == 0 or a.size == 0:
+        return a
+    for axis in (-2, -1):
+        n = a.shape[axis]
+        # scipy's "reflect" is the half-sample mirror (d c b a | a b c d) BNT pads with; the
+        # kernel never reaches beyond one mirrored copy (half-width <= n).
+        a = ndimage.convolve1d(a, _kernel(n, s), axis=axis, mode="reflect")
+    return a
+
+
+def _bins(v: NDArray[np.float64], lo: float, n: int, bw: float) -> NDArray[np.int64]:
+    """histcounts-style bin index (last edge inclusive); -1 outside."""
+    with np.errstate(invalid="ignore"):
+        idx = np.floor((v - lo) / bw)
+    idx = np.where(np.isclose(v, lo + n * bw, rtol=0, atol=1e-12 * max(1.0, abs(bw))), n - 1, idx)
+    ok = np.isfinite(idx) & (idx >= 0) & (idx < n)
+    return np.where(ok, idx, -1).astype(np.int64)
+
+
+def _limits(pos: NDArray[np.float64], limits) -> tuple[float, float, float, float]:
+    if limits is None:
+        if not np.any(np.isfinite(pos).all(axis=1)):
+            raise ValueError("positions has no finite sample; cannot infer limits.")
+        lo = np.nanmin(pos, axis=0)
+        hi = np.nanmax(pos, axis=0)
+        return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+    lim = as_float_array(limits, "limits", ndim=1, allow_nan=False)
+    if lim.size != 4 or lim[1] <= lim[0] or lim[3] <= lim[2]:
+        raise ValueError(
+            f"limits must be (x_min, x_max, y_min, y_max) in m with min < max; got {limits!r}."
+        )
+    return tuple(float(v) for v in lim)  # type: ignore[return-value]
+
+
+def _n_bins(lo: float, hi: float, bw: float, axis: str) -> int:
+    # ceil(range / bin) as BNT, with a tolerance for metres-as-floats (1.0 / 0.025 = 40.000...01)
+    n = math.ceil((hi - lo) / bw - 1e-9)
+    if n < 1:
+        raise ValueError(
+            f"the {axis} range [{lo}, {hi}] m gives no bins of {bw} m; pass limits or check "
+            "that the animal moved."
+        )
+    return n
+
+
+def _finish(raw, time_raw, count_raw, sigma):
+    """Smooth raw maps (unvisited = 0), then blank unvisited bins (BNT order)."""
+    unvisited = time_raw == 0
+    rate = smooth_map(raw, sigma)
+    occ = smooth_map(time_raw, sigma)
+    rate_raw = raw.copy()
+    for arr in (rate, rate_raw, count_raw):
+        arr[..., unvisited] = np.nan
+    occ[unvisited] = np.nan
+    time_nan = time_raw.copy()
+    time_nan[unvisited] = np.nan
+    return rate, rate_raw, occ, time_nan, count_raw
+
+
+def rate_map(
+    times: ArrayLike,
+    positions: ArrayLike,
+    spike_times: ArrayLike | Sequence[ArrayLike] | None = None,
+    *,
+    activity: ArrayLike | None = None,
+    bin_size: float,
+    limits: Sequence[float] | None = None,
+    smooth: float = 1.0,
+    max_gap: float = 0.1,
+) -> RateMap:
+    """Occupancy-normalised rate map with BNT ``analyses.map`` semantics (2020 mirror).
+
+    Bins: ``n = ceil(range / bin_size)`` per axis from ``limits`` (default: the data's min and
+    max), edges ``lo + k * bin_size``, a sample on the last edge goes in the last bin; samples
+    outside are ignored. Dwell time of each position sample = time to the next sample (the
+    last sample repeats the previous interval), clipped at ``max_gap``; bin times are rounded
+    to 1e-7 s as BNT does. Each spike is counted at the position sample at or before it
+    (MATLAB ``histc``); spikes before the first sample or after the end of the last sample's
+    dwell interval (``t[-1] + dwell[-1]``, BNT's ``getSpikePositions`` window) are dropped. Raw rate = count / (time + eps), so unvisited bins are 0; the smoothed
+    rate is BNT's Gaussian (:func:`smooth_map`) of that raw rate map, and bins with zero raw
+    time are NaN afterwards (in ``rate``, ``rate_raw``, ``occupancy``, ``occupancy_raw`` and
+    ``spike_count_raw``). ``occupancy`` is the separately smoothed dwell time.
+
+    With ``activity`` instead of spikes (model units, calcium traces), the raw map is the
+    time-weighted mean activity per bin, sum(a dt) / sum(dt), smoothed and blanked the same
+    way, so real cells and model units go through one code path.
+
+    Parameters
+    ----------
+    times : array_like of shape (n,)
+        Position sample times (s), strictly increasing.
+    positions : array_like of shape (n, 2)
+        Positions (m), columns (x, y).
+    spike_times : array_like of shape (k,), or a sequence of them, optional
+        Spike times (s) of one unit, or one array per unit (gives a stack).
+    activity : array_like of shape (n,) or (n, n_unit), optional
+        Continuous activity at each position sample (instead of ``spike_times``).
+    bin_size : float
+        Bin side (m). BNT's default is 2.5 cm (0.025).
+    limits : (x_min, x_max, y_min, y_max), optional
+        Arena limits (m); default the data range.
+    smooth : float, default 1.0
+        Gaussian standard deviation in bins (BNT default 1); 0 for none.
+    max_gap : float, default 0.1
+        Longest dwell credited to one sample (s); BNT default 0.1 s.
+
+    Returns
+    -------
+    RateMap
+        ``rate`` is ``(n_y, n_x)`` for one spike train or 1-D activity, ``(n_unit, n_y, n_x)``
+        for a list of trains or 2-D activity.
+
+    Warns
+    -----
+    UntrackedPositionWarning
+        When some positions are NaN: those samples add no time and their spikes are dropped
+        (BNT's rule), and their neighbours' dwell times are unchanged.
+    SpikesOutsideTrackingWarning
+        When spikes fall before the first sample or after ``t[-1] + dwell[-1]``; they are
+        dropped.
+
+    Raises
+    ------
+    ValueError
+        For empty or mismatched inputs, non-increasing times, both or neither of
+        ``spike_times`` and ``activity``, NaN activity, or a range with no bins.
+    """
+    t = as_times(times, "times")
+    pos = as_positions(positions, "positions", allow_nan=True)
+    if t.size == 0:
+        raise ValueError("times is empty; a rate map needs at least one position sample.")
+    if pos.shape[0] != t.size:
+        raise ValueError(
+            f"positions has {pos.shape[0]} samples but times has {t.size}; they must match."
+        )
+    if (spike_times is None) == (activity is None):
+        raise ValueError("pass exactly one of spike_times (spikes) or activity (continuous).")
+    bw = check_positive(bin_size, "bin_size")
+    sigma = check_positive(smooth, "smooth", allow_zero=True)
+    gap = check_positive(max_gap, "max_gap")
+
+    untracked = ~np.isfinite(pos).all(axis=1)
+    if untracked.any():
+        warnings.warn(
+            f"{int(untracked.sum())} of {t.size} position samples are NaN; they add no time "
+            "and spikes at them are dropped.",
+            UntrackedPositionWarning,
+            stacklevel=2,
+        )
+    x0, x1, y0, y1 = _limits(pos, limits)
+    nx, ny = _n_bins(x0, x1, bw, "x"), _n_bins(y0, y1, bw, "y")
+    ix = _bins(pos[:, 0], x0, nx, bw)
+    iy = _bins(pos[:, 1], y0, ny, bw)
+    inside = (ix >= 0) & (iy >= 0)
+    lin = np.where(inside, iy * nx + ix, -1)
+
+    dt = np.diff(t)
+    dt = np.append(dt, dt[-1]) if dt.size else np.zeros(1)
+    dt = np.minimum(dt, gap)
+    time_raw = np.bincount(lin[inside], weights=dt[inside], minlength=nx * ny).reshape(ny, nx)
+    time_raw = np.round(time_raw * 1e7) / 1e7
+
+    if activity is not None:
+        act = as_float_array(activity, "activity", ndim=(1, 2), allow_nan=False)
+        if act.shape[0] != t.size:
+            raise ValueError(
+                f"activity has {act.shape[0]} samples but times has {t.size}; they must match."
+            )
+        single = act.ndim == 1
+        act2 = act[:, None] if single else act
+        w = act2[inside] * dt[inside, None]
+        total = np.stack(
+            [
+                np.bincount(lin[inside], weights=w[:, u], minlength=nx * ny)
+                for u in range(w.shape[1])
+            ]
+        ).reshape(-1, ny, nx)
+        samples = np.bincount(lin[inside], minlength=nx * ny).reshape(ny, nx).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            raw = np.where(time_raw > 0, total / np.where(time_raw > 0, time_raw, 1.0), 0.0)
+        count = np.broadcast_to(samples, raw.shape).copy()
+    else:
+        single = not (
+            isinstance(spike_times, list | tuple)
+            and len(spike_times) > 0
+            and all(np.ndim(s) == 1 for s in spike_times)
+        )
+        trains = [spike_times] if single else list(spike_times)
+        counts = []
+        n_out = 0
+        t_end = t[-1] + dt[-1]  # the last sample's dwell interval still counts
+        for k, train in enumerate(trains):
+            s = as_float_array(train, "spike_times" if single else f"spike_times[{k}]", ndim=1)
+            if not np.all(np.isfinite(s)):
+                raise ValueError("spike_times contains NaN or infinite values; remove them first.")
+            out = (s < t[0]) | (s > t_end)
+            n_out += int(out.sum())
+            sample = np.searchsorted(t, s[~out], side="right") - 1
+            b = lin[sample]
+            counts.append(np.bincount(b[b >= 0], minlength=nx * ny).reshape(ny, nx))
+        if n_out:
+            warnings.warn(
+                f"{n_out} spike(s) fall outside the tracking interval [{t[0]}, {t_end}] s and "
+                "were dropped.",
+                SpikesOutsideTrackingWarning,
+                stacklevel=2,
+            )
+        count = np.stack(counts).astype(float)
+        raw = count / (time_raw + _EPS)
+    rate, rate_raw, occ, time_nan, count = _finish(raw, time_raw, count, sigma)
+    if single:
+        rate, rate_raw, count = rate[0], rate_raw[0], count[0]
+    xe = x0 + bw * np.arange(nx + 1)
+    ye = y0 + bw * np.arange(ny + 1)
+    return RateMap(
+        rate=rate,
+        rate_raw=rate_raw,
+        occupancy=occ,
+        occupancy_raw=time_nan,
+        spike_count_raw=count,
+        x_edges=xe,
+        y_edges=ye,
+        x=(xe[:-1] + xe[1:]) / 2,
+        y=(ye[:-1] + ye[1:]) / 2,
+        bin_size=bw,
+        smooth=sigma,
+    )
+
+
+def lattice_rate_map(
+    world,  # noqa: ANN001 - a hippocore.envs.World (duck-typed: analysis does not import envs)
+    nodes: ArrayLike,
+    activity: ArrayLike,
+    *,
+    bin_size: float | None = None,
+    smooth: float = 0.0,
+) -> RateMap:
+    """Rate maps of model units on a graph world, without artificial holes.
+
+    Rule:
+
+    - ``square`` and ``eight`` worlds: one bin per node, bins centred on the nodes at the node
+      spacing (``bin_size`` is ignored), value = mean activity over the time steps spent at
+      that node. Only nodes never visited are NaN.
+    - ``hexagonal`` worlds (rows offset by half a spacing, so nodes do not fall on a square
+      grid): the mean per node as above, then piecewise-linear interpolation of the node values
+      (Delaunay triangulation of the node coordinates) onto a square grid of ``bin_size``
+      (default half the node spacing) covering the lattice's bounding box. Bins inside the
+      lattice's convex hull get a value unless a triangle corner is an unvisited node; bins
+      outside the hull (the small corner triangles left by the row offsets) are NaN.
+
+    Optional smoothing applies BNT's kernel (:func:`smooth_map`) to the map with unvisited /
+    outside bins at 0, then blanks them again (as :func:`rate_map`).
+
+    Parameters
+    ----------
+    world : hippocore.envs.World
+        The lattice (uses ``kind``, ``width``, ``height``, ``spacing`` and ``coords``).
+    nodes : array_like of int, shape (n_steps,)
+        Node visited at each time step.
+    activity : array_like of shape (n_steps,) or (n_steps, n_unit)
+        Activity of each unit at each step.
+    bin_size : float, optional
+        Hexagonal worlds only: side of the square bins (m); default ``world.spacing / 2``.
+    smooth : float, default 0
+        Gaussian standard deviation (bins).
+
+    Returns
+    -------
+    RateMap
+        ``rate`` of shape (n_y, n_x) or (n_unit, n_y, n_x); ``occupancy``/``occupancy_raw``
+        are visits (time steps) per bin, NaN where unvisited (for hexagonal worlds, the number
+        of steps at the nearest node); ``spike_count_raw`` holds the same visit counts.
+    """
+    kind = getattr(world, "kind", None)
+    if kind not in ("square", "hexagonal", "eight"):
+        raise TypeError(f"world must be a hippocore.envs.World; got {type(world).__name__}.")
+    coords = np.asarray(world.coords, float)
+    n_nodes = coords.shape[0]
+    nd = as_float_array(nodes, "nodes", ndim=1, allow_nan=False)
+    if nd.size == 0:
+        raise ValueError("nodes is empty; a lattice map needs at least one step.")
+    if np.any(nd != np.round(nd)) or nd.min() < 0 or nd.max() >= n_nodes:
+        raise ValueError(f"nodes must be integers in 0..{n_nodes - 1}; got {nd.min()}..{nd.max()}.")
+    nd = nd.astype(np.int64)
+    act = as_float_array(activity, "activity", ndim=(1, 2), allow_nan=False)
+    if act.shape[0] != nd.size:
+        raise ValueError(f"activity has {act.shape[0]} steps but nodes has {nd.size}.")
+    single = act.ndim == 1
+    a2 = act[:, None] if single else act
+    sigma = check_positive(smooth, "smooth", allow_zero=True)
+    visits = np.bincount(nd, minlength=n_nodes).astype(float)
+    sums = np.stack(
+        [np.bincount(nd, weights=a2[:, u], minlength=n_nodes) for u in range(a2.shape[1])]
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        node_mean = np.where(visits > 0, sums / np.where(visits > 0, visits, 1), np.nan)  # (U, N)
+    sp = float(world.spacing)
+    if kind in ("square", "eight"):
+        h, w = int(world.height), int(world.width)
+        cols = np.rint(coords[:, 0] / sp).astype(np.int64)
+        rows = np.rint(coords[:, 1] / sp).astype(np.int64)
+        raw = np.full((node_mean.shape[0], h, w), np.nan)
+        raw[:, rows, cols] = node_mean
+        occ = np.full((h, w), 0.0)
+        occ[rows, cols] = visits
+        bw = sp
+        x = np.arange(w) * sp
+        y = np.arange(h) * sp
+    else:
+        from scipy.interpolate import LinearNDInterpolator, NearestNDInterpolator
+
+        bw = check_positive(sp / 2 if bin_size is None else bin_size, "bin_size")
+        x0, x1 = coords[:, 0].min(), coords[:, 0].max()
+        y0, y1 = coords[:, 1].min(), coords[:, 1].max()
+        x = np.arange(x0, x1 + bw * 1e-9, bw)
+        y = np.arange(y0, y1 + bw * 1e-9, bw)
+        gx, gy = np.meshgrid(x, y)
+        q = np.column_stack([gx.ravel(), gy.ravel()])
+        interp = LinearNDInterpolator(coords, node_mean.T, fill_value=np.nan)
+        raw = interp(q).T.reshape(-1, y.size, x.size)
+        nearest = NearestNDInterpolator(coords, visits)(q).reshape(y.size, x.size)
+        hull = np.isfinite(LinearNDInterpolator(coords, np.zeros(n_nodes))(q)).reshape(
+            y.size, x.size
+        )
+        occ = np.where(hull, nearest, 0.0)
+    unvisited = ~np.isfinite(raw).all(axis=0) | (occ == 0)
+    filled = np.where(unvisited, 0.0, raw)
+    rate = smooth_map(filled, sigma)
+    rate[:, unvisited] = np.nan
+    rate_raw = np.where(unvisited, np.nan, raw)
+    occ_nan = np.where(unvisited, np.nan, occ)
+    count = occ_nan.copy()
+    if single:
+        rate, rate_raw = rate[0], rate_raw[0]
+    xe = np.append(x - bw / 2, x[-1] + bw / 2)
+    ye = np.append(y - bw / 2, y[-1] + bw / 2)
+    return RateMap(
+        rate=rate,
+        rate_raw=rate_raw,
+        occupancy=occ_nan,
+        occupancy_raw=occ_nan.copy(),
+        spike_count_raw=count,
+        x_edges=xe,
+        y_edges=ye,
+        x=x,
+        y=y,
+        bin_size=bw,
+        smooth=sigma,
+    )
