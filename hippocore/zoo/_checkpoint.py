@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -35,7 +36,9 @@ class CheckpointError(ValueError):
     """A file is not a hippocore checkpoint, or one this version cannot read."""
 
 
+@functools.lru_cache(maxsize=1)
 def _git_sha() -> str:
+    """Commit of the hippocore source, read once per process (the code that was loaded)."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"],

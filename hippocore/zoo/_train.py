@@ -15,7 +15,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from hippocore.zoo._checkpoint import CheckpointError, read_checkpoint, save_checkpoint
+from hippocore.zoo._checkpoint import (
+    CheckpointError,
+    _git_sha,
+    read_checkpoint,
+    save_checkpoint,
+)
 from hippocore.zoo._config import config_from_dict, config_to_dict, dump_toml, load_toml
 from hippocore.zoo._data import WalkStream
 from hippocore.zoo._registry import get_model
@@ -196,6 +201,7 @@ def train(
     """
     cfg = as_config(config)
     tc = cfg.train
+    _git_sha()  # record the commit of the code loaded now, not of a later checkout
     if isinstance(monitor_every, bool) or not isinstance(monitor_every, int) or monitor_every < 0:
         raise ValueError(f"monitor_every must be a non-negative integer; got {monitor_every!r}.")
     if monitor_every and monitor_every % tc.log_every:
