@@ -8,7 +8,25 @@ classification. numpy, scipy, scikit-image and xarray only: never torch, io or p
 from hippocore.analysis._accessor import HippocoreAccessor
 from hippocore.analysis._adaptive import AdaptiveField, placefield_adaptive
 from hippocore.analysis._autocorr import autocorrelogram, autocorrelogram_size
+from hippocore.analysis._band import (
+    BandScore,
+    FourierComponents,
+    band_score,
+    fourier_components,
+    fourier_spectrum,
+    max_fourier_power,
+)
+from hippocore.analysis._border import BorderScore, border_coverage, border_score
+from hippocore.analysis._classify import LABELS, Classification, classify
+from hippocore.analysis._direction import (
+    HeadDirectionStats,
+    HeadDirectionTuning,
+    head_direction_from_leds,
+    head_direction_stats,
+    head_direction_tuning,
+)
 from hippocore.analysis._gridness import Gridness, gridness
+from hippocore.analysis._place import PlaceField, place_fields
 from hippocore.analysis._ratemap import (
     RateMap,
     SpikesOutsideTrackingWarning,
@@ -17,9 +35,30 @@ from hippocore.analysis._ratemap import (
     rate_map,
     smooth_map,
 )
+from hippocore.analysis._remap import population_vector_correlation, spatial_correlation
+from hippocore.analysis._shuffle import SCORES, ShuffleScores, shuffle_scores
+from hippocore.analysis._speed import speed_score
+from hippocore.analysis._stability import stability
+from hippocore.analysis._stats import (
+    MapStats,
+    SkaggsInformation,
+    coherence,
+    map_stats,
+    skaggs_information,
+)
 from hippocore.analysis._xarray import compute_rate_maps, grid_scores
+from hippocore.analysis._xscores import (
+    head_direction_scores,
+    map_scores,
+    place_field_table,
+    remapping,
+    score_session,
+    speed_scores,
+    stability_scores,
+)
 
 __all__: list[str] = [
+    # rate maps, autocorrelograms, gridness
     "RateMap",
     "rate_map",
     "lattice_rate_map",
@@ -32,7 +71,51 @@ __all__: list[str] = [
     "gridness",
     "AdaptiveField",
     "placefield_adaptive",
+    # place fields and map statistics
+    "PlaceField",
+    "place_fields",
+    "MapStats",
+    "map_stats",
+    "SkaggsInformation",
+    "skaggs_information",
+    "coherence",
+    # border, head direction, speed
+    "BorderScore",
+    "border_score",
+    "border_coverage",
+    "HeadDirectionTuning",
+    "HeadDirectionStats",
+    "head_direction_from_leds",
+    "head_direction_tuning",
+    "head_direction_stats",
+    "speed_score",
+    # remapping and stability
+    "spatial_correlation",
+    "population_vector_correlation",
+    "stability",
+    # band cells
+    "FourierComponents",
+    "BandScore",
+    "fourier_spectrum",
+    "fourier_components",
+    "band_score",
+    "max_fourier_power",
+    # shuffles and classification
+    "SCORES",
+    "ShuffleScores",
+    "shuffle_scores",
+    "LABELS",
+    "Classification",
+    "classify",
+    # xarray layer and accessor
     "compute_rate_maps",
     "grid_scores",
+    "map_scores",
+    "place_field_table",
+    "head_direction_scores",
+    "speed_scores",
+    "remapping",
+    "stability_scores",
+    "score_session",
     "HippocoreAccessor",
 ]

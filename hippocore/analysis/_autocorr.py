@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import scipy.fft
 from numpy.typing import ArrayLike, NDArray
@@ -35,27 +37,46 @@ def autocorrelogram_size(n: int) -> int:
     return size
 
 
+def _upper(s: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
+    """Entries ``min(i, n-1) + 1`` of an (n+1)-long cumulative axis (-2 or -1), i = 0 .. 2n-2."""
+    n = s.shape[axis] - 1
+    if axis == -2:
+        return np.concatenate([s[..., 1:, :], np.repeat(s[..., n:, :], n - 1, axis=-2)], -2)
+    return np.concatenate([s[..., 1:], np.repeat(s[..., n:], n - 1, axis=-1)], -1)
+
+
+def _lower(s: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
+    """Entries ``max(i - n + 1, 0)`` of an (n+1)-long cumulative axis (-2 or -1), i = 0 .. 2n-2."""
+    n = s.shape[axis] - 1
+    if axis == -2:
+        return np.concatenate([np.repeat(s[..., :1, :], n, axis=-2), s[..., 1:n, :]], -2)
+    return np.concatenate([np.repeat(s[..., :1], n, axis=-1), s[..., 1:n]], -1)
+
+
 def _box_sums(a: NDArray[np.float64]) -> NDArray[np.float64]:
     """Sum of ``a`` over the part that overlaps a shifted copy, for every full-correlation lag.
 
     For lag index (i, j) of the (2m-1, 2n-1) output, the window covers rows
-    ``max(0, i-m+1) .. min(i, m-1)`` (and likewise columns) of ``a``.
+    ``max(0, i-m+1) .. min(i, m-1)`` (and likewise columns) of ``a``: four corners of the
+    cumulative sums, gathered by slicing one axis at a time.
     """
     m, n = a.shape[-2:]
     s = np.zeros(a.shape[:-2] + (m + 1, n + 1))
     s[..., 1:, 1:] = a.cumsum(-2).cumsum(-1)
-    i = np.arange(2 * m - 1)
-    j = np.arange(2 * n - 1)
-    r_hi = np.minimum(i, m - 1) + 1
-    r_lo = np.maximum(i - m + 1, 0)
-    c_hi = np.minimum(j, n - 1) + 1
-    c_lo = np.maximum(j - n + 1, 0)
-    return (
-        s[..., r_hi[:, None], c_hi[None, :]]
-        - s[..., r_lo[:, None], c_hi[None, :]]
-        - s[..., r_hi[:, None], c_lo[None, :]]
-        + s[..., r_lo[:, None], c_lo[None, :]]
-    )
+    s_hi, s_lo = _upper(s, -2), _lower(s, -2)
+    out = _upper(s_hi, -1)
+    out -= _upper(s_lo, -1)
+    out -= _lower(s_hi, -1)
+    out += _lower(s_lo, -1)
+    return out
+
+
+@lru_cache(maxsize=32)
+def _box_counts(m: int, n: int) -> NDArray[np.float64]:
+    """Number of overlapping bins at every lag of an (m, n) map (read-only)."""
+    out = _box_sums(np.ones((m, n)))
+    out.flags.writeable = False
+    return out
 
 
 def autocorrelogram(rate: ArrayLike, *, crop: bool = True) -> NDArray[np.float64]:
@@ -101,8 +122,8 @@ def autocorrelogram(rate: ArrayLike, *, crop: bool = True) -> NDArray[np.float64
     single = a.ndim == 2
     if single:
         a = a[None]
-    # chunks of units keep the temporaries in cache (4x faster than one huge array)
-    out = np.concatenate([_acorr(a[i : i + 64], crop) for i in range(0, a.shape[0], 64)])
+    # chunks of 16 units keep the temporaries in cache (1.4x faster than 64, 4x than all)
+    out = np.concatenate([_acorr(a[i : i + 16], crop) for i in range(0, a.shape[0], 16)])
     return out[0] if single else out
 
 
@@ -115,9 +136,9 @@ def _acorr(a: NDArray[np.float64], crop: bool) -> NDArray[np.float64]:
     # correlation is unchanged, and the FFT's rounding error shrinks with the magnitudes)
     a = a - a.mean(axis=(-2, -1), keepdims=True)
 
-    count = _box_sums(np.ones((m, n)))
-    sum_a = _box_sums(a)  # sum of the shifted copy over the overlap
-    sum_a2 = _box_sums(a * a)
+    count = _box_counts(m, n)
+    # sums of the shifted copy (and of its squares) over the overlap, in one pass
+    sum_a, sum_a2 = _box_sums(np.stack([a, a * a]))
     sum_t = sum_a[..., ::-1, ::-1]  # the unshifted copy: same sums, mirrored lags
     sum_t2 = sum_a2[..., ::-1, ::-1]
     denom_a = sum_a2 - sum_a**2 / count

@@ -1,9 +1,35 @@
 """Readers and writers: NWB, Kavli MAT, netCDF and zarr, all to and from schema datasets.
 
+- :func:`read_nwb` -- a lab NWB file or a hippocore export -> session (lazy, by-type lookup);
+- :func:`write_nwb` -- a session -> NWB that passes nwbinspector (optionally DANDI-ready);
+- :func:`read_kavli_mat`, :func:`convert_kavli_to_nwb` -- the Kavli/Moser MAT release of
+  Sargolini et al. (2006) -> session, or -> NWB in the DANDI:000582 layout;
+- :func:`to_netcdf`, :func:`open_dataset`, :func:`to_zarr`, :func:`open_zarr` -- any schema
+  dataset, identical round trips, lazy dask opening; :func:`open_sessions` -- many sessions as
+  one dataset along ``session``.
+
 pynwb is imported lazily; nothing here imports torch. Every writer writes to a temporary
-file beside the target and renames it into place only when complete.
+file beside the target and renames it into place only when complete; documented repairs warn
+with :class:`DataRepairWarning`. See ``docs/io.md``.
 """
 
+from hippocore.io._common import DataRepairWarning
+from hippocore.io._kavli import convert_kavli_to_nwb, read_kavli_mat
 from hippocore.io._netcdf import open_dataset, to_netcdf
+from hippocore.io._nwb_read import read_nwb
+from hippocore.io._nwb_write import write_nwb
+from hippocore.io._sessions import open_sessions
+from hippocore.io._zarr import open_zarr, to_zarr
 
-__all__ = ["to_netcdf", "open_dataset"]
+__all__ = [
+    "read_nwb",
+    "write_nwb",
+    "read_kavli_mat",
+    "convert_kavli_to_nwb",
+    "to_netcdf",
+    "open_dataset",
+    "to_zarr",
+    "open_zarr",
+    "open_sessions",
+    "DataRepairWarning",
+]

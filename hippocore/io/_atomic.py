@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,37 +41,59 @@ def check_target(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
     return target
 
 
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; move it onto ``path`` only on success.
 
-    If the body raises (or the process is interrupted), the temporary file is removed and any
-    previous file at ``path`` is left intact.
+    Works for files and for folders (zarr stores). If the body raises (or the process is
+    interrupted), the temporary file or folder is removed and any previous one at ``path`` is
+    left intact. A folder that replaces an old one is swapped in with two renames (old aside,
+    new in) and the old one deleted afterwards.
 
     Parameters
     ----------
     path : path-like
-        Final file path.
+        Final file or folder path.
     overwrite : bool, default False
-        Replace an existing file.
+        Replace an existing file or folder.
 
     Yields
     ------
     pathlib.Path
-        Where to write.
+        Where to write (does not exist yet; keeps the target's extension).
     """
     target = check_target(path, overwrite=overwrite)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=f".part{target.suffix}", dir=target.parent
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers that refuse to overwrite get a free name
     try:
         yield tmp
+        if not tmp.exists():
+            raise FileNotFoundError(f"the writer produced nothing at {tmp}; {target} unchanged.")
         if target.exists() and not overwrite:
             raise FileExistsError(
                 f"{target} appeared while writing; pass overwrite=True to replace it."
             )
-        os.replace(tmp, target)
+        if tmp.is_dir() and target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            os.replace(target, old)
+            try:
+                os.replace(tmp, target)
+            except OSError:
+                os.replace(old, target)
+                raise
+            _remove(old)
+        else:
+            os.replace(tmp, target)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        _remove(tmp)

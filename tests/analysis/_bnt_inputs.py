@@ -9,21 +9,23 @@ from __future__ import annotations
 import numpy as np
 
 
-def bnt_gauss2d(mu, sigma, shape):
+def bnt_gauss2d(mu, sigma, shape, amplitude=None):
     """Sum of Gaussians as BNT ``helpers.gauss2d`` computes it.
 
     ``mu`` rows are (x, y) = (column, row), 1-based. BNT's quirk: the exponent divides the
     squared distance by ``2 * sigma`` (not ``2 * sigma**2``), so ``sigma`` acts as a variance.
-    Points with a NaN coordinate are skipped.
+    Points with a NaN coordinate are skipped; ``amplitude`` (one per point, default 1) scales
+    each Gaussian, as BNT's optional fourth argument.
     """
     mu = np.atleast_2d(np.asarray(mu, float))
     sigma = np.broadcast_to(np.asarray(sigma, float).reshape(-1), (mu.shape[0],))
     rows, cols = np.mgrid[1 : shape[0] + 1, 1 : shape[1] + 1].astype(float)
     out = np.zeros(shape)
-    for (xc, yc), s in zip(mu, sigma, strict=True):
+    amp = np.ones(mu.shape[0]) if amplitude is None else np.asarray(amplitude, float)
+    for (xc, yc), s, a in zip(mu, sigma, amp, strict=True):
         if np.isnan(xc) or np.isnan(yc):
             continue
-        out += np.exp(-((cols - xc) ** 2 / (2 * s) + (rows - yc) ** 2 / (2 * s)))
+        out += a * np.exp(-((cols - xc) ** 2 / (2 * s) + (rows - yc) ** 2 / (2 * s)))
     return out
 
 

@@ -1,0 +1,149 @@
+"""Cell-type labels from per-unit shuffle thresholds: grid, band, border, head direction, place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hippocore._checks import check_positive
+from hippocore.analysis._band import band_score
+from hippocore.analysis._shuffle import ShuffleScores
+
+__all__ = ["LABELS", "Classification", "classify"]
+
+#: Labels in order of precedence (a unit that passes several tests gets the first). Band
+#: comes before grid: its test already demands a single dominant Fourier component, which a
+#: regular grid never has, while plane waves can pass the gridness shuffle.
+LABELS = ("band", "grid", "border", "place", "head-direction", "none")
+
+#: The score each label is tested on.
+_CRITERIA = {
+    "band": "band_power",
+    "grid": "gridness",
+    "border": "border",
+    "place": "information_content",
+    "head-direction": "head_direction",
+}
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Labels of units and the evidence behind them.
+
+    Attributes
+    ----------
+    label : ndarray of str, shape (unit,)
+        One of :data:`LABELS`.
+    passed : dict of str to ndarray of bool, shape (unit,)
+        Whether each unit passed each label's test (several can be true, e.g. a conjunctive
+        grid x head-direction cell).
+    thresholds : dict of str to ndarray of shape (unit,)
+        The per-unit threshold each score was compared with (its null's ``percentile``).
+    band_label : ndarray of str, shape (unit,)
+        The Fourier call (band / grid / other / none) at the unit's band-power threshold.
+    percentile : float
+        Null percentile used.
+    rules : str
+        The rules, in words.
+    """
+
+    label: NDArray[np.str_]
+    passed: dict[str, NDArray[np.bool_]]
+    thresholds: dict[str, NDArray[np.float64]]
+    band_label: NDArray[np.str_]
+    percentile: float
+    rules: str
+
+
+def classify(
+    shuffles: ShuffleScores,
+    *,
+    percentile: float = 95.0,
+    min_fields: int = 1,
+) -> Classification:
+    """Label each unit grid / band / border / head-direction / place / none from its shuffles.
+
+    A unit passes a test when its observed score is strictly above the ``percentile``-th
+    percentile of its own shuffled null:
+
+    - **grid**: BNT gridness;
+    - **band**: the largest Fourier power is significant *and* the Fourier components above
+      that threshold show one dominant direction (:func:`band_score`, Krupic et al. 2012);
+    - **border**: border score (Solstad et al. 2008);
+    - **place**: spatial information content (bits/spike, BNT form) and at least
+      ``min_fields`` place fields (BNT ``placefield``);
+    - **head-direction**: mean vector length of the head-direction tuning curve.
+
+    A unit that passes several tests gets the first label in :data:`LABELS` order (band,
+    grid, border, place, head-direction: a band cell's autocorrelogram can beat the gridness
+    shuffle, but a grid never has a single dominant Fourier component; a place cell's uneven
+    sampling of directions can beat the head-direction shuffle); ``passed`` keeps every
+    result. A unit whose scores are NaN
+    (no or too few spikes) fails every test. Tests whose score was not computed (e.g. no
+    head direction given) are skipped and reported as all False.
+
+    Parameters
+    ----------
+    shuffles : ShuffleScores
+        Output of :func:`shuffle_scores`.
+    percentile : float, default 95.0
+        Null percentile a score must exceed (95 and 99 are the usual choices).
+    min_fields : int, default 1
+        Place fields required for the place label.
+
+    Returns
+    -------
+    Classification
+    """
+    if not isinstance(shuffles, ShuffleScores):
+        raise TypeError(
+            f"classify expects the ShuffleScores of shuffle_scores; got {type(shuffles).__name__}."
+        )
+    check_positive(percentile, "percentile")
+    if percentile >= 100:
+        raise ValueError(f"percentile must be below 100; got {percentile!r}.")
+    n = shuffles.n_units
+    passed: dict[str, NDArray[np.bool_]] = {}
+    thresholds: dict[str, NDArray[np.float64]] = {}
+    for label, score in _CRITERIA.items():
+        if score not in shuffles.null:
+            passed[label] = np.zeros(n, dtype=bool)
+            continue
+        thr = shuffles.percentile(score, percentile)
+        thresholds[score] = thr
+        obs = shuffles.observed[score]
+        with np.errstate(invalid="ignore"):
+            passed[label] = np.isfinite(obs) & np.isfinite(thr) & (obs > thr)
+    band_label = np.array(["none"] * n, dtype=object)
+    if "band_power" in thresholds:
+        bin_size = float(shuffles.parameters["bin_size"])
+        fft_size = int(shuffles.parameters.get("fft_size", 256))
+        for u in np.flatnonzero(passed["band"]):
+            b = band_score(
+                shuffles.rate_raw[u],
+                bin_size=bin_size,
+                power_threshold=float(thresholds["band_power"][u]),
+                fft_size=fft_size,
+            )
+            band_label[u] = b.label
+        passed["band"] = passed["band"] & (band_label == "band")
+    passed["place"] = passed["place"] & (shuffles.n_fields >= min_fields)
+    label = np.array(["none"] * n, dtype=object)
+    for name in reversed(LABELS[:-1]):  # lowest precedence first, overwritten by higher
+        label[passed[name]] = name
+    rules = (
+        f"score > per-unit {percentile:g}th percentile of its shuffled null; grid: gridness; "
+        "band: Fourier band_power and a single dominant component; border: border score; "
+        "head-direction: mean vector length; place: information content (bits/spike) and "
+        f">= {min_fields} field(s); precedence band > grid > border > place > head-direction"
+    )
+    return Classification(
+        label=label.astype(str),
+        passed=passed,
+        thresholds=thresholds,
+        band_label=band_label.astype(str),
+        percentile=float(percentile),
+        rules=rules,
+    )

@@ -1,0 +1,543 @@
+"""Shuffled null distributions of every score: circular time shifts of spikes or activity."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import sparse
+
+from hippocore._checks import (
+    as_float_array,
+    as_positions,
+    as_rng,
+    as_times,
+    check_choice,
+    check_positive,
+)
+from hippocore.analysis._autocorr import autocorrelogram
+from hippocore.analysis._band import max_fourier_power
+from hippocore.analysis._border import border_score
+from hippocore.analysis._direction import _circular_smooth, head_direction_stats
+from hippocore.analysis._gridness import gridness
+from hippocore.analysis._place import place_fields
+from hippocore.analysis._ratemap import (
+    SpikesOutsideTrackingWarning,
+    UntrackedPositionWarning,
+    _bins,
+    rate_map,
+    smooth_map,
+)
+from hippocore.analysis._samples import as_activity, as_spike_list, dwell_times, spike_samples
+from hippocore.analysis._speed import _check_range, shifted_speed_scores
+from hippocore.analysis._stats import coherence, map_stats
+
+__all__ = ["SCORES", "ShuffleScores", "shuffle_scores"]
+
+#: Every score :func:`shuffle_scores` can build a null for (higher = more tuned, for all).
+SCORES = (
+    "gridness",
+    "information_rate",
+    "information_content",
+    "selectivity",
+    "coherence",
+    "border",
+    "band_power",
+    "head_direction",
+    "speed",
+)
+_MAP_SCORES = SCORES[:7]
+_EPS = np.finfo(float).eps
+
+
+@dataclass(frozen=True)
+class ShuffleScores:
+    """Observed scores and their shuffled nulls, per unit.
+
+    Attributes
+    ----------
+    observed : dict of str to ndarray of shape (unit,)
+        Each score on the real data. ``head_direction`` is the tuning curve's mean vector
+        length, ``band_power`` the largest Fourier power (Hz²), ``speed`` the Kropff score.
+    null : dict of str to ndarray of shape (unit, n_shuffles)
+        The same scores after each circular time shift.
+    shifts : ndarray of shape (n_shuffles,)
+        The shifts (s); the same shifts are used for every unit.
+    n_spikes : ndarray of int, shape (unit,)
+        Spikes inside the tracking interval (-1 for continuous activity).
+    n_fields : ndarray of int, shape (unit,)
+        Place fields (BNT ``placefield``) of the observed smoothed map.
+    note : ndarray of str, shape (unit,)
+        Why a unit's scores are missing or suspect (``""`` when fine).
+    rate : ndarray of shape (unit, y, x)
+        Observed smoothed rate maps.
+    rate_raw : ndarray of shape (unit, y, x)
+        Observed unsmoothed rate maps (for the Fourier components).
+    x, y : ndarray
+        Bin centres (m).
+    parameters : dict
+        Every parameter that changes a number (bin size, smoothing, shifts, seed ...).
+    """
+
+    observed: dict[str, NDArray[np.float64]]
+    null: dict[str, NDArray[np.float64]]
+    shifts: NDArray[np.float64]
+    n_spikes: NDArray[np.int64]
+    n_fields: NDArray[np.int64]
+    note: NDArray[np.str_]
+    rate: NDArray[np.float64] = field(repr=False)
+    rate_raw: NDArray[np.float64] = field(repr=False)
+    x: NDArray[np.float64] = field(repr=False)
+    y: NDArray[np.float64] = field(repr=False)
+    parameters: dict[str, float | int | str] = field(default_factory=dict)
+
+    @property
+    def n_units(self) -> int:
+        """Number of units."""
+        return int(self.note.size)
+
+    def percentile(self, name: str, q: float) -> NDArray[np.float64]:
+        """Per-unit ``q``-th percentile of the null of score ``name`` (NaN shuffles ignored).
+
+        Parameters
+        ----------
+        name : str
+            A key of ``null``.
+        q : float
+            Percentile in [0, 100], e.g. 95 or 99.
+
+        Returns
+        -------
+        ndarray of shape (unit,)
+        """
+        if name not in self.null:
+            raise KeyError(f"no null for {name!r}; available: {sorted(self.null)}.")
+        if not 0 <= q <= 100:
+            raise ValueError(f"q must be a percentile in [0, 100]; got {q!r}.")
+        null = self.null[name]
+        out = np.full(null.shape[0], np.nan)
+        ok = np.isfinite(null).any(axis=1)
+        if ok.any():
+            out[ok] = np.nanpercentile(null[ok], q, axis=1)
+        return out
+
+
+class _Engine:
+    """Per-session state that no shuffle changes: bins of samples, dwell, occupancy."""
+
+    def __init__(self, t, pos, bin_size, limits, smooth, max_gap, hd, n_hd_bins, hd_smooth):
+        n = t.size
+        with warnings.catch_warnings():  # shuffle_scores warns the caller itself
+            warnings.simplefilter("ignore", UntrackedPositionWarning)
+            base = rate_map(
+                t, pos, activity=np.zeros(n), bin_size=bin_size, limits=limits, smooth=smooth,
+                max_gap=max_gap,
+            )  # fmt: skip
+        self.x, self.y = base.x, base.y
+        self.shape = (base.y.size, base.x.size)
+        self.n_bins = self.shape[0] * self.shape[1]
+        nx, ny = self.shape[1], self.shape[0]
+        ix = _bins(pos[:, 0], float(base.x_edges[0]), nx, bin_size)
+        iy = _bins(pos[:, 1], float(base.y_edges[0]), ny, bin_size)
+        self.lin = np.where((ix >= 0) & (iy >= 0), iy * nx + ix, -1)
+        self.time_raw = np.nan_to_num(base.occupancy_raw, nan=0.0)
+        self.unvisited = self.time_raw == 0
+        self.occupancy = base.occupancy  # smoothed, NaN where unvisited
+        self.smooth = smooth
+        self.dwell = dwell_times(t, max_gap)
+        self.n = n
+        self.hd_bin = None
+        if hd is not None:
+            ok = np.isfinite(hd)
+            b = np.full(n, -1)
+            b[ok] = np.minimum(
+                (np.mod(hd[ok], 2 * np.pi) / (2 * np.pi) * n_hd_bins).astype(int), n_hd_bins - 1
+            )
+            self.hd_bin = b
+            self.hd_occ = np.bincount(b[ok], weights=self.dwell[ok], minlength=n_hd_bins)
+            self.hd_centres = (np.arange(n_hd_bins) + 0.5) * 2 * np.pi / n_hd_bins
+            self.n_hd = n_hd_bins
+            self.hd_smooth = hd_smooth
+        # For continuous activity: sample -> bin matrix weighted by dwell.
+        inside = self.lin >= 0
+        self.weights = sparse.csr_matrix(
+            (self.dwell[inside], (np.flatnonzero(inside), self.lin[inside])),
+            shape=(n, self.n_bins),
+        )
+
+    def maps_from_counts(self, counts: NDArray[np.float64]):
+        """(raw rate with NaN, smoothed rate with NaN) from per-bin spike counts (k, n_bins)."""
+        raw = counts.reshape(-1, *self.shape) / (self.time_raw + _EPS)
+        return self._finish(raw)
+
+    def maps_from_amount(self, amount: NDArray[np.float64]):
+        """Maps from per-bin sum(activity * dt) (k, n_bins): the time-weighted mean activity."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            raw = np.where(
+                self.time_raw > 0,
+                amount.reshape(-1, *self.shape) / np.where(self.time_raw > 0, self.time_raw, 1),
+                0.0,
+            )
+        return self._finish(raw)
+
+    def _finish(self, raw):
+        smoothed = smooth_map(raw, self.smooth)
+        smoothed[:, self.unvisited] = np.nan
+        raw = raw.copy()
+        raw[:, self.unvisited] = np.nan
+        return raw, smoothed
+
+
+def _check_count(value: int, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
+    return int(value)
+
+
+def shuffle_scores(
+    times: ArrayLike,
+    positions: ArrayLike,
+    spike_times: ArrayLike | Sequence[ArrayLike] | None = None,
+    *,
+    activity: ArrayLike | None = None,
+    head_direction: ArrayLike | None = None,
+    speed: ArrayLike | None = None,
+    bin_size: float,
+    limits: Sequence[float] | None = None,
+    smooth: float = 1.0,
+    max_gap: float = 0.1,
+    n_shuffles: int = 100,
+    min_shift: float = 20.0,
+    scores: Sequence[str] | None = None,
+    min_spikes: int = 10,
+    border_threshold: float = 0.3,
+    field_min_peak: float | None = None,
+    hd_bins: int = 120,
+    speed_range: tuple[float, float] = (0.02, 0.5),
+    speed_variant: str = "2015",
+    fft_size: int = 256,
+    seed: int | np.random.Generator | None = None,
+    progress: bool = False,
+) -> ShuffleScores:
+    """Every score of every unit, and its null distribution from circular time shifts.
+
+    Each shuffle shifts all spike trains (or activity traces, for model units) circularly in
+    time by the same random amount, uniform between ``min_shift`` and the session length minus
+    ``min_shift`` (Krupic et al. 2012; Langston et al. 2010), and recomputes every score. The
+    position, head-direction and speed series stay put, so the shift keeps each unit's firing
+    statistics and breaks only its relation to behaviour.
+
+    Nothing that a shift leaves unchanged is rebuilt: the bin of every sample, the dwell
+    times, the occupancy and the head-direction occupancy are computed once; a shuffle only
+    re-bins the shifted spikes (``np.bincount`` on precomputed indices, all units at once), and
+    the maps of all units are smoothed, autocorrelated and scored as one stack.
+
+    Scores (``scores``; default all that the inputs allow): ``gridness`` (BNT gridness of the
+    smoothed map), ``information_rate``, ``information_content`` and ``selectivity`` (BNT
+    ``mapStatsPDF`` on the smoothed map and occupancy), ``coherence`` (BNT, unsmoothed map),
+    ``border`` (Solstad/BNT, fields at ``border_threshold``), ``band_power`` (largest Fourier
+    power of the unsmoothed map, Krupic et al. 2012), ``head_direction`` (mean vector length
+    of the tuning curve; needs ``head_direction``) and ``speed`` (Kropff 2015; needs
+    ``speed``).
+
+    Parameters
+    ----------
+    times : array_like of shape (n,)
+        Tracking times (s), strictly increasing, evenly sampled.
+    positions : array_like of shape (n, 2)
+        Positions (m); NaN samples add no time (as in :func:`rate_map`).
+    spike_times : array_like or sequence of array_like, optional
+        One spike train (s) or one per unit.
+    activity : array_like of shape (n,) or (n, unit), optional
+        Continuous activity instead of spikes; shuffles shift the trace circularly.
+    head_direction : array_like of shape (n,), optional
+        Head direction (rad), NaN where unknown.
+    speed : array_like of shape (n,), optional
+        Running speed (m/s).
+    bin_size : float
+        Map bin side (m).
+    limits : (x_min, x_max, y_min, y_max), optional
+        Arena limits (m); default the data range.
+    smooth : float, default 1.0
+        Map smoothing (bins, BNT kernel).
+    max_gap : float, default 0.1
+        Longest dwell credited to one sample (s).
+    n_shuffles : int, default 100
+        Number of shifts.
+    min_shift : float, default 20.0
+        Smallest shift (s); the session must last more than twice this.
+    scores : sequence of str, optional
+        Subset of :data:`SCORES` to compute.
+    min_spikes : int, default 10
+        Units with fewer spikes get NaN scores and a note (spike trains only).
+    border_threshold : float, default 0.3
+        Field threshold of the border score (fraction of the peak).
+    field_min_peak : float, optional
+        Smallest field peak for place fields and border fields; default 1 Hz for spikes and 0
+        for activity (arbitrary units).
+    hd_bins : int, default 120
+        Head-direction bins (3°).
+    speed_range : (float, float), default (0.02, 0.5)
+        Valid speeds (m/s) for the speed score.
+    speed_variant : {"2015", "2016"}, default "2015"
+        Speed-score variant (see :func:`speed_score`); rates smoothed by 0.4 s.
+    fft_size : int, default 256
+        Fourier transform size of the band power.
+    seed : int or Generator, optional
+        Randomness of the shifts.
+    progress : bool, default False
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    ShuffleScores
+
+    Raises
+    ------
+    ValueError
+        If the session is not longer than ``2 * min_shift``, or a score needs an input that
+        was not given.
+    """
+    t = as_times(times, "times")
+    pos = as_positions(positions, "positions", allow_nan=True)
+    if pos.shape[0] != t.size:
+        raise ValueError(f"positions has {pos.shape[0]} samples but times has {t.size}.")
+    if (spike_times is None) == (activity is None):
+        raise ValueError("give exactly one of spike_times or activity.")
+    n_shuffles = _check_count(n_shuffles, "n_shuffles", 1)
+    min_spikes = _check_count(min_spikes, "min_spikes", 0)
+    min_shift = check_positive(min_shift, "min_shift")
+    bin_size = check_positive(bin_size, "bin_size")
+    duration = float(t[-1] - t[0]) if t.size > 1 else 0.0
+    if duration <= 2 * min_shift:
+        raise ValueError(
+            f"the session lasts {duration:.1f} s, not longer than twice the minimum shuffle "
+            f"shift (min_shift={min_shift} s); shuffles would not break the relation to "
+            "behaviour. Use a longer session or a smaller min_shift."
+        )
+    hd = None
+    if head_direction is not None:
+        hd = as_float_array(head_direction, "head_direction", ndim=1)
+        if hd.shape != t.shape:
+            raise ValueError(f"head_direction must have {t.size} samples; got {hd.shape}.")
+    v = None
+    if speed is not None:
+        v = as_float_array(speed, "speed", ndim=1)
+        if v.shape != t.shape:
+            raise ValueError(f"speed must have {t.size} samples; got {v.shape}.")
+    available = [s for s in SCORES if (s != "head_direction" or hd is not None)]
+    available = [s for s in available if (s != "speed" or v is not None)]
+    if scores is None:
+        wanted = available
+    else:
+        wanted = list(scores)
+        for s in wanted:
+            if s not in SCORES:
+                raise ValueError(f"unknown score {s!r}; choose from {list(SCORES)}.")
+            if s not in available:
+                need = "head_direction" if s == "head_direction" else "speed"
+                raise ValueError(f"score {s!r} needs the {need} argument.")
+    if not wanted:
+        raise ValueError("scores is empty; ask for at least one score.")
+    check_choice(speed_variant, "speed_variant", ("2015", "2016"))
+    rng = as_rng(seed)
+    untracked = ~np.isfinite(pos).all(axis=1)
+    if untracked.any():
+        warnings.warn(
+            f"{int(untracked.sum())} of {t.size} position samples are NaN; they add no time "
+            "and spikes at them are left out of the maps.",
+            UntrackedPositionWarning,
+            stacklevel=2,
+        )
+
+    engine = _Engine(t, pos, bin_size, limits, smooth, max_gap, hd, hd_bins, 1.0)
+    dt = float(np.median(np.diff(t)))
+    lo = max(1, math.ceil(min_shift / dt))
+    hi = t.size - lo
+    if hi < lo:
+        raise ValueError(
+            f"the session ({t.size} samples) is too short for min_shift={min_shift} s."
+        )
+    shift_samples = rng.integers(lo, hi + 1, size=n_shuffles)
+
+    if activity is not None:
+        act, _ = as_activity(activity, t.size)
+        if not np.isfinite(act).all():
+            raise ValueError("activity contains NaN or infinite values; fill or drop them first.")
+        if np.any(act < 0):
+            raise ValueError(
+                "activity has negative values; spatial information and head-direction tuning "
+                "need non-negative rates. Rectify (np.maximum(activity, 0)) or shift it first."
+            )
+        n_units = act.shape[1]
+        n_spikes = np.full(n_units, -1)
+        note = np.array([""] * n_units, dtype=object)
+        min_peak = 0.0 if field_min_peak is None else float(field_min_peak)
+        samples = units = None
+    else:
+        trains, _ = as_spike_list(spike_times)
+        n_units = len(trains)
+        end = t[-1] + engine.dwell[-1]
+        per_unit = [spike_samples(t, s, end) for s in trains]
+        n_out = sum(int(s.size) for s in trains) - sum(p.size for p in per_unit)
+        if n_out:
+            warnings.warn(
+                f"{n_out} spike(s) fall outside the tracking interval [{t[0]}, {end}] s and "
+                "were dropped.",
+                SpikesOutsideTrackingWarning,
+                stacklevel=2,
+            )
+        n_spikes = np.array([p.size for p in per_unit])
+        samples = np.concatenate(per_unit) if per_unit else np.zeros(0, int)
+        units = np.repeat(np.arange(n_units), n_spikes)
+        note = np.array([""] * n_units, dtype=object)
+        for u, k in enumerate(n_spikes):
+            if k == 0:
+                note[u] = "no spikes in the tracking interval"
+            elif k < min_spikes:
+                note[u] = f"only {k} spike(s), fewer than min_spikes={min_spikes}"
+            else:
+                bins = engine.lin[per_unit[u]]
+                if np.unique(bins[bins >= 0]).size == 1:
+                    note[u] = "all spikes fall in one bin"
+        min_peak = 1.0 if field_min_peak is None else float(field_min_peak)
+        act = None
+
+    if v is not None:
+        lo_v, hi_v = _check_range(speed_range)
+        valid_v = np.isfinite(v) & (v >= lo_v) & (v <= hi_v)
+        sigma_samples = 0.4 / dt
+        if act is not None:
+            inst = act.T.copy()
+        else:
+            inst = np.zeros((n_units, t.size))
+            np.add.at(inst, (units, samples), 1.0)
+            gaps = np.diff(t)
+            inst /= np.append(gaps, gaps[-1])
+    all_shifts = np.concatenate([[0], shift_samples])
+    if "speed" in wanted:  # all shifts at once, by FFT (see shifted_speed_scores)
+        speed_null = shifted_speed_scores(
+            inst, np.nan_to_num(v), valid_v, sigma_samples, speed_variant, all_shifts
+        )
+    results = {s: np.full((n_units, all_shifts.size), np.nan) for s in wanted}
+    per_chunk = max(1, 2000 // max(n_units, 1))
+    chunks = [all_shifts[i : i + per_chunk] for i in range(0, all_shifts.size, per_chunk)]
+    iterator = chunks
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(chunks, desc="shuffles", unit="chunk")
+    observed_maps = None
+    col = 0
+    for chunk in iterator:
+        k = chunk.size
+        if act is not None:
+            amount = np.concatenate(
+                [(engine.weights.T @ np.roll(act, int(s), axis=0)).T for s in chunk]
+            )
+            raw, smoothed = engine.maps_from_amount(amount)
+        else:
+            counts = np.zeros((k * n_units, engine.n_bins))
+            for j, s in enumerate(chunk):
+                b = engine.lin[(samples + int(s)) % t.size]
+                keep = b >= 0
+                counts[j * n_units : (j + 1) * n_units] = np.bincount(
+                    units[keep] * engine.n_bins + b[keep], minlength=n_units * engine.n_bins
+                ).reshape(n_units, engine.n_bins)
+            raw, smoothed = engine.maps_from_counts(counts)
+        if observed_maps is None:
+            observed_maps = (raw[:n_units].copy(), smoothed[:n_units].copy())
+        block = {}
+        if "gridness" in wanted:
+            block["gridness"] = np.asarray(gridness(autocorrelogram(smoothed)).score, float)
+        if {"information_rate", "information_content", "selectivity"} & set(wanted):
+            ms = map_stats(smoothed, engine.occupancy)
+            block["information_rate"] = ms.information_rate
+            block["information_content"] = ms.information_content
+            block["selectivity"] = ms.selectivity
+        if "coherence" in wanted:
+            block["coherence"] = coherence(raw)
+        if "border" in wanted:
+            block["border"] = border_score(
+                smoothed, threshold=border_threshold, min_peak=min_peak
+            ).score
+        if "band_power" in wanted:
+            block["band_power"] = max_fourier_power(raw, bin_size=bin_size, fft_size=fft_size)
+        if "head_direction" in wanted:
+            block["head_direction"] = _hd_scores(engine, chunk, act, samples, units, n_units)
+        if "speed" in wanted:
+            block["speed"] = speed_null[:, col : col + k].T.ravel()
+        for name in wanted:
+            results[name][:, col : col + k] = np.asarray(block[name]).reshape(k, n_units).T
+        col += k
+
+    bad = np.array([bool(n) and not n.startswith("all spikes") for n in note])
+    for name in wanted:
+        results[name][bad] = np.nan
+    raw_obs, smooth_obs = observed_maps
+    fields = place_fields(smooth_obs, min_peak=min_peak)
+    n_fields = np.array([len(f) for f in fields])
+    n_fields[bad] = 0
+    parameters: dict[str, float | int | str] = {
+        "bin_size": bin_size,
+        "smooth": float(smooth),
+        "max_gap": float(max_gap),
+        "n_shuffles": n_shuffles,
+        "min_shift": min_shift,
+        "shuffle": "circular time shift of spikes (or activity), same shifts for all units",
+        "min_spikes": min_spikes,
+        "border_threshold": float(border_threshold),
+        "field_min_peak": min_peak,
+        "hd_bins": int(hd_bins),
+        "hd_smooth_bins": 1.0,
+        "speed_sigma_s": 0.4,
+        "speed_range": f"{speed_range[0]}-{speed_range[1]} m/s",
+        "speed_variant": speed_variant,
+        "fft_size": int(fft_size),
+        "gridness_method": "bnt",
+        "scores": ",".join(wanted),
+    }
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        parameters["seed"] = int(seed)
+    return ShuffleScores(
+        observed={s: results[s][:, 0].copy() for s in wanted},
+        null={s: results[s][:, 1:].copy() for s in wanted},
+        shifts=shift_samples * dt,
+        n_spikes=n_spikes,
+        n_fields=n_fields,
+        note=note.astype(str),
+        rate=smooth_obs,
+        rate_raw=raw_obs,
+        x=engine.x,
+        y=engine.y,
+        parameters=parameters,
+    )
+
+
+def _hd_scores(engine: _Engine, chunk, act, samples, units, n_units) -> NDArray[np.float64]:
+    """Mean vector length of the head-direction tuning of every unit for every shift."""
+    nb = engine.n_hd
+    out = []
+    for s in chunk:
+        if act is not None:
+            shifted = np.roll(act, int(s), axis=0)
+            ok = engine.hd_bin >= 0
+            w = shifted[ok] * engine.dwell[ok, None]
+            onehot = sparse.csr_matrix(
+                (np.ones(ok.sum()), (np.arange(ok.sum()), engine.hd_bin[ok])), shape=(ok.sum(), nb)
+            )
+            amount = np.asarray((onehot.T @ w).T)
+        else:
+            b = engine.hd_bin[(samples + int(s)) % engine.n]
+            keep = b >= 0
+            amount = np.bincount(units[keep] * nb + b[keep], minlength=n_units * nb).reshape(
+                n_units, nb
+            )
+        curve = _circular_smooth(amount / (engine.hd_occ + _EPS), engine.hd_smooth)
+        curve[:, engine.hd_occ == 0] = np.nan
+        out.append(head_direction_stats(curve, engine.hd_centres).mean_vector_length)
+    return np.concatenate(out)

@@ -1,0 +1,71 @@
+"""Input handling shared by the map scores: one map ``(y, x)`` or a stack ``(unit, y, x)``."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hippocore._checks import as_float_array
+
+__all__ = ["as_map_stack", "as_bin_centres"]
+
+
+def as_map_stack(value: ArrayLike, name: str) -> tuple[NDArray[np.float64], bool]:
+    """Return ``(stack, single)``: a float copy of shape ``(n, y, x)`` and whether one map was given.
+
+    Parameters
+    ----------
+    value : array_like of shape (y, x) or (n, y, x)
+        One map or a stack of maps.
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    stack : ndarray of shape (n, y, x)
+    single : bool
+        True when ``value`` was a single 2-D map.
+    """
+    arr = as_float_array(value, name, ndim=(2, 3))
+    if np.isinf(arr).any():
+        raise ValueError(
+            f"{name} contains infinite values; rate maps must be finite numbers or NaN "
+            "(unvisited bins)."
+        )
+    if arr.shape[-1] == 0 or arr.shape[-2] == 0:
+        raise ValueError(f"{name} has an empty map axis; got shape {arr.shape}.")
+    single = arr.ndim == 2
+    return (arr[None] if single else arr), single
+
+
+def as_bin_centres(
+    x: ArrayLike | None, y: ArrayLike | None, shape: tuple[int, int]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """Check optional bin-centre vectors against a map shape ``(n_y, n_x)``.
+
+    Parameters
+    ----------
+    x, y : array_like or None
+        Bin centres along x (n_x,) and y (n_y,) in m; both or neither.
+    shape : (int, int)
+        Map shape (n_y, n_x).
+
+    Returns
+    -------
+    (x, y) or None
+    """
+    if x is None and y is None:
+        return None
+    if x is None or y is None:
+        raise ValueError("give both x and y bin centres (m), or neither.")
+    xc = as_float_array(x, "x", ndim=1, allow_nan=False)
+    yc = as_float_array(y, "y", ndim=1, allow_nan=False)
+    if xc.size != shape[1] or yc.size != shape[0]:
+        raise ValueError(
+            f"x has {xc.size} and y has {yc.size} bin centres but the map shape (y, x) is "
+            f"{tuple(shape)}; pass the map's own bin centres."
+        )
+    for name, c in (("x", xc), ("y", yc)):
+        if c.size > 1 and not np.all(np.diff(c) > 0):
+            raise ValueError(f"{name} bin centres must be strictly increasing.")
+    return xc, yc
