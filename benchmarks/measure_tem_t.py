@@ -99,6 +99,8 @@ def main(argv: list[str]) -> None:
             f"{np.isfinite(c).sum()} units with defined maps)"
         )
 
+    if "--band" in argv:
+        band_counts(model)
     if "--grid" in argv:
         from hippocore.zoo import grid_summary
 
@@ -115,6 +117,42 @@ def main(argv: list[str]) -> None:
                 f"median score {np.nanmedian(g.score) if fin.any() else float('nan'):.3f}) "
                 f"[{time.perf_counter() - t0:.0f} s]"
             )
+
+
+def band_counts(model, width: int = 11, n_shuffles: int = 20) -> None:
+    """Fourier band/grid calls (Krupic 2012) of the position units, threshold from shuffles.
+
+    Maps: lattice rate maps (unsmoothed) from a 50 x n_nodes walk; each unit's power
+    threshold is the 95th percentile of its maximum Fourier power over node-permutation
+    shuffles of the walk.
+    """
+    from hippocore.analysis import band_score, lattice_rate_map
+    from hippocore.zoo._data import make_episode
+    from hippocore.zoo._evaluate import run_episodes
+
+    w = make_world("hexagonal", width)
+    rng = np.random.default_rng(0)
+    env = model.config.env
+    ep = make_episode(
+        w, 50 * w.n_nodes, model.actions, n_x=env.n_x, direction_bias=env.direction_bias, rng=rng
+    )
+    e = run_episodes(model, [ep])["e"][0]
+    maps = lattice_rate_map(w, ep.nodes, e)
+    null = np.zeros((n_shuffles, e.shape[1]))
+    for s in range(n_shuffles):
+        m = lattice_rate_map(w, rng.permutation(w.n_nodes)[ep.nodes], e)
+        for u in range(e.shape[1]):
+            raw = np.nan_to_num(m.rate_raw[u] - np.nanmean(m.rate_raw[u]))
+            null[s, u] = band_score(raw, bin_size=m.bin_size).components.max_power
+    thr = np.percentile(null, 95, axis=0)
+    labels = []
+    for u in range(e.shape[1]):
+        raw = np.nan_to_num(maps.rate_raw[u] - np.nanmean(maps.rate_raw[u]))
+        labels.append(band_score(raw, bin_size=maps.bin_size, power_threshold=thr[u]).label)
+    counts = {k: labels.count(k) for k in ("band", "grid", "other", "none")}
+    print(
+        f"Fourier calls of {e.shape[1]} position units, hex {width}x{width}, {n_shuffles} shuffles: {counts}"
+    )
 
 
 if __name__ == "__main__":
