@@ -99,6 +99,8 @@ def main(argv: list[str]) -> None:
             f"{np.isfinite(c).sum()} units with defined maps)"
         )
 
+    if "--place" in argv:
+        place_stats(model)
     if "--band" in argv:
         band_counts(model)
     if "--grid" in argv:
@@ -153,6 +155,33 @@ def band_counts(model, width: int = 11, n_shuffles: int = 20) -> None:
     print(
         f"Fourier calls of {e.shape[1]} position units, hex {width}x{width}, {n_shuffles} shuffles: {counts}"
     )
+
+
+def place_stats(model) -> None:
+    """Skaggs information and BNT field counts of memory neurons vs position units (hex 9x9)."""
+    import warnings
+
+    from hippocore.analysis import lattice_rate_map, place_fields, skaggs_information
+
+    w = make_world("hexagonal", 9)
+    ds = rollout(model, w, 40 * w.n_nodes, seed=1, start=40, n_memory_units=512)
+    pop = ds.population.values
+    for name in ("memory", "position_encoding"):
+        act = ds.activity.values[:, pop == name].astype(float)
+        if name == "position_encoding":
+            act = act - act.min(0)  # information needs non-negative rates
+        maps = lattice_rate_map(w, ds.node.values, act)
+        info = skaggs_information(np.nan_to_num(maps.rate_raw), np.nan_to_num(maps.occupancy))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fields = place_fields(np.nan_to_num(maps.rate_raw), min_peak=0.0)
+        n = np.array([len(f) for f in fields])
+        print(
+            f"{name}: {act.shape[1]} units, Skaggs information median "
+            f"{np.nanmedian(np.asarray(info.content)):.2f} bits per unit of activity; BNT fields "
+            f"per map: 0: {(n == 0).sum()}, 1: {(n == 1).sum()}, 2: {(n == 2).sum()}, "
+            f"3: {(n == 3).sum()}, >3: {(n > 3).sum()}"
+        )
 
 
 if __name__ == "__main__":
