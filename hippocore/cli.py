@@ -16,6 +16,38 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from hippocore.zoo import as_config, config_to_dict, train
+
+    cfg = config_to_dict(as_config(args.config))
+    for key, value in (("n_steps", args.steps), ("device", args.device), ("seed", args.seed)):
+        if value is not None:
+            cfg["train"][key] = value
+    monitor = None
+    if args.grid_every:
+        from hippocore.zoo import grid_monitor
+
+        monitor = grid_monitor()
+    result = train(
+        cfg,
+        out=args.out,
+        resume=not args.restart,
+        progress=not args.quiet,
+        monitor=monitor,
+        monitor_every=args.grid_every,
+    )
+    last = result.metrics[-1] if result.metrics else {}
+    print(
+        f"trained {result.step} steps into {result.out}: "
+        + ", ".join(
+            f"{k}={last[k]:.3f}"
+            for k in ("loss", "revisit_accuracy", "zero_shot_accuracy")
+            if isinstance(last.get(k), float)
+        )
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser.
 
@@ -32,6 +64,27 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     demo.set_defaults(func=_demo)
+    tr = sub.add_parser(
+        "train",
+        help="train TEM-t (no options: retrain the shipped default checkpoint from scratch)",
+    )
+    tr.add_argument("--config", default=None, help="TOML config file (default: built-in default)")
+    tr.add_argument("--out", default="runs/tem-t", help="run folder (default: runs/tem-t)")
+    tr.add_argument("--steps", type=int, default=None, help="override train.n_steps")
+    tr.add_argument("--device", default=None, help="override train.device (default: cpu)")
+    tr.add_argument("--seed", type=int, default=None, help="override train.seed")
+    tr.add_argument(
+        "--restart", action="store_true", help="ignore a checkpoint in --out and start over"
+    )
+    tr.add_argument("--quiet", action="store_true", help="no progress bar")
+    tr.add_argument(
+        "--grid-every",
+        type=int,
+        default=0,
+        help="log the fraction of grid units every N steps (a multiple of train.log_every; "
+        "default 0 = off)",
+    )
+    tr.set_defaults(func=_train)
     return parser
 
 

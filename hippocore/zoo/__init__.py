@@ -1,4 +1,12 @@
-"""Model zoo: TEM and TEM-t on graph worlds (requires the ``zoo`` extra, i.e. torch)."""
+"""Model zoo: TEM-t on graph worlds (requires the ``zoo`` extra, i.e. torch).
+
+>>> from hippocore.zoo import get_model, list_models
+>>> "tem-t" in list_models()
+True
+
+Public names: :func:`get_model`, :func:`list_models`, :func:`train`, :func:`load_checkpoint`,
+:func:`pretrained`, :func:`evaluate`, :func:`rollout`, and the config dataclasses.
+"""
 
 try:
     import torch  # noqa: F401
@@ -8,4 +16,53 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
         "enough; on CPU-only machines `pip install torch==2.13.0`) or `pip install hippocore[zoo]`."
     ) from exc
 
-__all__: list[str] = []
+from hippocore.zoo._checkpoint import (
+    CHECKPOINT_FORMAT,
+    CheckpointError,
+    export_weights,
+    list_pretrained,
+    load_checkpoint,
+    pretrained,
+    read_checkpoint,
+    save_checkpoint,
+)
+from hippocore.zoo._config import ConfigError, config_from_dict, config_to_dict, load_toml
+from hippocore.zoo._evaluate import EvalResult, evaluate, rollout
+from hippocore.zoo._monitor import GridSummary, grid_monitor, grid_summary
+from hippocore.zoo._registry import get_config_class, get_model, list_models, register_model
+from hippocore.zoo._train import TrainResult, as_config, learning_rate, train
+from hippocore.zoo.tem_t import TEMT, EnvConfig, ModelConfig, TEMTConfig, TrainConfig
+
+__all__ = [
+    "get_model",
+    "list_models",
+    "register_model",
+    "get_config_class",
+    "train",
+    "TrainResult",
+    "as_config",
+    "learning_rate",
+    "evaluate",
+    "EvalResult",
+    "rollout",
+    "grid_summary",
+    "grid_monitor",
+    "GridSummary",
+    "load_checkpoint",
+    "save_checkpoint",
+    "read_checkpoint",
+    "pretrained",
+    "list_pretrained",
+    "export_weights",
+    "CHECKPOINT_FORMAT",
+    "CheckpointError",
+    "ConfigError",
+    "config_from_dict",
+    "config_to_dict",
+    "load_toml",
+    "TEMT",
+    "TEMTConfig",
+    "EnvConfig",
+    "ModelConfig",
+    "TrainConfig",
+]

@@ -1,0 +1,188 @@
+"""Measure a TEM-t checkpoint: accuracy criterion, path integration, remapping, grid units.
+
+Run: PYTHONPATH=. python benchmarks/measure_tem_t.py [checkpoint] [--grid]
+(default checkpoint: the shipped one). Prints every number docs/results/tem-t.md quotes.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+import torch
+
+from hippocore.envs import make_world
+from hippocore.zoo import evaluate, load_checkpoint, pretrained, rollout
+
+
+def node_means(ds, n_nodes: int, population: str) -> np.ndarray:
+    """Mean activity per node (n_unit, n_nodes), NaN at unvisited nodes."""
+    act = ds.activity.values[:, ds.population.values == population].astype(float)
+    nodes = ds.node.values
+    visits = np.bincount(nodes, minlength=n_nodes).astype(float)
+    sums = np.stack([np.bincount(nodes, weights=a, minlength=n_nodes) for a in act.T])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(visits > 0, sums / visits, np.nan)
+
+
+def map_correlations(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pearson correlation per unit over nodes defined in both (NaN if a map is flat)."""
+    out = np.full(a.shape[0], np.nan)
+    for i in range(a.shape[0]):
+        ok = np.isfinite(a[i]) & np.isfinite(b[i])
+        x, y = a[i, ok], b[i, ok]
+        if ok.sum() > 2 and x.std() > 0 and y.std() > 0:
+            out[i] = np.corrcoef(x, y)[0, 1]
+    return out
+
+
+def loop_error(model, world, loop) -> float:
+    index = {n: model.actions.index(f"{world.kind}:{n}") for n in world.actions if n != "stay"}
+    with torch.no_grad():
+        w_all = model.transition_matrices()
+        e = e0 = model.e_init[None]
+        for name in loop:
+            e = model._f(e @ w_all[index[name]])
+        return float(1 - torch.nn.functional.cosine_similarity(e, e0).item())
+
+
+def main(argv: list[str]) -> None:
+    args = [a for a in argv if not a.startswith("--")]
+    model = load_checkpoint(args[0])[0] if args else pretrained("tem-t")
+    torch.set_num_threads(1)
+    print(f"checkpoint: {args[0] if args else 'pretrained(tem-t)'}, step {model.trained_steps}")
+
+    # 1. learning criterion on fresh worlds of the training distribution
+    for n_steps in (600, 2000):
+        worlds = [make_world("hexagonal", w) for w in (6, 7, 8, 9) for _ in range(4)]
+        t0 = time.perf_counter()
+        r = evaluate(model, worlds, n_steps, seed=2024)
+        print(
+            f"evaluate 16 hex worlds (6-9 wide) x {n_steps} steps, seed 2024: "
+            f"revisit {r.revisit_accuracy:.4f} (n={r.n_revisits}), zero-shot "
+            f"{r.zero_shot_accuracy:.4f} (n={r.n_zero_shot}), first visit "
+            f"{r.first_visit_accuracy:.4f} (n={r.n_first_visits}) [{time.perf_counter() - t0:.1f} s]"
+        )
+    for width in (11, 15):
+        r = evaluate(model, [make_world("hexagonal", width)] * 4, 3000, seed=7)
+        print(
+            f"evaluate 4 hex worlds {width} wide x 3000 steps (larger than training): "
+            f"revisit {r.revisit_accuracy:.4f}, zero-shot {r.zero_shot_accuracy:.4f}"
+        )
+
+    # 2. path integration with W_a alone (no correction)
+    w = make_world("hexagonal", 9)
+    loops = {
+        "E-W": ["east", "west"],
+        "triangle": ["east", "north-west", "south-west"],
+        "hexagon": ["north-east", "north-west", "west", "south-west", "south-east", "east"],
+        "3x3 triangle": ["north-east"] * 3 + ["south-east"] * 3 + ["west"] * 3,
+        "open E-E": ["east", "east"],
+        "open NE-NE-NE": ["north-east"] * 3,
+    }
+    print(
+        "loop error (1 - cos(e_end, e_start)), W_a only: "
+        + ", ".join(f"{k} {loop_error(model, w, v):.4f}" for k, v in loops.items())
+    )
+
+    # 3. remapping: two worlds of the same shape, different observations, same start node
+    n_steps = 40 * w.n_nodes
+    start = w.n_nodes // 2
+    a = rollout(model, w, n_steps, seed=1, start=start)
+    b = rollout(model, w, n_steps, seed=2, start=start)
+    for pop in ("position_encoding", "memory"):
+        c = map_correlations(node_means(a, w.n_nodes, pop), node_means(b, w.n_nodes, pop))
+        print(
+            f"remapping hex 9x9, {n_steps} steps, same start: {pop} map correlation across "
+            f"worlds mean {np.nanmean(c):.3f} (median {np.nanmedian(c):.3f}, "
+            f"{np.isfinite(c).sum()} units with defined maps)"
+        )
+
+    if "--place" in argv:
+        place_stats(model)
+    if "--band" in argv:
+        band_counts(model)
+    if "--grid" in argv:
+        from hippocore.zoo import grid_summary
+
+        for width in (11,):
+            t0 = time.perf_counter()
+            g = grid_summary(
+                model, make_world("hexagonal", width), 50 * width * width, 0, n_shuffles=50
+            )
+            fin = np.isfinite(g.score)
+            print(
+                f"grid units hex {width}x{width}, {50 * width * width} steps, 50 shuffles: "
+                f"{g.is_grid.sum()}/{g.is_grid.size} = {g.grid_fraction:.3f} (shuffle "
+                f"false-positive rate {g.shuffle_fraction:.3f}; finite scores {fin.sum()}; "
+                f"median score {np.nanmedian(g.score) if fin.any() else float('nan'):.3f}) "
+                f"[{time.perf_counter() - t0:.0f} s]"
+            )
+
+
+def band_counts(model, width: int = 11, n_shuffles: int = 20) -> None:
+    """Fourier band/grid calls (Krupic 2012) of the position units, threshold from shuffles.
+
+    Maps: lattice rate maps (unsmoothed) from a 50 x n_nodes walk; each unit's power
+    threshold is the 95th percentile of its maximum Fourier power over node-permutation
+    shuffles of the walk.
+    """
+    from hippocore.analysis import band_score, lattice_rate_map
+    from hippocore.zoo._data import make_episode
+    from hippocore.zoo._evaluate import run_episodes
+
+    w = make_world("hexagonal", width)
+    rng = np.random.default_rng(0)
+    env = model.config.env
+    ep = make_episode(
+        w, 50 * w.n_nodes, model.actions, n_x=env.n_x, direction_bias=env.direction_bias, rng=rng
+    )
+    e = run_episodes(model, [ep])["e"][0]
+    maps = lattice_rate_map(w, ep.nodes, e)
+    null = np.zeros((n_shuffles, e.shape[1]))
+    for s in range(n_shuffles):
+        m = lattice_rate_map(w, rng.permutation(w.n_nodes)[ep.nodes], e)
+        for u in range(e.shape[1]):
+            raw = np.nan_to_num(m.rate_raw[u] - np.nanmean(m.rate_raw[u]))
+            null[s, u] = band_score(raw, bin_size=m.bin_size).components.max_power
+    thr = np.percentile(null, 95, axis=0)
+    labels = []
+    for u in range(e.shape[1]):
+        raw = np.nan_to_num(maps.rate_raw[u] - np.nanmean(maps.rate_raw[u]))
+        labels.append(band_score(raw, bin_size=maps.bin_size, power_threshold=thr[u]).label)
+    counts = {k: labels.count(k) for k in ("band", "grid", "other", "none")}
+    print(
+        f"Fourier calls of {e.shape[1]} position units, hex {width}x{width}, {n_shuffles} shuffles: {counts}"
+    )
+
+
+def place_stats(model) -> None:
+    """Skaggs information and BNT field counts of memory neurons vs position units (hex 9x9)."""
+    import warnings
+
+    from hippocore.analysis import lattice_rate_map, place_fields, skaggs_information
+
+    w = make_world("hexagonal", 9)
+    ds = rollout(model, w, 40 * w.n_nodes, seed=1, start=40, n_memory_units=512)
+    pop = ds.population.values
+    for name in ("memory", "position_encoding"):
+        act = ds.activity.values[:, pop == name].astype(float)
+        if name == "position_encoding":
+            act = act - act.min(0)  # information needs non-negative rates
+        maps = lattice_rate_map(w, ds.node.values, act)
+        info = skaggs_information(np.nan_to_num(maps.rate_raw), np.nan_to_num(maps.occupancy))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fields = place_fields(np.nan_to_num(maps.rate_raw), min_peak=0.0)
+        n = np.array([len(f) for f in fields])
+        print(
+            f"{name}: {act.shape[1]} units, Skaggs information median "
+            f"{np.nanmedian(np.asarray(info.content)):.2f} bits per unit of activity; BNT fields "
+            f"per map: 0: {(n == 0).sum()}, 1: {(n == 1).sum()}, 2: {(n == 2).sum()}, "
+            f"3: {(n == 3).sum()}, >3: {(n > 3).sum()}"
+        )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

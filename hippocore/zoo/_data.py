@@ -1,0 +1,247 @@
+"""Training and test data: walks through random worlds, with first-visit and zero-shot flags.
+
+Every environment is generated from its own seed ``(seed, element, env_index)``, so a
+stream's whole state is two small integer arrays (which environment each batch element is
+in and how far along) and resuming from a checkpoint regenerates identical data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hippocore.envs import World, assign_observations, make_world, tem_walk
+
+__all__ = ["Episode", "make_episode", "episode_flags", "WalkStream", "Chunk", "global_actions"]
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One environment's walk, laid out step by step as the model sees it.
+
+    Attributes
+    ----------
+    world : World
+        The world.
+    nodes : ndarray of int (n_steps,)
+        Node at each step.
+    actions : ndarray of int (n_steps,)
+        Global action index that led to ``nodes[t]`` (``actions[0]`` is meaningless: start).
+    observations : ndarray of int (n_steps,)
+        Observation class at ``nodes[t]``.
+    revisit : ndarray of bool (n_steps,)
+        ``nodes[t]`` was visited before step t.
+    zero_shot : ndarray of bool (n_steps,)
+        A revisit reached through a (node, action) edge never taken before in this
+        environment (stay excluded): TEM's ``inference_opportunity``.
+    """
+
+    world: World
+    nodes: NDArray[np.int64]
+    actions: NDArray[np.int64]
+    observations: NDArray[np.int64]
+    revisit: NDArray[np.bool_]
+    zero_shot: NDArray[np.bool_]
+
+
+def global_actions(world: World, vocabulary: tuple[str, ...]) -> NDArray[np.int64]:
+    """Map a world's action indices to the model's global action indices (stay = last).
+
+    Parameters
+    ----------
+    world : World
+        The world.
+    vocabulary : tuple of str
+        The model's ``"kind:direction"`` action names.
+
+    Returns
+    -------
+    ndarray of int (n_actions,)
+
+    Raises
+    ------
+    ValueError
+        If the world's kind is not one the model was built for.
+    """
+    out = np.empty(world.n_actions, dtype=np.int64)
+    for i, name in enumerate(world.actions):
+        if name == "stay":
+            out[i] = len(vocabulary)
+            continue
+        key = f"{world.kind}:{name}"
+        if key not in vocabulary:
+            kinds = sorted({v.split(":")[0] for v in vocabulary})
+            raise ValueError(
+                f"the model was trained on {kinds} worlds and has no action {key!r}; "
+                f"use a world of kind {kinds} (got kind {world.kind!r})."
+            )
+        out[i] = vocabulary.index(key)
+    return out
+
+
+def episode_flags(
+    nodes: NDArray[np.int64], actions: NDArray[np.int64], stay_index: int
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Revisit and zero-shot flags of a walk (vectorised).
+
+    Parameters
+    ----------
+    nodes : ndarray of int (n,)
+        Node at each step.
+    actions : ndarray of int (n,)
+        Action arriving at each step (entry 0 ignored).
+    stay_index : int
+        The stay action's index (never a zero-shot opportunity).
+
+    Returns
+    -------
+    revisit, zero_shot : ndarray of bool (n,)
+    """
+    n = nodes.size
+    first = np.zeros(n, dtype=bool)
+    first[np.unique(nodes, return_index=True)[1]] = True
+    revisit = ~first
+    zero_shot = np.zeros(n, dtype=bool)
+    if n > 1:
+        edge = nodes[:-1] * (int(actions.max()) + 1) + actions[1:]
+        new_edge = np.zeros(n - 1, dtype=bool)
+        new_edge[np.unique(edge, return_index=True)[1]] = True
+        zero_shot[1:] = revisit[1:] & new_edge & (actions[1:] != stay_index)
+    return revisit, zero_shot
+
+
+@lru_cache(maxsize=64)
+def _world(kind: str, width: int, spacing: float) -> World:
+    return make_world(kind, width, spacing=spacing)
+
+
+def make_episode(
+    world: World,
+    n_steps: int,
+    vocabulary: tuple[str, ...],
+    *,
+    n_x: int,
+    direction_bias: float,
+    rng: np.random.Generator,
+    start: int | None = None,
+) -> Episode:
+    """Draw observations and a TEM walk of ``n_steps`` steps in ``world``.
+
+    Parameters
+    ----------
+    world : World
+        The world (must have edges).
+    n_steps : int
+        Steps (nodes visited, start included).
+    vocabulary : tuple of str
+        Model action names.
+    n_x : int
+        Observation classes.
+    direction_bias : float
+        TEM walk straight-line bias.
+    rng : Generator
+        Randomness.
+    start : int, optional
+        Start node (default: uniform at random).
+
+    Returns
+    -------
+    Episode
+    """
+    if world.n_edges == 0:
+        raise ValueError(
+            f"world {world.describe()} has no edges between distinct nodes; the agent cannot move."
+        )
+    gmap = global_actions(world, vocabulary)
+    obs = assign_observations(world, n_x, seed=rng)
+    walk = tem_walk(world, n_steps - 1, direction_bias=direction_bias, start=start, seed=rng)
+    actions = np.concatenate([[len(vocabulary)], gmap[walk.actions]])
+    revisit, zero_shot = episode_flags(walk.nodes, actions, len(vocabulary))
+    return Episode(world, walk.nodes, actions, obs[walk.nodes], revisit, zero_shot)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One training chunk for the whole batch (arrays of shape (batch, time))."""
+
+    actions: NDArray[np.int64]
+    observations: NDArray[np.int64]
+    revisit: NDArray[np.bool_]
+    zero_shot: NDArray[np.bool_]
+    reset: NDArray[np.bool_]
+
+
+class WalkStream:
+    """Batch of environments walked in parallel, each switching to a fresh world independently.
+
+    Parameters
+    ----------
+    env : EnvConfig
+        World and walk settings.
+    vocabulary : tuple of str
+        Model action names.
+    batch_size, chunk_length : int
+        Batch and chunk sizes.
+    seed : int
+        Base seed.
+    """
+
+    def __init__(self, env, vocabulary, batch_size: int, chunk_length: int, seed: int):
+        self.env, self.vocabulary = env, vocabulary
+        self.batch_size, self.chunk_length, self.seed = batch_size, chunk_length, seed
+        self.env_index = np.full(batch_size, -1, dtype=np.int64)
+        self.position = np.zeros(batch_size, dtype=np.int64)  # steps consumed in the current env
+        self._episodes: list[Episode | None] = [None] * batch_size
+
+    def state_dict(self) -> dict[str, list[int]]:
+        """Resumable state (JSON-safe)."""
+        return {"env_index": self.env_index.tolist(), "position": self.position.tolist()}
+
+    def load_state_dict(self, state: dict[str, list[int]]) -> None:
+        """Restore :meth:`state_dict` (episodes are regenerated from their seeds)."""
+        self.env_index = np.asarray(state["env_index"], dtype=np.int64)
+        self.position = np.asarray(state["position"], dtype=np.int64)
+        self._episodes = [None] * self.batch_size
+
+    def _episode(self, b: int) -> Episode:
+        ep = self._episodes[b]
+        if ep is None:
+            rng = np.random.default_rng([self.seed, b, int(self.env_index[b])])
+            kind = self.env.kinds[int(rng.integers(len(self.env.kinds)))]
+            width = int(rng.integers(self.env.widths[0], self.env.widths[1] + 1))
+            n_chunks = int(rng.integers(self.env.chunks_per_env[0], self.env.chunks_per_env[1] + 1))
+            ep = make_episode(
+                _world(kind, width, self.env.spacing),
+                n_chunks * self.chunk_length,
+                self.vocabulary,
+                n_x=self.env.n_x,
+                direction_bias=self.env.direction_bias,
+                rng=rng,
+            )
+            self._episodes[b] = ep
+        return ep
+
+    def next_chunk(self) -> Chunk:
+        """The next ``chunk_length`` steps of every batch element."""
+        t_len = self.chunk_length
+        out = {k: [] for k in ("actions", "observations", "revisit", "zero_shot")}
+        reset = np.zeros(self.batch_size, dtype=bool)
+        for b in range(self.batch_size):
+            ep = self._episode(b) if self.env_index[b] >= 0 else None
+            if ep is None or self.position[b] >= ep.nodes.size:
+                self.env_index[b] += 1
+                self.position[b] = 0
+                self._episodes[b] = None
+                ep = self._episode(b)
+            p = int(self.position[b])
+            reset[b] = p == 0
+            sl = slice(p, p + t_len)
+            out["actions"].append(ep.actions[sl])
+            out["observations"].append(ep.observations[sl])
+            out["revisit"].append(ep.revisit[sl])
+            out["zero_shot"].append(ep.zero_shot[sl])
+            self.position[b] = p + t_len
+        return Chunk(**{k: np.stack(v) for k, v in out.items()}, reset=reset)

@@ -1,0 +1,300 @@
+"""Evaluation (accuracies on fresh walks) and export of a rollout as a schema session."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import xarray as xr
+
+from hippocore._checks import as_rng
+from hippocore.envs import World
+from hippocore.schema import make_session
+from hippocore.zoo._config import config_to_dict
+from hippocore.zoo._data import Episode, make_episode
+
+__all__ = ["EvalResult", "evaluate", "rollout", "run_episodes"]
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """Prediction accuracy of a model on fresh walks.
+
+    Attributes
+    ----------
+    revisit_accuracy : float
+        Fraction of correct predictions at nodes visited before (chance 1/n_x for a model
+        without memory; ~1 for a perfect node learner).
+    zero_shot_accuracy : float
+        Accuracy at revisits reached through a never-taken (node, action) edge (link
+        inference; stay excluded). NaN if there was no such step.
+    first_visit_accuracy : float
+        Accuracy at first visits (chance: nothing to remember).
+    loss : float
+        Mean cross-entropy (nats) over all steps.
+    n_revisits, n_zero_shot, n_first_visits : int
+        Number of steps behind each accuracy.
+    """
+
+    revisit_accuracy: float
+    zero_shot_accuracy: float
+    first_visit_accuracy: float
+    loss: float
+    n_revisits: int
+    n_zero_shot: int
+    n_first_visits: int
+
+
+def _as_worlds(worlds: World | Sequence[World]) -> list[World]:
+    items = [worlds] if isinstance(worlds, World) else list(worlds)
+    if not items:
+        raise ValueError("worlds is empty; pass a World or a non-empty list of Worlds.")
+    for w in items:
+        if not isinstance(w, World):
+            raise TypeError(
+                f"worlds must be hippocore.envs.World objects (make_world(...)); got {type(w).__name__}."
+            )
+        if w.n_edges == 0:
+            raise ValueError(
+                f"world {w.describe()} has no edges between distinct nodes; the agent cannot move."
+            )
+    return items
+
+
+def _check_steps(n_steps: int) -> int:
+    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
+        raise ValueError(f"n_steps must be a positive integer; got {n_steps!r}.")
+    return int(n_steps)
+
+
+@torch.no_grad()
+def run_episodes(
+    model: torch.nn.Module,
+    episodes: Sequence[Episode],
+    *,
+    chunk_length: int = 50,
+    memory_weights: bool = False,
+) -> dict[str, np.ndarray]:
+    """Run a model over equal-length episodes in one batch (no gradients).
+
+    Parameters
+    ----------
+    model : TEMT
+        The model.
+    episodes : sequence of Episode
+        Walks of equal length.
+    chunk_length : int, default 50
+        Steps per forward call (<= memory capacity).
+    memory_weights : bool, default False
+        Also return memory-slot activity.
+
+    Returns
+    -------
+    dict of ndarray
+        ``logits (batch, time, n_x)``, ``e (batch, time, n_e)`` and optionally
+        ``memory_weights (batch, time, capacity)``.
+    """
+    device = model.e_init.device
+    acts = torch.from_numpy(np.stack([ep.actions for ep in episodes])).to(device)
+    obs = torch.from_numpy(np.stack([ep.observations for ep in episodes])).to(device)
+    b, n = acts.shape
+    chunk = max(1, min(chunk_length, model.config.model.memory_capacity))
+    state = model.initial_state(b)
+    reset = torch.ones(b, dtype=torch.bool, device=device)
+    logits, es, mws = [], [], []
+    for s in range(0, n, chunk):
+        out = model(
+            acts[:, s : s + chunk],
+            obs[:, s : s + chunk],
+            state,
+            reset,
+            return_memory_weights=memory_weights,
+        )
+        reset = torch.zeros_like(reset)
+        state = out.state
+        logits.append(out.logits.float().cpu().numpy())
+        es.append(out.e.float().cpu().numpy())
+        if memory_weights:
+            mws.append(out.memory_weights.float().cpu().numpy())
+    res = {"logits": np.concatenate(logits, 1), "e": np.concatenate(es, 1)}
+    if memory_weights:
+        res["memory_weights"] = np.concatenate(mws, 1)
+    return res
+
+
+def evaluate(
+    model: torch.nn.Module,
+    worlds: World | Sequence[World],
+    n_steps: int,
+    seed: int | np.random.Generator | None = None,
+) -> EvalResult:
+    """Accuracy of a model on fresh TEM walks (new observations) in the given worlds.
+
+    Parameters
+    ----------
+    model : TEMT
+        A trained model (e.g. ``pretrained("tem-t")``).
+    worlds : World or sequence of World
+        Worlds from ``hippocore.envs.make_world``, of a kind the model was trained on; each
+        gets its own random observations and a walk of ``n_steps`` steps, run in one batch.
+    n_steps : int
+        Steps per walk.
+    seed : int or Generator, optional
+        Randomness of observations and walks.
+
+    Returns
+    -------
+    EvalResult
+
+    Raises
+    ------
+    ValueError
+        For an empty list, a world with no edges, a kind the model does not know or a
+        non-positive ``n_steps``.
+
+    Notes
+    -----
+    Walks use the model's training policy (TEM's straight-biased walk with
+    ``config.env.direction_bias``). A walk longer than ``model.memory_capacity`` overwrites
+    its oldest memories (ring buffer).
+    """
+    items = _as_worlds(worlds)
+    n_steps = _check_steps(n_steps)
+    rng = as_rng(seed)
+    env = model.config.env
+    eps = [
+        make_episode(
+            w, n_steps, model.actions, n_x=env.n_x, direction_bias=env.direction_bias, rng=rng
+        )
+        for w in items
+    ]
+    res = run_episodes(model, eps, chunk_length=model.config.train.chunk_length)
+    logits = torch.from_numpy(res["logits"])
+    obs = np.stack([ep.observations for ep in eps])
+    loss = float(
+        torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), torch.from_numpy(obs).reshape(-1)
+        )
+    )
+    correct = res["logits"].argmax(-1) == obs
+    revisit = np.stack([ep.revisit for ep in eps])
+    zero = np.stack([ep.zero_shot for ep in eps])
+
+    def frac(mask: np.ndarray) -> float:
+        return float(correct[mask].mean()) if mask.any() else float("nan")
+
+    return EvalResult(
+        revisit_accuracy=frac(revisit),
+        zero_shot_accuracy=frac(zero),
+        first_visit_accuracy=frac(~revisit),
+        loss=loss,
+        n_revisits=int(revisit.sum()),
+        n_zero_shot=int(zero.sum()),
+        n_first_visits=int((~revisit).sum()),
+    )
+
+
+def rollout(
+    model: torch.nn.Module,
+    world: World,
+    n_steps: int,
+    seed: int | np.random.Generator | None = None,
+    *,
+    dt: float = 0.1,
+    n_memory_units: int | None = 512,
+    start: int | None = None,
+) -> xr.Dataset:
+    """Walk a model through a world and export its units as a schema session dataset.
+
+    Parameters
+    ----------
+    model : TEMT
+        The model.
+    world : World
+        A world of a kind the model was trained on.
+    n_steps : int
+        Steps of the walk (one sample per step).
+    seed : int or Generator, optional
+        Randomness of observations and walk.
+    dt : float, default 0.1
+        Duration of one step (s), to give the session a time axis.
+    n_memory_units : int or None, default 512
+        Memory slots exported (slots ``0..n-1``); None exports every slot up to
+        ``min(n_steps, memory_capacity)``.
+    start : int, optional
+        Start node (default: uniform at random). The position code starts from the same
+        vector wherever the walk starts, so compare maps across worlds from the same start.
+
+    Returns
+    -------
+    xarray.Dataset
+        Session (``source="model"``): ``position (time, axis)`` = node coordinates (m);
+        ``activity (time, unit)`` (a.u.) with coords ``population`` in
+        {"position_encoding", "memory", "sensory"} and ``index`` (the unit's index within its
+        population); coord ``node`` (time); attrs ``model``, ``config_json``, ``seed``,
+        ``step``, ``environments_json``.
+
+    Notes
+    -----
+    - ``position_encoding``: e after position correction (what is stored in memory), one
+      unit per dimension of e.
+    - ``memory``: the attention weight of the prediction query on each memory slot
+      (memory neurons). Slot j holds the j-th memory written in this environment, i.e. the
+      (e, x) pair of step j (slot = write index mod ``memory_capacity``, so a walk longer
+      than the capacity reuses slots; export at most the capacity). Because slot j is "the
+      memory made at step j", the same slot in two environments is comparable: this is how
+      remapping is measured. A slot is silent (0) before it is written.
+    - ``sensory``: the one-hot observation at the current node (n_x units).
+    """
+    items = _as_worlds(world)
+    if len(items) != 1:
+        raise TypeError("rollout takes one World; call it once per world.")
+    n_steps = _check_steps(n_steps)
+    if not dt > 0:
+        raise ValueError(f"dt must be a positive step duration (s); got {dt!r}.")
+    rng_seed = seed if isinstance(seed, (int, np.integer)) else None
+    rng = as_rng(seed)
+    env = model.config.env
+    ep = make_episode(
+        items[0],
+        n_steps,
+        model.actions,
+        n_x=env.n_x,
+        direction_bias=env.direction_bias,
+        rng=rng,
+        start=start,
+    )
+    res = run_episodes(
+        model, [ep], chunk_length=model.config.train.chunk_length, memory_weights=True
+    )
+    cap = model.config.model.memory_capacity
+    n_mem = min(n_steps, cap) if n_memory_units is None else min(int(n_memory_units), n_steps, cap)
+    e = res["e"][0]
+    mem = res["memory_weights"][0, :, :n_mem]
+    sens = np.eye(env.n_x, dtype=np.float32)[ep.observations]
+    activity = np.concatenate([e, mem, sens], axis=1)
+    pops = ["position_encoding"] * e.shape[1] + ["memory"] * n_mem + ["sensory"] * env.n_x
+    index = np.concatenate([np.arange(e.shape[1]), np.arange(n_mem), np.arange(env.n_x)])
+    ds = make_session(
+        np.arange(n_steps) * float(dt),
+        items[0].coords[ep.nodes],
+        activity=activity,
+        activity_units="a.u.",
+        population=np.array(pops),
+        unit_coords={"index": index},
+        environment=np.zeros(n_steps, dtype=np.int64),
+        environments=[{"id": 0, **items[0].describe()}],
+        source="model",
+        attrs={
+            "model": model.model_name,
+            "config_json": json.dumps(config_to_dict(model.config)),
+            "seed": -1 if rng_seed is None else int(rng_seed),
+            "step": int(getattr(model, "trained_steps", 0)),
+            "dt_s": float(dt),
+            "memory_slot_rule": "slot = write index mod memory_capacity",
+        },
+    )
+    return ds.assign_coords(node=("time", ep.nodes.astype(np.int64)))

@@ -1,0 +1,552 @@
+"""TEM-t: the Tolman-Eichenbaum Machine as a transformer (Whittington, Warren & Behrens 2022).
+
+One file, read top-down: the config, then the model.
+
+The agent walks a graph world; each node carries an observation (one of ``n_x`` classes);
+at every step the model predicts the observation at the node it arrives at.
+
+- **Position encoding** (medial entorhinal "grid" units), one vector per step:
+  ``e_t = f(e_{t-1} W_{a_t})`` with a learned matrix ``W_a`` per action and ``f`` linear or
+  ReLU. After ``f`` the vector is rescaled to norm ``sqrt(n_e)`` (our choice: it keeps the
+  recurrence bounded over thousands of steps; the key/query LayerNorm is scale-free anyway).
+  With ``transition="orthogonal"`` (default) ``W_a = expm(A_a - A_a^T)`` is a rotation.
+- **Memory** (hippocampus): after each step the pair (key from ``e_t``, value from ``x_t``)
+  is stored; memory is cleared when the agent enters a new environment and persists
+  across truncated-backprop chunks within one.
+- **Attention**: keys and queries come from position encodings only,
+  ``k = q = LN(e) W_e / sqrt(n_k)`` (LN = LayerNorm with fixed unit weight and zero bias,
+  i.e. a z-score); values from the observation only (one-hot ``x``; the value projection
+  ``W_x`` is folded into the read-out). Causal softmax attention over the memories stored so
+  far in this environment, with inverse temperature ``beta * log(n_memories + 2)``; a
+  "null" memory with score ``beta * log(n + 2) * c_null`` and zero value lets the model say
+  "no memory here" (first visits). The attention weights are the **memory neurons**.
+- **Position correction** (optional): after observing ``x_t`` the same memory is queried
+  again with an extra bonus ``gamma`` for memories whose stored observation equals ``x_t``;
+  the retrieved stored positions ``e_hat`` pull the path-integrated code towards the stored
+  one, ``e_t <- e_t + alpha (e_hat - e_t)``. This is TEM's inference of g from memory
+  (p -> g) in attention form and stops path-integration drift on long loops.
+
+References
+----------
+Whittington, Warren & Behrens (2022), "Relating transformers to models and neural
+representations of the hippocampal formation", ICLR, arXiv:2112.04035.
+Whittington et al. (2020), "The Tolman-Eichenbaum Machine", Cell 183:1249.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from hippocore.envs import WORLD_KINDS, make_world
+from hippocore.zoo._registry import register_model
+
+__all__ = [
+    "EnvConfig",
+    "ModelConfig",
+    "TrainConfig",
+    "TEMTConfig",
+    "TEMT",
+    "TEMTState",
+    "TEMTOutput",
+]
+
+
+# ----------------------------------------------------------------------------- config
+
+
+def _check_int(value: int, name: str, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
+
+
+def _check_range(value: tuple[int, int], name: str, low: int) -> None:
+    if len(value) != 2:
+        raise ValueError(f"{name} must be (min, max); got {value!r}.")
+    for v in value:
+        _check_int(v, name, low)
+    if value[0] > value[1]:
+        raise ValueError(f"{name} must be (min, max) with min <= max; got {value!r}.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvConfig:
+    """Worlds and walks the model is trained on.
+
+    Attributes
+    ----------
+    kinds : tuple of str, default ("hexagonal",)
+        Lattice kinds (``hippocore.envs.WORLD_KINDS``); one is drawn per environment.
+    widths : (int, int), default (6, 9)
+        Smallest and largest world width (nodes per row; worlds are square, width x width);
+        drawn uniformly per environment.
+    n_x : int, default 45
+        Number of observation classes (n_x in TEM); one is drawn i.i.d. per node.
+    spacing : float, default 0.1
+        Node spacing (m), for exported positions only.
+    direction_bias : float, default 0.2
+        Probability of keeping the heading in TEM's biased walk (0.2 hex, 0.25 square in TEM).
+    chunks_per_env : (int, int), default (4, 12)
+        Environment lifetime, in truncated-BPTT chunks, drawn uniformly per environment;
+        each batch element switches to a fresh world (new size, new observations) when its
+        lifetime ends, independently of the others.
+    """
+
+    kinds: tuple[str, ...] = ("hexagonal",)
+    widths: tuple[int, int] = (6, 9)
+    n_x: int = 45
+    spacing: float = 0.1
+    direction_bias: float = 0.2
+    chunks_per_env: tuple[int, int] = (4, 12)
+
+    def __post_init__(self) -> None:
+        if not self.kinds:
+            raise ValueError("env.kinds must name at least one lattice kind.")
+        for k in self.kinds:
+            make_world(k, 2)  # raises a clear ValueError for an unknown kind
+        object.__setattr__(self, "kinds", tuple(make_world(k, 2).kind for k in self.kinds))
+        _check_range(self.widths, "env.widths", 2)
+        _check_int(self.n_x, "env.n_x", 2)
+        if not self.spacing > 0:
+            raise ValueError(f"env.spacing must be > 0 (m); got {self.spacing!r}.")
+        if not 0.0 <= self.direction_bias <= 1.0:
+            raise ValueError(f"env.direction_bias must be in [0, 1]; got {self.direction_bias!r}.")
+        _check_range(self.chunks_per_env, "env.chunks_per_env", 1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelConfig:
+    """TEM-t sizes and switches.
+
+    Attributes
+    ----------
+    n_e : int, default 64
+        Position-encoding units (dimension of e, "g" in TEM).
+    n_k : int, default 64
+        Key/query dimension (columns of W_e).
+    activation : {"linear", "relu"}, default "linear"
+        f in e_t = f(e_{t-1} W_a). The paper reports grid cells with a linear f.
+    transition : {"orthogonal", "free"}, default "orthogonal"
+        W_a parameterisation: ``expm(A - A^T)`` (a rotation) or an unconstrained matrix
+        initialised near the identity.
+    position_correction : bool, default True
+        Correct e_t from stimulus memory after observing x_t.
+    memory_capacity : int, default 2048
+        Memories kept per environment (a ring buffer: memory slot = write index mod capacity).
+        Set it >= the longest environment lifetime so training never overwrites.
+    beta_init : float, default 2.0
+        Initial attention inverse-temperature factor beta (the scale is beta * log(n + 2)).
+    """
+
+    n_e: int = 64
+    n_k: int = 64
+    activation: Literal["linear", "relu"] = "linear"
+    transition: Literal["orthogonal", "free"] = "orthogonal"
+    position_correction: bool = True
+    memory_capacity: int = 2048
+    beta_init: float = 2.0
+
+    def __post_init__(self) -> None:
+        _check_int(self.n_e, "model.n_e", 2)
+        _check_int(self.n_k, "model.n_k", 1)
+        _check_int(self.memory_capacity, "model.memory_capacity", 1)
+        if self.activation not in ("linear", "relu"):
+            raise ValueError(
+                f"model.activation must be 'linear' or 'relu'; got {self.activation!r}."
+            )
+        if self.transition not in ("orthogonal", "free"):
+            raise ValueError(
+                f"model.transition must be 'orthogonal' or 'free'; got {self.transition!r}."
+            )
+        if not self.beta_init > 0:
+            raise ValueError(f"model.beta_init must be > 0; got {self.beta_init!r}.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainConfig:
+    """Optimisation and bookkeeping.
+
+    Attributes
+    ----------
+    seed : int, default 0
+        Seeds the weights (torch generator) and the worlds/walks (numpy).
+    n_steps : int, default 6000
+        Gradient steps.
+    batch_size : int, default 16
+        Environments walked in parallel.
+    chunk_length : int, default 50
+        Walk steps per gradient step (truncated-BPTT length).
+    lr : float, default 2e-3
+        Initial Adam learning rate.
+    lr_min : float, default 1e-4
+        Learning-rate floor.
+    lr_half_life : int, default 2000
+        Steps over which ``lr - lr_min`` halves (TEM's schedule).
+    grad_clip : float, default 1.0
+        Maximum global gradient norm.
+    path_loss : float, default 0.0
+        Weight of an optional path-integration loss ``mean ||e_path - sg(e)||^2 / n_e``
+        (the path-integrated code should already be where position correction puts it;
+        TEM's ``lg`` term). Off by default: the prediction loss alone trains W_a to close
+        loops, and a weight of 1 collapsed a tiny model to a constant code (W_a -> I).
+    nonneg_loss : float, default 0.0
+        Weight of a non-negativity penalty ``mean(relu(-e)^2)`` on the position code (firing
+        rates are non-negative; non-negativity is what turns plane-wave codes into hexagonal
+        grids in Dorrell et al. 2023 and Sorscher et al. 2023). 0 turns it off.
+    log_every : int, default 100
+        Steps per metrics line (metrics are averaged over the window).
+    checkpoint_every : int, default 250
+        Steps between checkpoints.
+    n_threads : int, default 1
+        torch intra-op threads during training (one beats two on a busy machine).
+    device : str, default "cpu"
+        torch device.
+    """
+
+    seed: int = 0
+    n_steps: int = 6000
+    batch_size: int = 16
+    chunk_length: int = 50
+    lr: float = 2e-3
+    lr_min: float = 1e-4
+    lr_half_life: int = 2000
+    grad_clip: float = 1.0
+    path_loss: float = 0.0
+    nonneg_loss: float = 0.0
+    log_every: int = 100
+    checkpoint_every: int = 250
+    n_threads: int = 1
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        _check_int(self.seed, "train.seed", 0)
+        _check_int(self.n_steps, "train.n_steps", 0)
+        _check_int(self.batch_size, "train.batch_size", 1)
+        _check_int(self.chunk_length, "train.chunk_length", 1)
+        _check_int(self.lr_half_life, "train.lr_half_life", 1)
+        _check_int(self.log_every, "train.log_every", 1)
+        _check_int(self.checkpoint_every, "train.checkpoint_every", 1)
+        _check_int(self.n_threads, "train.n_threads", 1)
+        for name in ("lr", "lr_min", "grad_clip"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"train.{name} must be > 0; got {getattr(self, name)!r}.")
+        for name in ("path_loss", "nonneg_loss"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"train.{name} must be >= 0; got {getattr(self, name)!r}.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TEMTConfig:
+    """Full TEM-t config: ``env``, ``model`` and ``train`` sections (TOML tables)."""
+
+    env: EnvConfig = field(default_factory=EnvConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self) -> None:
+        longest = self.env.chunks_per_env[1] * self.train.chunk_length
+        if self.model.memory_capacity < self.train.chunk_length:
+            raise ValueError(
+                f"model.memory_capacity ({self.model.memory_capacity}) must be at least "
+                f"train.chunk_length ({self.train.chunk_length})."
+            )
+        if longest > self.model.memory_capacity:
+            raise ValueError(
+                f"the longest environment lifetime (env.chunks_per_env[1] * "
+                f"train.chunk_length = {longest} steps) exceeds model.memory_capacity "
+                f"({self.model.memory_capacity}); raise the capacity or shorten the lifetimes."
+            )
+
+    @property
+    def longest_env_steps(self) -> int:
+        """Longest environment lifetime (steps)."""
+        return self.env.chunks_per_env[1] * self.train.chunk_length
+
+
+def action_vocabulary(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """Global action names ``"kind:direction"`` for the given kinds (stay excluded).
+
+    Parameters
+    ----------
+    kinds : tuple of str
+        Canonical lattice kinds.
+
+    Returns
+    -------
+    tuple of str
+    """
+    names = []
+    for kind in WORLD_KINDS:
+        if kind in kinds:
+            w = make_world(kind, 2, stay=False)
+            names.extend(f"{kind}:{a}" for a in w.actions)
+    return tuple(names)
+
+
+# ----------------------------------------------------------------------------- model
+
+
+@dataclass
+class TEMTState:
+    """Recurrent state carried across chunks (one row per batch element / environment).
+
+    Attributes
+    ----------
+    e : Tensor (batch, n_e)
+        Last position encoding.
+    mem_e : Tensor (batch, capacity, n_e)
+        Stored (corrected) position encodings; slot = write index mod capacity.
+    mem_x : Tensor of long (batch, capacity)
+        Stored observation classes.
+    count : Tensor of long (batch,)
+        Memories written in the current environment.
+    """
+
+    e: Tensor
+    mem_e: Tensor
+    mem_x: Tensor
+    count: Tensor
+
+    def detach(self) -> TEMTState:
+        """Cut the graph (truncated backprop)."""
+        return TEMTState(self.e.detach(), self.mem_e.detach(), self.mem_x, self.count)
+
+
+@dataclass
+class TEMTOutput:
+    """What one forward pass over a chunk returns.
+
+    Attributes
+    ----------
+    logits : Tensor (batch, time, n_x)
+        Predicted observation logits at the node arrived at.
+    e : Tensor (batch, time, n_e)
+        Position encodings after correction (the ones stored in memory).
+    e_path : Tensor (batch, time, n_e)
+        Path-integrated position encodings before correction (used for prediction).
+    memory_weights : Tensor (batch, time, capacity) or None
+        Attention weight on each memory slot (memory-neuron activity); only when requested.
+    state : TEMTState
+        State after the chunk.
+    """
+
+    logits: Tensor
+    e: Tensor
+    e_path: Tensor
+    memory_weights: Tensor | None
+    state: TEMTState
+
+
+def _orthogonal(n: int, m: int, generator: torch.Generator) -> Tensor:
+    q, r = torch.linalg.qr(torch.randn(max(n, m), min(n, m), generator=generator))
+    q = q * torch.sign(torch.diagonal(r))
+    return q if n >= m else q.T
+
+
+class TEMT(nn.Module):
+    """TEM-t (see the module docstring). Build with ``hippocore.zoo.get_model("tem-t", cfg)``.
+
+    Parameters
+    ----------
+    config : TEMTConfig
+        The full config (weights are seeded by ``config.train.seed``).
+    """
+
+    def __init__(self, config: TEMTConfig):
+        super().__init__()
+        self.config = config
+        m = config.model
+        self.actions = action_vocabulary(config.env.kinds)
+        n_a, n_e, n_k, n_x = len(self.actions), m.n_e, m.n_k, config.env.n_x
+        g = torch.Generator().manual_seed(config.train.seed)
+        if m.transition == "orthogonal":
+            # W_a = expm(A - A^T): a rotation; small A = near-identity start.
+            self.transition_param = nn.Parameter(
+                0.3 / math.sqrt(n_e) * torch.randn(n_a, n_e, n_e, generator=g)
+            )
+        else:
+            eye = torch.eye(n_e).expand(n_a, n_e, n_e)
+            self.transition_param = nn.Parameter(
+                eye + 0.3 / math.sqrt(n_e) * torch.randn(n_a, n_e, n_e, generator=g)
+            )
+        e0 = torch.randn(n_e, generator=g)
+        if m.activation == "relu":
+            e0 = e0.abs()
+        self.e_init = nn.Parameter(e0 * math.sqrt(n_e) / e0.norm())
+        self.w_e = nn.Parameter(_orthogonal(n_e, n_k, g))  # W_e: shared key/query projection
+        self.beta_raw = nn.Parameter(torch.tensor(math.log(math.expm1(m.beta_init))))
+        self.c_null = nn.Parameter(torch.tensor(0.5))  # null-memory score (a cosine threshold)
+        self.readout = nn.Linear(n_x, n_x)  # from retrieved observation distribution to logits
+        with torch.no_grad():
+            self.readout.weight.copy_(5.0 * torch.eye(n_x))
+            self.readout.bias.zero_()
+        if m.position_correction:
+            self.gamma = nn.Parameter(torch.tensor(0.5))  # bonus for a matching observation
+            self.c_null_corr = nn.Parameter(torch.tensor(1.0))
+            self.alpha_raw = nn.Parameter(torch.tensor(1.0))  # correction gate, sigmoid
+
+    # -- building blocks --------------------------------------------------------------
+
+    def transition_matrices(self) -> Tensor:
+        """W_a for every action plus the identity for stay (last), shape (n_a + 1, n_e, n_e)."""
+        p = self.transition_param
+        w = (
+            torch.linalg.matrix_exp(p - p.transpose(1, 2))
+            if self.config.model.transition == "orthogonal"
+            else p
+        )
+        eye = torch.eye(w.shape[-1], dtype=w.dtype, device=w.device)
+        return torch.cat([w, eye[None]], dim=0)
+
+    def _f(self, e: Tensor) -> Tensor:
+        if self.config.model.activation == "relu":
+            e = F.relu(e)
+        return e * (math.sqrt(e.shape[-1]) / e.norm(dim=-1, keepdim=True).clamp_min(1e-6))
+
+    def keys(self, e: Tensor) -> Tensor:
+        """Keys/queries ``LN(e) W_e / sqrt(n_k)`` (fixed-weight LayerNorm = z-score), shape (..., n_k)."""
+        z = F.layer_norm(e, (e.shape[-1],))
+        return z @ self.w_e / math.sqrt(self.w_e.shape[1])
+
+    def initial_state(self, batch_size: int) -> TEMTState:
+        """An empty state (every element at the start of a fresh environment).
+
+        Parameters
+        ----------
+        batch_size : int
+            Number of environments.
+
+        Returns
+        -------
+        TEMTState
+        """
+        c, n_e = self.config.model.memory_capacity, self.config.model.n_e
+        dev = self.e_init.device
+        return TEMTState(
+            e=self.e_init.detach().expand(batch_size, n_e).clone(),
+            mem_e=torch.zeros(batch_size, c, n_e, device=dev),
+            mem_x=torch.zeros(batch_size, c, dtype=torch.long, device=dev),
+            count=torch.zeros(batch_size, dtype=torch.long, device=dev),
+        )
+
+    # -- forward over a chunk ---------------------------------------------------------
+
+    def forward(
+        self,
+        actions: Tensor,
+        observations: Tensor,
+        state: TEMTState,
+        reset: Tensor,
+        *,
+        return_memory_weights: bool = False,
+    ) -> TEMTOutput:
+        """Run one chunk.
+
+        Parameters
+        ----------
+        actions : Tensor of long (batch, time)
+            Global action index (``self.actions``; ``len(self.actions)`` = stay) taken to
+            arrive at step t's node. Ignored at t = 0 where ``reset``.
+        observations : Tensor of long (batch, time)
+            Observation class at step t's node (used only after predicting it).
+        state : TEMTState
+            State from the previous chunk (or :meth:`initial_state`).
+        reset : Tensor of bool (batch,)
+            Elements entering a fresh environment at t = 0: e starts at ``e_init`` and
+            memory is cleared.
+        return_memory_weights : bool, default False
+            Also return attention weight per memory slot (batch, time, capacity).
+
+        Returns
+        -------
+        TEMTOutput
+        """
+        cfg = self.config.model
+        b, t_len = actions.shape
+        cap = cfg.memory_capacity
+        w_all = self.transition_matrices()
+        count = torch.where(reset, torch.zeros_like(state.count), state.count)
+        n_old = count.clamp(max=cap)
+        m_used = int(n_old.max()) if b else 0
+        # Old memories (previous chunks of this environment): keys once per chunk.
+        mem_e_old = state.mem_e[:, :m_used]
+        mem_x_old = state.mem_x[:, :m_used]
+        k_old = self.keys(mem_e_old)  # (b, m, n_k)
+        valid_old = torch.arange(m_used, device=actions.device)[None] < n_old[:, None]
+        neg = torch.finfo(k_old.dtype).min
+        beta = F.softplus(self.beta_raw)
+        keep_null = torch.ones(b, 1, dtype=torch.bool, device=actions.device)
+        keep_new = torch.ones(b, t_len, dtype=torch.bool, device=actions.device)
+        e_prev = torch.where(reset[:, None], self.e_init.expand(b, -1), state.e)
+        new_e: list[Tensor] = []
+        new_k: list[Tensor] = []
+        new_x: list[Tensor] = []
+        logits_out, e_out, e_path_out, mw_out = [], [], [], []
+        for t in range(t_len):
+            a = actions[:, t]
+            e = self._f(torch.bmm(e_prev[:, None], w_all[a])[:, 0])
+            if t == 0:
+                e = torch.where(reset[:, None], self.e_init.expand(b, -1), e)
+            q = self.keys(e)
+            s_old = torch.bmm(k_old, q[:, :, None])[:, :, 0]  # (b, m)
+            s_new = torch.bmm(torch.stack(new_k, 1), q[:, :, None])[:, :, 0] if t else q[:, :0]
+            n_mem = (n_old + t).to(q.dtype)
+            scale = beta * torch.log(n_mem + 2.0)[:, None]
+            s_old_m = s_old.masked_fill(~valid_old, neg)
+            att = torch.cat([self.c_null.expand(b, 1), s_old_m, s_new], 1) * scale
+            att = att.masked_fill(~torch.cat([keep_null, valid_old, keep_new[:, :t]], 1), neg)
+            w = torch.softmax(att, dim=1)
+            # Values: one-hot observations; retrieved distribution over classes.
+            x_mem = torch.cat([mem_x_old, torch.stack(new_x, 1)], 1) if t else mem_x_old
+            p_x = torch.zeros(b, self.config.env.n_x, dtype=w.dtype, device=w.device)
+            p_x = p_x.scatter_add(1, x_mem, w[:, 1:])
+            logits_out.append(self.readout(p_x))
+            e_path_out.append(e)
+            if return_memory_weights:
+                mw = torch.zeros(b, cap, dtype=w.dtype, device=w.device)
+                mw[:, :m_used] = w[:, 1 : 1 + m_used]
+                if t:
+                    slots = (count[:, None] + torch.arange(t, device=w.device)[None]) % cap
+                    mw = mw.scatter_add(1, slots, w[:, 1 + m_used :])
+                mw_out.append(mw)
+            x_t = observations[:, t]
+            if cfg.position_correction:
+                match = (x_mem == x_t[:, None]).to(w.dtype)
+                s_all = torch.cat([s_old_m, s_new], 1) + self.gamma * match
+                att_c = torch.cat([self.c_null_corr.expand(b, 1), s_all], 1) * scale
+                att_c = att_c.masked_fill(
+                    ~torch.cat([keep_null, valid_old, keep_new[:, :t]], 1), neg
+                )
+                w_c = torch.softmax(att_c, dim=1)
+                e_mem = torch.cat([mem_e_old, torch.stack(new_e, 1)], 1) if t else mem_e_old
+                e_hat = w_c[:, :1] * e + torch.bmm(w_c[:, None, 1:], e_mem)[:, 0]
+                e = self._f(e + torch.sigmoid(self.alpha_raw) * (e_hat - e))
+            new_e.append(e)
+            new_k.append(self.keys(e))
+            new_x.append(x_t)
+            e_out.append(e)
+            e_prev = e
+        e_chunk = torch.stack(e_out, 1)
+        # Write the chunk's memories into the ring buffer (detached: truncated backprop).
+        slots = (count[:, None] + torch.arange(t_len, device=actions.device)[None]) % cap
+        mem_e = state.mem_e.detach().clone()
+        mem_x = state.mem_x.clone()
+        rows = torch.arange(b, device=actions.device)[:, None].expand_as(slots)
+        mem_e[rows, slots] = e_chunk.detach()
+        mem_x[rows, slots] = observations
+        new_state = TEMTState(e=e_prev, mem_e=mem_e, mem_x=mem_x, count=count + t_len)
+        return TEMTOutput(
+            logits=torch.stack(logits_out, 1),
+            e=e_chunk,
+            e_path=torch.stack(e_path_out, 1),
+            memory_weights=torch.stack(mw_out, 1) if return_memory_weights else None,
+            state=new_state,
+        )
+
+
+register_model("tem-t", config=TEMTConfig)(TEMT)

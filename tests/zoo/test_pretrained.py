@@ -1,0 +1,91 @@
+"""The shipped TEM-t checkpoint: loads, meets the learning criterion, integrates paths."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from hippocore.envs import make_world, random_walk  # noqa: E402
+from hippocore.zoo import evaluate, get_model, list_pretrained, pretrained  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def model():
+    return pretrained("tem-t")
+
+
+def test_shipped_checkpoint_and_card(model):
+    assert "tem-t" in list_pretrained()
+    card = model.model_card
+    assert card["model"] == "tem-t" and "python -m hippocore train" in card["command"]
+    assert card["step"] == model.trained_steps
+    with pytest.raises(ValueError, match="no pretrained checkpoint"):
+        pretrained("tem-z")
+
+
+def test_pretrained_meets_the_learning_criterion(model):
+    # Fresh worlds of the training distribution (hexagonal, 6..9 nodes wide), new observations.
+    worlds = [make_world("hexagonal", w) for w in (6, 7, 8, 9)]
+    res = evaluate(model, worlds, 600, seed=123)
+    assert res.revisit_accuracy >= 0.95
+    assert res.zero_shot_accuracy >= 0.90
+    assert res.first_visit_accuracy < 0.1  # nothing to remember on a first visit
+    assert res.n_zero_shot > 100
+
+
+def _node_codes(model, world, start):
+    """e at every node, integrated with W_a alone along breadth-first shortest paths."""
+    index = {n: model.actions.index(f"{world.kind}:{n}") for n in world.actions if n != "stay"}
+    w_all = model.transition_matrices()
+    codes = {start: model.e_init.detach()}
+    queue = deque([start])
+    while queue:
+        u = queue.popleft()
+        for k, name in enumerate(world.actions):
+            v = int(world.transitions[u, k])
+            if name != "stay" and v >= 0 and v not in codes:
+                codes[v] = model._f((codes[u] @ w_all[index[name]])[None])[0]
+                queue.append(v)
+    return torch.stack([codes[i] for i in range(world.n_nodes)]), index, w_all
+
+
+def _decoded_node(model, world, start, moves):
+    """Node whose path-integrated code is nearest (cosine) to the code after ``moves``."""
+    codes, index, w_all = _node_codes(model, world, start)
+    e = model.e_init[None]
+    for name in moves:
+        e = model._f(e @ w_all[index[name]])
+    return int(torch.nn.functional.cosine_similarity(e, codes).argmax())
+
+
+LOOPS = [
+    ["east", "west"],
+    ["east", "north-west", "south-west"],
+    ["north-east", "north-west", "west", "south-west", "south-east", "east"],
+    ["east", "east", "north-east", "west", "west", "south-west"],
+    ["north-east"] * 3 + ["south-east"] * 3 + ["west"] * 3,
+]
+
+
+@torch.no_grad()
+def test_path_integration_closes_loops(model):
+    # W_a alone (no position correction): after a closed loop the code must be nearest to the
+    # start node's code among all 81 nodes' codes (reached by other, shortest, paths).
+    w = make_world("hexagonal", 9)
+    start = 40  # centre
+    for loop in LOOPS:
+        assert _decoded_node(model, w, start, loop) == start, loop
+    # Any 10-step walk: the code decodes to the node where the walk ends.
+    fresh = get_model("tem-t", model.config)
+    hits = {"trained": 0, "fresh": 0}
+    for seed in range(30):
+        walk = random_walk(make_world("hexagonal", 9, stay=False), 10, start=start, seed=seed)
+        moves = [w.actions[a] for a in walk.actions]
+        end = int(walk.nodes[-1])
+        hits["trained"] += _decoded_node(model, w, start, moves) == end
+        hits["fresh"] += _decoded_node(fresh, w, start, moves) == end
+    assert hits["trained"] == 30
+    assert hits["fresh"] <= 6  # an untrained W_a does not path-integrate

@@ -1,0 +1,362 @@
+"""TEM-t: training, checkpoints, resume, export, causality, path integration, bad input."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from hippocore.envs import World, make_world  # noqa: E402
+from hippocore.schema import validate  # noqa: E402
+from hippocore.zoo import (  # noqa: E402
+    CheckpointError,
+    ConfigError,
+    TEMTConfig,
+    as_config,
+    config_to_dict,
+    evaluate,
+    get_model,
+    list_models,
+    load_checkpoint,
+    register_model,
+    rollout,
+    save_checkpoint,
+    train,
+)
+from hippocore.zoo._config import dump_toml  # noqa: E402
+from hippocore.zoo._data import episode_flags, make_episode  # noqa: E402
+
+TINY = {
+    "env": {"widths": [4, 5], "chunks_per_env": [2, 4]},
+    "model": {"n_e": 16, "n_k": 16, "memory_capacity": 80},
+    "train": {
+        "n_steps": 300,
+        "batch_size": 4,
+        "chunk_length": 20,
+        "lr": 3e-3,
+        "log_every": 50,
+        "checkpoint_every": 100,
+    },
+}
+
+
+def tiny(**train_overrides):
+    d = json.loads(json.dumps(TINY))
+    d["train"].update(train_overrides)
+    return as_config(d)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny")
+    return train(tiny(), out=out, progress=False)
+
+
+# ----------------------------------------------------------------------------- learning
+
+
+def test_tiny_config_trains_and_loss_falls(trained):
+    first, last = trained.metrics[0], trained.metrics[-1]
+    assert trained.step == 300 and len(trained.metrics) == 6
+    assert last["loss"] < first["loss"] - 0.5
+    # Chance is 1/45; a model that remembers must beat it by far on revisits ...
+    assert last["revisit_accuracy"] > 0.4
+    # ... and cannot beat it on first visits (nothing to remember).
+    assert last["first_visit_accuracy"] < 0.15
+    for key in (
+        "loss",
+        "first_visit_accuracy",
+        "revisit_accuracy",
+        "zero_shot_accuracy",
+        "steps_per_s",
+    ):
+        assert key in last
+    lines = (trained.out / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(x)["step"] for x in lines] == [50, 100, 150, 200, 250, 300]
+
+
+def test_evaluate_on_fresh_worlds(trained):
+    worlds = [make_world("hexagonal", 5), make_world("hex", 4)]
+    res = evaluate(trained.model, worlds, 200, seed=3)
+    assert res.n_revisits + res.n_first_visits == 400
+    assert res.revisit_accuracy > 0.3
+    assert res.first_visit_accuracy < 0.2
+    assert res == evaluate(trained.model, worlds, 200, seed=3)  # seeded
+
+
+def test_episode_flags_known_answer():
+    # nodes 0 -> 1 -> 0 (back along a new edge: 1 --west--> 0) -> 1 (0 --east--> 1 again)
+    nodes = np.array([0, 1, 0, 1, 1])
+    actions = np.array([9, 0, 3, 0, 9])  # 9 = stay
+    revisit, zero = episode_flags(nodes, actions, stay_index=9)
+    assert revisit.tolist() == [False, False, True, True, True]
+    assert zero.tolist() == [False, False, True, False, False]
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+def test_checkpoint_round_trip(trained, tmp_path):
+    model, cfg = load_checkpoint(trained.out / "checkpoint.pt")
+    assert cfg == trained.config
+    assert model.trained_steps == 300
+    for (k, a), (k2, b) in zip(
+        trained.model.state_dict().items(), model.state_dict().items(), strict=True
+    ):
+        assert k == k2 and torch.equal(a, b)
+    w = make_world("hexagonal", 5)
+    assert evaluate(model, w, 100, seed=1) == evaluate(trained.model, w, 100, seed=1)
+    payload = torch.load(trained.out / "checkpoint.pt", weights_only=True)
+    for key in (
+        "config",
+        "seed",
+        "step",
+        "metrics",
+        "hippocore_version",
+        "torch_version",
+        "format_version",
+    ):
+        assert key in payload
+
+
+class _Interrupt(Exception):
+    pass
+
+
+def test_resume_equals_uninterrupted(tmp_path):
+    cfg = tiny(n_steps=60, log_every=10, checkpoint_every=20)
+    full = train(cfg, out=tmp_path / "full", progress=False)
+
+    def stop_at_50(model, step):
+        if step == 50:
+            raise KeyboardInterrupt
+        return {}
+
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, out=tmp_path / "cut", progress=False, monitor=stop_at_50, monitor_every=10)
+    # Only the steps since the last checkpoint (40) are lost.
+    assert torch.load(tmp_path / "cut" / "checkpoint.pt", weights_only=True)["step"] == 40
+    resumed = train(cfg, out=tmp_path / "cut", progress=False)
+    for a, b in zip(
+        full.model.state_dict().values(), resumed.model.state_dict().values(), strict=True
+    ):
+        assert torch.equal(a, b)
+    drop = ("steps_per_s", "wall_time_s")
+    strip = [{k: v for k, v in m.items() if k not in drop} for m in full.metrics]
+    strip2 = [{k: v for k, v in m.items() if k not in drop} for m in resumed.metrics]
+    assert strip == strip2
+
+
+def test_training_extends_when_n_steps_grows(tmp_path):
+    train(tiny(n_steps=20, log_every=10, checkpoint_every=10), out=tmp_path, progress=False)
+    res = train(tiny(n_steps=30, log_every=10, checkpoint_every=10), out=tmp_path, progress=False)
+    assert res.step == 30 and [m["step"] for m in res.metrics] == [10, 20, 30]
+
+
+def test_resume_refuses_another_config(tmp_path):
+    train(tiny(n_steps=10, log_every=10, checkpoint_every=10), out=tmp_path, progress=False)
+    other = as_config({**TINY, "model": {**TINY["model"], "n_e": 8}})
+    with pytest.raises(ValueError, match="another config"):
+        train(other, out=tmp_path, progress=False)
+
+
+def test_bad_checkpoints(trained, tmp_path):
+    payload = torch.load(trained.out / "checkpoint.pt", weights_only=True)
+    newer = dict(payload, format_version=payload["format_version"] + 1)
+    torch.save(newer, tmp_path / "newer.pt")
+    with pytest.raises(CheckpointError, match="newer"):
+        load_checkpoint(tmp_path / "newer.pt")
+    other = dict(payload, model_name="no-such-model")
+    torch.save(other, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="no-such-model"):
+        load_checkpoint(tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="not 'tem'"):
+        load_checkpoint(trained.out / "checkpoint.pt", model="tem")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="not a readable"):
+        load_checkpoint(tmp_path / "junk.pt")
+    torch.save({"weights": 1}, tmp_path / "plain.pt")
+    with pytest.raises(CheckpointError, match="not a hippocore checkpoint"):
+        load_checkpoint(tmp_path / "plain.pt")
+    with pytest.raises(FileNotFoundError):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_checkpoint_write_is_atomic(trained, tmp_path):
+    target = tmp_path / "c.pt"
+    save_checkpoint(target, trained.model, step=1)
+    before = target.read_bytes()
+
+    class Boom(torch.nn.Module):
+        model_name = "tem-t"
+        config = trained.config
+
+        def state_dict(self, *a, **k):
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        save_checkpoint(target, Boom(), step=2)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.pt"]
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def test_rollout_is_a_valid_session(trained):
+    w = make_world("hexagonal", 5)
+    ds = rollout(trained.model, w, 150, seed=2, n_memory_units=100)
+    validate(ds, "session")
+    pops = ds.population.values
+    assert (pops == "position_encoding").sum() == 16
+    assert (pops == "memory").sum() == 80  # bounded by the memory capacity
+    assert (pops == "sensory").sum() == 45
+    assert ds.attrs["source"] == "model" and ds.attrs["model"] == "tem-t"
+    assert ds.attrs["step"] == 300 and ds.attrs["seed"] == 2
+    assert json.loads(ds.attrs["config_json"]) == config_to_dict(trained.config)
+    # positions are node coordinates (m)
+    np.testing.assert_allclose(ds.position.values, w.coords[ds.node.values])
+    mem = ds.activity.values[:, pops == "memory"]
+    assert mem.min() >= 0 and mem.sum(1).max() <= 1 + 1e-5
+    # memory slot j is written at step j, so it is silent at steps <= j
+    assert np.all(np.triu(mem[:80, :80]) == 0)
+    sens = ds.activity.values[:, pops == "sensory"]
+    assert np.all(sens.sum(1) == 1)
+
+
+# ----------------------------------------------------------------------------- the model
+
+
+def test_attention_is_causal(trained):
+    model = trained.model
+    w = make_world("hexagonal", 5)
+    ep = make_episode(
+        w, 60, model.actions, n_x=45, direction_bias=0.2, rng=np.random.default_rng(0)
+    )
+    acts = torch.from_numpy(ep.actions)[None]
+    obs = torch.from_numpy(ep.observations)[None]
+    changed = obs.clone()
+    k = 30
+    changed[0, k:] = (changed[0, k:] + 7) % 45
+    with torch.no_grad():
+        state = model.initial_state(1)
+        reset = torch.ones(1, dtype=torch.bool)
+        a = model(acts, obs, state, reset).logits
+        b = model(acts, changed, state, reset).logits
+    assert torch.equal(a[:, : k + 1], b[:, : k + 1])  # the prediction at k precedes x_k
+    assert not torch.equal(a[:, k + 1 :], b[:, k + 1 :])  # later predictions do see it
+
+
+# ----------------------------------------------------------------------------- registry/config
+
+
+def test_registry():
+    assert "tem-t" in list_models()
+    with pytest.raises(ValueError, match="available models"):
+        get_model("tem-x")
+    with pytest.raises(ValueError, match="already registered"):
+        register_model("tem-t", config=TEMTConfig)(type("X", (), {}))
+    with pytest.raises(TypeError, match="TEMTConfig"):
+        get_model("tem-t", 3)
+
+
+def test_config_toml_round_trip(tmp_path):
+    cfg = tiny()
+    p = tmp_path / "c.toml"
+    p.write_text(dump_toml(config_to_dict(cfg)))
+    assert as_config(p) == cfg
+    assert as_config(str(p)) == cfg
+    assert dataclasses.is_dataclass(cfg) and cfg.__dataclass_params__.frozen
+
+
+@pytest.mark.parametrize(
+    "override, match",
+    [
+        ({"modle": {}}, "unknown key.*modle"),
+        ({"model": {"n_units": 3}}, r"unknown key.*n_units.*valid keys"),
+        ({"model": {"n_e": 0}}, "n_e must be an integer >= 2"),
+        ({"model": {"n_e": 2.5}}, "n_e must be an integer"),
+        ({"model": {"activation": "tanh"}}, "activation"),
+        ({"env": {"widths": [9, 5]}}, "min <= max"),
+        ({"env": {"widths": [1, 5]}}, "widths must be an integer >= 2"),
+        ({"env": {"kinds": ["triangle"]}}, "unknown lattice kind"),
+        ({"env": {"n_x": 1}}, "n_x"),
+        ({"train": {"batch_size": 0}}, "batch_size"),
+        ({"train": {"lr": -1.0}}, "lr must be > 0"),
+        ({"train": {"nonneg_loss": -1.0}}, "nonneg_loss must be >= 0"),
+        ({"train": {"n_steps": "many"}}, "n_steps must be an integer"),
+        ({"model": {"memory_capacity": 100}}, "exceeds model.memory_capacity"),
+    ],
+)
+def test_bad_config(override, match):
+    with pytest.raises(ConfigError, match=match):
+        as_config(override)
+
+
+def test_bad_worlds(trained):
+    w = make_world("hexagonal", 3)
+    stuck = World(
+        kind="hexagonal",
+        width=1,
+        height=1,
+        spacing=0.1,
+        stay=True,
+        coords=np.zeros((1, 2)),
+        actions=w.actions,
+        action_angles=w.action_angles,
+        transitions=np.array([[-1, -1, -1, -1, -1, -1, 0]]),
+    )
+    with pytest.raises(ValueError, match="no edges"):
+        evaluate(trained.model, stuck, 10, seed=0)
+    with pytest.raises(ValueError, match="no edges"):
+        rollout(trained.model, stuck, 10, seed=0)
+    with pytest.raises(ValueError, match="trained on .*hexagonal"):
+        evaluate(trained.model, make_world("square", 4), 10, seed=0)
+    with pytest.raises(ValueError, match="n_steps"):
+        evaluate(trained.model, w, 0, seed=0)
+    with pytest.raises(ValueError, match="empty"):
+        evaluate(trained.model, [], 10, seed=0)
+
+
+def test_cli_train(tmp_path, capsys):
+    from hippocore.cli import main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(dump_toml(config_to_dict(tiny(log_every=10, checkpoint_every=10))))
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                str(cfg),
+                "--out",
+                str(tmp_path / "run"),
+                "--steps",
+                "20",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert "trained 20 steps" in capsys.readouterr().out
+    assert (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+def test_grid_monitor_runs(trained):
+    analysis = pytest.importorskip("hippocore.analysis")
+    if not hasattr(analysis, "gridness"):
+        pytest.skip("needs hippocore.analysis.gridness (Analysis I)")
+    from hippocore.zoo import grid_monitor, grid_summary
+
+    w = make_world("hexagonal", 6)
+    s = grid_summary(trained.model, w, 400, seed=0, n_shuffles=8)
+    assert s.score.shape == s.threshold.shape == s.is_grid.shape == (16,)
+    assert s.rate.shape[0] == 16
+    assert 0 <= s.grid_fraction <= 1 and 0 <= s.shuffle_fraction <= 0.5
+    assert np.array_equal(s.is_grid, np.isfinite(s.score) & (s.score > s.threshold))
+    line = grid_monitor(width=5, steps_per_node=10, n_shuffles=4)(trained.model, 300)
+    assert set(line) == {"grid_fraction", "grid_shuffle_fraction", "grid_score_median"}
