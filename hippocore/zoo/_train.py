@@ -232,10 +232,33 @@ def train(
         torch.set_num_threads(old_threads)
 
 
+def _load_init_weights(model: torch.nn.Module, cfg: TEMTConfig) -> None:
+    """Copy the weights of ``cfg.train.init_from`` into ``model`` (fine-tuning start)."""
+    from hippocore.zoo._checkpoint import load_checkpoint, pretrained
+
+    src = cfg.train.init_from
+    assert src is not None
+    if src.startswith("pretrained:"):
+        net = pretrained(src.split(":", 1)[1])
+    else:
+        net, _ = load_checkpoint(src)
+    theirs = config_to_dict(net.config)["model"]
+    ours = config_to_dict(cfg)["model"]
+    if theirs != ours or tuple(net.actions) != tuple(model.actions):
+        raise ValueError(
+            f"train.init_from={src!r} holds a model with another model config or action set "
+            f"(its [model] is {theirs}, its env kinds {list(net.config.env.kinds)}); "
+            "fine-tuning needs the same [model] section and lattice kinds."
+        )
+    model.load_state_dict(net.state_dict())
+
+
 def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) -> TrainResult:
     tc = cfg.train
     device = torch.device(tc.device)
     model = get_model("tem-t", cfg).to(device)
+    if payload is None and tc.init_from is not None:
+        _load_init_weights(model, cfg)
     opt = torch.optim.Adam(model.parameters(), lr=tc.lr)
     stream = WalkStream(cfg.env, model.actions, tc.batch_size, tc.chunk_length, tc.seed)
     state = model.initial_state(tc.batch_size)
