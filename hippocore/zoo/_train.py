@@ -216,7 +216,8 @@ def train(
         run.mkdir(parents=True, exist_ok=True)
         if resume and ckpt_path.exists():
             payload = read_checkpoint(ckpt_path)
-            if _without_n_steps(payload["config"]) != _without_n_steps(config_to_dict(cfg)):
+            saved = config_to_dict(as_config(payload["config"]))  # fills fields added since
+            if _without_n_steps(saved) != _without_n_steps(config_to_dict(cfg)):
                 raise ValueError(
                     f"{ckpt_path} was written with another config; use a fresh out folder or "
                     "resume=False to start over."

@@ -191,6 +191,17 @@ def test_init_from_refuses_another_model(trained):
         as_config({"train": {"init_from": ""}})
 
 
+def test_resume_accepts_checkpoint_written_before_a_new_config_field(tmp_path):
+    cfg = tiny(n_steps=10, log_every=10, checkpoint_every=10)
+    train(cfg, out=tmp_path, progress=False)
+    path = tmp_path / "checkpoint.pt"
+    payload = torch.load(path, weights_only=False)
+    del payload["config"]["train"]["init_from"]  # as written before train.init_from existed
+    torch.save(payload, path)
+    res = train(tiny(n_steps=20, log_every=10, checkpoint_every=10), out=tmp_path, progress=False)
+    assert res.step == 20 and [m["step"] for m in res.metrics] == [10, 20]
+
+
 def test_resume_refuses_another_config(tmp_path):
     train(tiny(n_steps=10, log_every=10, checkpoint_every=10), out=tmp_path, progress=False)
     other = as_config({**TINY, "model": {**TINY["model"], "n_e": 8}})
