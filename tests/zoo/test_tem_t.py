@@ -157,6 +157,13 @@ def test_training_extends_when_n_steps_grows(tmp_path):
     assert res.step == 30 and [m["step"] for m in res.metrics] == [10, 20, 30]
 
 
+def test_training_leaves_denormals_alone_afterwards():
+    # train() flushes denormals for speed; the process-wide flag must be off on return
+    train(tiny(n_steps=1, log_every=1), progress=False)
+    x = np.array([1e-300]) * np.array([1e-10])
+    assert x[0] > 0  # 1e-310 is a denormal; flush-to-zero would give 0
+
+
 def test_init_from_starts_at_the_checkpoint_weights(trained, tmp_path):
     src = trained.out / "checkpoint.pt"
     res = train(
