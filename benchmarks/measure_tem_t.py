@@ -1,7 +1,8 @@
 """Measure a TEM-t checkpoint: accuracy criterion, path integration, remapping, grid units.
 
-Run: PYTHONPATH=. python benchmarks/measure_tem_t.py [checkpoint] [--grid]
+Run: PYTHONPATH=. python benchmarks/measure_tem_t.py [checkpoint] [--grid] [--band] [--place]
 (default checkpoint: the shipped one). Prints every number docs/results/tem-t.md quotes.
+Worlds are of the first lattice kind the model was trained on (hexagonal for the default).
 """
 
 from __future__ import annotations
@@ -51,28 +52,32 @@ def main(argv: list[str]) -> None:
     args = [a for a in argv if not a.startswith("--")]
     model = load_checkpoint(args[0])[0] if args else pretrained("tem-t")
     torch.set_num_threads(1)
-    print(f"checkpoint: {args[0] if args else 'pretrained(tem-t)'}, step {model.trained_steps}")
+    kind = model.config.env.kinds[0]
+    print(
+        f"checkpoint: {args[0] if args else 'pretrained(tem-t)'}, step {model.trained_steps}, "
+        f"{kind} worlds"
+    )
 
     # 1. learning criterion on fresh worlds of the training distribution
     for n_steps in (600, 2000):
-        worlds = [make_world("hexagonal", w) for w in (6, 7, 8, 9) for _ in range(4)]
+        worlds = [make_world(kind, w) for w in (6, 7, 8, 9) for _ in range(4)]
         t0 = time.perf_counter()
         r = evaluate(model, worlds, n_steps, seed=2024)
         print(
-            f"evaluate 16 hex worlds (6-9 wide) x {n_steps} steps, seed 2024: "
+            f"evaluate 16 {kind} worlds (6-9 wide) x {n_steps} steps, seed 2024: "
             f"revisit {r.revisit_accuracy:.4f} (n={r.n_revisits}), zero-shot "
             f"{r.zero_shot_accuracy:.4f} (n={r.n_zero_shot}), first visit "
             f"{r.first_visit_accuracy:.4f} (n={r.n_first_visits}) [{time.perf_counter() - t0:.1f} s]"
         )
     for width in (11, 15):
-        r = evaluate(model, [make_world("hexagonal", width)] * 4, 3000, seed=7)
+        r = evaluate(model, [make_world(kind, width)] * 4, 3000, seed=7)
         print(
-            f"evaluate 4 hex worlds {width} wide x 3000 steps (larger than training): "
+            f"evaluate 4 {kind} worlds {width} wide x 3000 steps (larger than training): "
             f"revisit {r.revisit_accuracy:.4f}, zero-shot {r.zero_shot_accuracy:.4f}"
         )
 
     # 2. path integration with W_a alone (no correction)
-    w = make_world("hexagonal", 9)
+    w = make_world(kind, 9)
     loops = {
         "E-W": ["east", "west"],
         "triangle": ["east", "north-west", "south-west"],
@@ -81,10 +86,11 @@ def main(argv: list[str]) -> None:
         "open E-E": ["east", "east"],
         "open NE-NE-NE": ["north-east"] * 3,
     }
-    print(
-        "loop error (1 - cos(e_end, e_start)), W_a only: "
-        + ", ".join(f"{k} {loop_error(model, w, v):.4f}" for k, v in loops.items())
-    )
+    if kind == "hexagonal":
+        print(
+            "loop error (1 - cos(e_end, e_start)), W_a only: "
+            + ", ".join(f"{k} {loop_error(model, w, v):.4f}" for k, v in loops.items())
+        )
 
     # 3. remapping: two worlds of the same shape, different observations, same start node
     n_steps = 40 * w.n_nodes
@@ -94,26 +100,24 @@ def main(argv: list[str]) -> None:
     for pop in ("position_encoding", "memory"):
         c = map_correlations(node_means(a, w.n_nodes, pop), node_means(b, w.n_nodes, pop))
         print(
-            f"remapping hex 9x9, {n_steps} steps, same start: {pop} map correlation across "
+            f"remapping {kind} 9x9, {n_steps} steps, same start: {pop} map correlation across "
             f"worlds mean {np.nanmean(c):.3f} (median {np.nanmedian(c):.3f}, "
             f"{np.isfinite(c).sum()} units with defined maps)"
         )
 
     if "--place" in argv:
-        place_stats(model)
+        place_stats(model, kind)
     if "--band" in argv:
-        band_counts(model)
+        band_counts(model, kind)
     if "--grid" in argv:
         from hippocore.zoo import grid_summary
 
         for width in (11,):
             t0 = time.perf_counter()
-            g = grid_summary(
-                model, make_world("hexagonal", width), 50 * width * width, 0, n_shuffles=50
-            )
+            g = grid_summary(model, make_world(kind, width), 50 * width * width, 0, n_shuffles=50)
             fin = np.isfinite(g.score)
             print(
-                f"grid units hex {width}x{width}, {50 * width * width} steps, 50 shuffles: "
+                f"grid units {kind} {width}x{width}, {50 * width * width} steps, 50 shuffles: "
                 f"{g.is_grid.sum()}/{g.is_grid.size} = {g.grid_fraction:.3f} (shuffle "
                 f"false-positive rate {g.shuffle_fraction:.3f}; finite scores {fin.sum()}; "
                 f"median score {np.nanmedian(g.score) if fin.any() else float('nan'):.3f}) "
@@ -121,7 +125,7 @@ def main(argv: list[str]) -> None:
             )
 
 
-def band_counts(model, width: int = 11, n_shuffles: int = 20) -> None:
+def band_counts(model, kind: str = "hexagonal", width: int = 11, n_shuffles: int = 20) -> None:
     """Fourier band/grid calls (Krupic 2012) of the position units, threshold from shuffles.
 
     Maps: lattice rate maps (unsmoothed) from a 50 x n_nodes walk; each unit's power
@@ -132,7 +136,7 @@ def band_counts(model, width: int = 11, n_shuffles: int = 20) -> None:
     from hippocore.zoo._data import make_episode
     from hippocore.zoo._evaluate import run_episodes
 
-    w = make_world("hexagonal", width)
+    w = make_world(kind, width)
     rng = np.random.default_rng(0)
     env = model.config.env
     ep = make_episode(
@@ -153,34 +157,114 @@ def band_counts(model, width: int = 11, n_shuffles: int = 20) -> None:
         labels.append(band_score(raw, bin_size=maps.bin_size, power_threshold=thr[u]).label)
     counts = {k: labels.count(k) for k in ("band", "grid", "other", "none")}
     print(
-        f"Fourier calls of {e.shape[1]} position units, hex {width}x{width}, {n_shuffles} shuffles: {counts}"
+        f"Fourier calls of {e.shape[1]} position units, {kind} {width}x{width}, {n_shuffles} shuffles: {counts}"
     )
 
 
-def place_stats(model) -> None:
-    """Skaggs information and BNT field counts of memory neurons vs position units (hex 9x9)."""
+def place_stats(model, kind: str = "hexagonal") -> None:
+    """Memory neurons vs position units: spatial information and field counts (9x9 world).
+
+    Two field counts: BNT ``placefield`` on the interpolated lattice maps (half-spacing bins,
+    9-bin minimum: a one-node field covers fewer bins than that on hexagonal maps, so BNT
+    drops it), and :func:`hippocore.analysis.lattice_fields` on the per-node maps (one node
+    is a field; contiguity = the world's edges). Each memory neuron is scored over the steps
+    after its memory was written (before that it does not exist). Spatial information is
+    Skaggs' on the per-node maps (occupancy = steps per node).
+    """
     import warnings
 
-    from hippocore.analysis import lattice_rate_map, place_fields, skaggs_information
+    from hippocore.analysis import (
+        lattice_fields,
+        lattice_rate_map,
+        place_fields,
+        skaggs_information,
+    )
 
-    w = make_world("hexagonal", 9)
-    ds = rollout(model, w, 40 * w.n_nodes, seed=1, start=40, n_memory_units=512)
+    w = make_world(kind, 9)
+    n_steps = 40 * w.n_nodes
+    ds = rollout(model, w, n_steps, seed=1, start=40, n_memory_units=512)
     pop = ds.population.values
+    nodes = ds.node.values
     for name in ("memory", "position_encoding"):
         act = ds.activity.values[:, pop == name].astype(float)
         if name == "position_encoding":
             act = act - act.min(0)  # information needs non-negative rates
-        maps = lattice_rate_map(w, ds.node.values, act)
-        info = skaggs_information(np.nan_to_num(maps.rate_raw), np.nan_to_num(maps.occupancy))
+        maps = lattice_rate_map(w, nodes, act)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fields = place_fields(np.nan_to_num(maps.rate_raw), min_peak=0.0)
-        n = np.array([len(f) for f in fields])
+            bnt = np.array(
+                [len(f) for f in place_fields(np.nan_to_num(maps.rate_raw), min_peak=0.0)]
+            )
+        if name == "memory":  # unit j exists from step j + 1 on (its memory is written at step j)
+            per_unit = [
+                lattice_fields(w, nodes[j + 1 :], act[j + 1 :, j]) for j in range(act.shape[1])
+            ]
+            n = np.array([f.n_fields[0] for f in per_unit])
+            size = np.array([f.fields[0][0].size if f.n_fields[0] else 0 for f in per_unit])
+            rates = [f.node_rate[0] for f in per_unit]
+            occs = [f.occupancy for f in per_unit]
+            info = np.array(
+                [
+                    skaggs_information(r[None, None], o[None]).content[0]
+                    if np.nanmax(r) > 0
+                    else np.nan
+                    for r, o in zip(rates, occs, strict=True)
+                ]
+            )
+            at_write = np.mean([f.peak_node[0] == nodes[j] for j, f in enumerate(per_unit)])
+            second = np.array(
+                [
+                    np.nanmax(f.node_rate[0, f.fields[0][1]]) / np.nanmax(f.node_rate[0])
+                    for f in per_unit
+                    if f.n_fields[0] > 1
+                ]
+            )
+            mass = np.array(
+                [
+                    np.nansum((f.node_rate[0] * f.occupancy)[f.fields[0][0]])
+                    / np.nansum(f.node_rate[0] * f.occupancy)
+                    for f in per_unit
+                    if f.n_fields[0]
+                ]
+            )
+            dist = np.array(
+                [
+                    np.linalg.norm(w.coords[f.fields[0][1][0]] - w.coords[f.peak_node[0]])
+                    / w.spacing
+                    for f in per_unit
+                    if f.n_fields[0] > 1
+                ]
+            )
+            print(
+                f"memory: second-field peak / main peak: median {np.median(second):.2f} "
+                f"(quartiles {np.quantile(second, 0.25):.2f}-{np.quantile(second, 0.75):.2f}); "
+                f"distance of the second field from the peak (node spacings): median "
+                f"{np.median(dist):.1f}, adjacent (1 spacing) {np.mean(np.isclose(dist, 1)):.1%}; "
+                f"share of a neuron's activity (rate x occupancy) in its main field: median "
+                f"{np.median(mass):.2f} (quartiles {np.quantile(mass, 0.25):.2f}-"
+                f"{np.quantile(mass, 0.75):.2f})"
+            )
+        else:
+            lf = lattice_fields(w, nodes, act)
+            n = lf.n_fields
+            size = np.array([f[0].size if f else 0 for f in lf.fields])
+            info = np.asarray(skaggs_information(lf.node_rate[:, None], lf.occupancy[None]).content)
+            at_write = np.nan
+        sparsity_nodes = np.median(size[n > 0]) if (n > 0).any() else np.nan
         print(
-            f"{name}: {act.shape[1]} units, Skaggs information median "
-            f"{np.nanmedian(np.asarray(info.content)):.2f} bits per unit of activity; BNT fields "
-            f"per map: 0: {(n == 0).sum()}, 1: {(n == 1).sum()}, 2: {(n == 2).sum()}, "
-            f"3: {(n == 3).sum()}, >3: {(n > 3).sum()}"
+            f"{name} ({kind} 9x9, {n_steps} steps): {act.shape[1]} units, Skaggs information "
+            f"(node maps) median {np.nanmedian(info):.2f} bits per unit of activity "
+            f"(uniform-occupancy bound log2({w.n_nodes}) = {np.log2(w.n_nodes):.2f}); "
+            f"BNT fields on half-spacing maps: 1 field {np.mean(bnt == 1):.1%} "
+            f"(0: {(bnt == 0).sum()}, 1: {(bnt == 1).sum()}, 2: {(bnt == 2).sum()}, >2: {(bnt > 2).sum()}); "
+            f"lattice_fields on node maps: 1 field {np.mean(n == 1):.1%} "
+            f"(0: {(n == 0).sum()}, 1: {(n == 1).sum()}, 2: {(n == 2).sum()}, >2: {(n > 2).sum()}), "
+            f"median nodes in the main field {sparsity_nodes:.0f}"
+            + (
+                f", peak at the node where the memory was written {at_write:.1%}"
+                if name == "memory"
+                else ""
+            )
         )
 
 

@@ -26,6 +26,7 @@ from hippocore.analysis._direction import (
     head_direction_tuning,
 )
 from hippocore.analysis._gridness import Gridness, gridness
+from hippocore.analysis._lattice_fields import LatticeFields, lattice_fields
 from hippocore.analysis._place import PlaceField, place_fields
 from hippocore.analysis._ratemap import (
     RateMap,
@@ -62,6 +63,8 @@ __all__: list[str] = [
     "RateMap",
     "rate_map",
     "lattice_rate_map",
+    "LatticeFields",
+    "lattice_fields",
     "smooth_map",
     "SpikesOutsideTrackingWarning",
     "UntrackedPositionWarning",

@@ -150,9 +150,10 @@ def _label_stats(labels: NDArray[np.intp], values: NDArray[np.float64]):
     size = np.bincount(flat[idx], minlength=n)
     total = np.bincount(flat[idx], weights=values.ravel()[idx], minlength=n)
     order = idx[np.lexsort((-values.ravel()[idx], flat[idx]))]
-    first = np.flatnonzero(np.r_[True, np.diff(flat[order]) != 0])
     top = np.zeros(n, dtype=np.intp)
-    top[flat[order[first]]] = order[first]
+    if order.size:  # no labelled bin at all: every label is empty
+        first = np.flatnonzero(np.r_[True, np.diff(flat[order]) != 0])
+        top[flat[order[first]]] = order[first]
     peak = np.zeros(n)
     peak[1:] = values.ravel()[top[1:]]
     mean = total / np.maximum(size, 1)

@@ -197,7 +197,8 @@ def train(
     ``train.path_loss`` times the path-integration loss and ``train.nonneg_loss`` times the
     non-negativity penalty (the logged ``loss`` is the sum). Sets torch's intra-op
     threads to ``train.n_threads`` for the duration (restored afterwards) and flushes
-    denormal floats (sharp attention otherwise makes steps ~2.6x slower).
+    denormal floats during training only (sharp attention otherwise makes steps ~2.6x
+    slower; switched off again on return).
     """
     cfg = as_config(config)
     tc = cfg.train
@@ -216,7 +217,8 @@ def train(
         run.mkdir(parents=True, exist_ok=True)
         if resume and ckpt_path.exists():
             payload = read_checkpoint(ckpt_path)
-            if _without_n_steps(payload["config"]) != _without_n_steps(config_to_dict(cfg)):
+            saved = config_to_dict(as_config(payload["config"]))  # fills fields added since
+            if _without_n_steps(saved) != _without_n_steps(config_to_dict(cfg)):
                 raise ValueError(
                     f"{ckpt_path} was written with another config; use a fresh out folder or "
                     "resume=False to start over."
@@ -230,12 +232,38 @@ def train(
         return _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every)
     finally:
         torch.set_num_threads(old_threads)
+        # Flush-to-zero is a process-wide CPU flag: leaving it on changed numpy results
+        # elsewhere (BNT gridness tests failed after a training run in the same process).
+        torch.set_flush_denormal(False)
+
+
+def _load_init_weights(model: torch.nn.Module, cfg: TEMTConfig) -> None:
+    """Copy the weights of ``cfg.train.init_from`` into ``model`` (fine-tuning start)."""
+    from hippocore.zoo._checkpoint import load_checkpoint, pretrained
+
+    src = cfg.train.init_from
+    assert src is not None
+    if src.startswith("pretrained:"):
+        net = pretrained(src.split(":", 1)[1])
+    else:
+        net, _ = load_checkpoint(src)
+    theirs = config_to_dict(net.config)["model"]
+    ours = config_to_dict(cfg)["model"]
+    if theirs != ours or tuple(net.actions) != tuple(model.actions):
+        raise ValueError(
+            f"train.init_from={src!r} holds a model with another model config or action set "
+            f"(its [model] is {theirs}, its env kinds {list(net.config.env.kinds)}); "
+            "fine-tuning needs the same [model] section and lattice kinds."
+        )
+    model.load_state_dict(net.state_dict())
 
 
 def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) -> TrainResult:
     tc = cfg.train
     device = torch.device(tc.device)
     model = get_model("tem-t", cfg).to(device)
+    if payload is None and tc.init_from is not None:
+        _load_init_weights(model, cfg)
     opt = torch.optim.Adam(model.parameters(), lr=tc.lr)
     stream = WalkStream(cfg.env, model.actions, tc.batch_size, tc.chunk_length, tc.seed)
     state = model.initial_state(tc.batch_size)

@@ -206,6 +206,11 @@ class TrainConfig:
         torch intra-op threads during training (one beats two on a busy machine).
     device : str, default "cpu"
         torch device.
+    init_from : str, optional
+        Fine-tuning: start from the weights of this checkpoint (a path, or
+        ``"pretrained:<name>"`` for a shipped one) instead of a fresh initialisation; the
+        optimiser, walks and step count start afresh. Its model config and action
+        vocabulary must match this config's. Default: none (train from scratch).
     """
 
     seed: int = 0
@@ -222,8 +227,11 @@ class TrainConfig:
     checkpoint_every: int = 250
     n_threads: int = 1
     device: str = "cpu"
+    init_from: str | None = None
 
     def __post_init__(self) -> None:
+        if self.init_from is not None and not self.init_from:
+            raise ValueError("train.init_from must be a checkpoint path or 'pretrained:<name>'.")
         _check_int(self.seed, "train.seed", 0)
         _check_int(self.n_steps, "train.n_steps", 0)
         _check_int(self.batch_size, "train.batch_size", 1)

@@ -137,3 +137,12 @@ def test_fields_never_overlap_and_peaks_are_sorted():
             assert not bins & seen
             seen |= bins
         assert [f.peak for f in fields] == sorted((f.peak for f in fields), reverse=True)
+
+
+def test_bnt_small_isolated_peak_gives_no_field_not_an_error():
+    # Regression: a map whose only supra-threshold region is smaller than min_bins used to
+    # raise IndexError inside the label statistics.
+    rate = np.zeros((10, 10))
+    rate[4, 4] = 1.0
+    rate[4, 5] = 0.5
+    assert place_fields(rate, min_peak=0.0) == []
