@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from hippocore._checks import as_float_array
+from hippocore.analysis._ratemap import check_lattice_inputs
 
 __all__ = ["LatticeFields", "lattice_fields"]
 
@@ -98,24 +98,13 @@ def lattice_fields(
     belong to a field. Negative activity is allowed (the threshold is relative to the peak,
     so use non-negative rates for a meaningful count).
     """
-    transitions = np.asarray(getattr(world, "transitions", None))
-    coords = getattr(world, "coords", None)
-    if coords is None or transitions.ndim != 2:
-        raise TypeError(f"world must be a hippocore.envs.World; got {type(world).__name__}.")
-    n_nodes = np.asarray(coords).shape[0]
+    coords, nd, act = check_lattice_inputs(world, nodes, activity)
+    transitions = np.asarray(world.transitions)
+    n_nodes = coords.shape[0]
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1]; got {threshold!r}.")
     if isinstance(min_nodes, bool) or not isinstance(min_nodes, (int, np.integer)) or min_nodes < 1:
         raise ValueError(f"min_nodes must be an integer >= 1; got {min_nodes!r}.")
-    nd = as_float_array(nodes, "nodes", ndim=1, allow_nan=False)
-    if nd.size == 0:
-        raise ValueError("nodes is empty; fields need at least one step.")
-    if np.any(nd != np.round(nd)) or nd.min() < 0 or nd.max() >= n_nodes:
-        raise ValueError(f"nodes must be integers in 0..{n_nodes - 1}; got {nd.min()}..{nd.max()}.")
-    nd = nd.astype(np.int64)
-    act = as_float_array(activity, "activity", ndim=(1, 2), allow_nan=False)
-    if act.shape[0] != nd.size:
-        raise ValueError(f"activity has {act.shape[0]} steps but nodes has {nd.size}.")
     a2 = act[:, None] if act.ndim == 1 else act
 
     occupancy = np.bincount(nd, minlength=n_nodes).astype(float)

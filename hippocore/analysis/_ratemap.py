@@ -379,20 +379,9 @@ def lattice_rate_map(
         are visits (time steps) per bin, NaN where unvisited (for hexagonal worlds, the number
         of steps at the nearest node); ``spike_count_raw`` holds the same visit counts.
     """
-    kind = getattr(world, "kind", None)
-    if kind not in ("square", "hexagonal", "eight"):
-        raise TypeError(f"world must be a hippocore.envs.World; got {type(world).__name__}.")
-    coords = np.asarray(world.coords, float)
+    coords, nd, act = check_lattice_inputs(world, nodes, activity)
+    kind = world.kind
     n_nodes = coords.shape[0]
-    nd = as_float_array(nodes, "nodes", ndim=1, allow_nan=False)
-    if nd.size == 0:
-        raise ValueError("nodes is empty; a lattice map needs at least one step.")
-    if np.any(nd != np.round(nd)) or nd.min() < 0 or nd.max() >= n_nodes:
-        raise ValueError(f"nodes must be integers in 0..{n_nodes - 1}; got {nd.min()}..{nd.max()}.")
-    nd = nd.astype(np.int64)
-    act = as_float_array(activity, "activity", ndim=(1, 2), allow_nan=False)
-    if act.shape[0] != nd.size:
-        raise ValueError(f"activity has {act.shape[0]} steps but nodes has {nd.size}.")
     single = act.ndim == 1
     a2 = act[:, None] if single else act
     sigma = check_positive(smooth, "smooth", allow_zero=True)
@@ -455,3 +444,43 @@ def lattice_rate_map(
         bin_size=bw,
         smooth=sigma,
     )
+
+
+def check_lattice_inputs(
+    world: object, nodes: ArrayLike, activity: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
+    """Validate a lattice walk: world, node index per step and activity per step.
+
+    Shared by :func:`lattice_rate_map` and :func:`~hippocore.analysis.lattice_fields`.
+
+    Parameters
+    ----------
+    world : hippocore.envs.World
+        The graph world.
+    nodes : array_like of int, shape (n_steps,)
+        Node visited at each step.
+    activity : array_like of shape (n_steps,) or (n_steps, n_unit)
+        Activity at each step.
+
+    Returns
+    -------
+    coords : ndarray of shape (n_nodes, 2)
+        Node coordinates (m).
+    nodes : ndarray of int, shape (n_steps,)
+    activity : ndarray of float, shape (n_steps,) or (n_steps, n_unit)
+    """
+    if getattr(world, "kind", None) not in ("square", "hexagonal", "eight") or not hasattr(
+        world, "coords"
+    ):
+        raise TypeError(f"world must be a hippocore.envs.World; got {type(world).__name__}.")
+    coords = np.asarray(world.coords, float)
+    n_nodes = coords.shape[0]
+    nd = as_float_array(nodes, "nodes", ndim=1, allow_nan=False)
+    if nd.size == 0:
+        raise ValueError("nodes is empty; a lattice walk needs at least one step.")
+    if np.any(nd != np.round(nd)) or nd.min() < 0 or nd.max() >= n_nodes:
+        raise ValueError(f"nodes must be integers in 0..{n_nodes - 1}; got {nd.min()}..{nd.max()}.")
+    act = as_float_array(activity, "activity", ndim=(1, 2), allow_nan=False)
+    if act.shape[0] != nd.size:
+        raise ValueError(f"activity has {act.shape[0]} steps but nodes has {nd.size}.")
+    return coords, nd.astype(np.int64), act
