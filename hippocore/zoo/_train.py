@@ -100,6 +100,30 @@ def learning_rate(cfg: TEMTConfig, step: int) -> float:
     return (t.lr - t.lr_min) * 0.5 ** (step / t.lr_half_life) + t.lr_min
 
 
+def smoothness_penalty(e: torch.Tensor, n_modules: int, weights: tuple[float, ...]) -> torch.Tensor:
+    """Weighted per-module ``mean ||e_t - e_{t-1}||^2 / n`` over consecutive steps.
+
+    Parameters
+    ----------
+    e : Tensor (batch, time, n_e)
+        Position encodings of one chunk (one environment per row: worlds change only
+        between chunks).
+    n_modules : int
+        Modules (equal blocks of units).
+    weights : tuple of float
+        One weight per module, or one for all.
+
+    Returns
+    -------
+    Tensor
+        Scalar penalty.
+    """
+    d = (e[:, 1:] - e[:, :-1]).unflatten(-1, (n_modules, e.shape[-1] // n_modules))
+    per_module = d.pow(2).mean(dim=(0, 1, 3))  # (n_modules,)
+    w = torch.as_tensor(weights, dtype=e.dtype, device=e.device).expand(n_modules)
+    return (w * per_module).sum()
+
+
 class _Window:
     """Running sums of one logging window."""
 
@@ -194,8 +218,10 @@ def train(
     -----
     Adam with TEM's halving learning-rate schedule (:func:`learning_rate`), global
     gradient-norm clipping, cross-entropy on every step's prediction plus
-    ``train.path_loss`` times the path-integration loss and ``train.nonneg_loss`` times the
-    non-negativity penalty (the logged ``loss`` is the sum). Sets torch's intra-op
+    ``train.path_loss`` times the path-integration loss, ``train.nonneg_loss`` times the
+    non-negativity penalty, ``train.activity_loss`` times the activity penalty and the
+    per-module smoothness penalties ``train.smooth_loss`` (:func:`smoothness_penalty`;
+    the logged ``loss`` is the sum). Sets torch's intra-op
     threads to ``train.n_threads`` for the duration (restored afterwards) and flushes
     denormal floats during training only (sharp attention otherwise makes steps ~2.6x
     slower; switched off again on return).
@@ -329,6 +355,10 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
             loss = loss + tc.path_loss * drift
         if tc.nonneg_loss:
             loss = loss + tc.nonneg_loss * F.relu(-out_.e).pow(2).mean()
+        if tc.activity_loss:
+            loss = loss + tc.activity_loss * out_.e.pow(2).mean()
+        if tc.smooth_loss:
+            loss = loss + smoothness_penalty(out_.e, cfg.model.n_modules, tc.smooth_loss)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)

@@ -141,6 +141,17 @@ class ModelConfig:
         Set it >= the longest environment lifetime so training never overwrites.
     beta_init : float, default 2.0
         Initial attention inverse-temperature factor beta (the scale is beta * log(n + 2)).
+    n_modules : int, default 1
+        Position-encoding modules (TEM's frequency modules): e is split into ``n_modules``
+        equal blocks, ``W_a`` is block-diagonal (a module integrates its own path) and each
+        block is rescaled to norm ``sqrt(n_e / n_modules)`` after ``f``, so every module
+        weighs the same in the keys. ``n_e`` must be a multiple of it.
+    offset : bool, default False
+        Rates are ``e = b + r``: a learned constant per unit ``b`` (firing-rate baseline,
+        initialised at 1) plus the recurrent, path-integrated part ``r`` (what ``W_a`` and
+        the per-module rescaling act on). Without it ``e = r``. With the non-negativity and
+        activity penalties of :class:`TrainConfig` this is the "non-negative and efficient"
+        setting in which Dorrell et al. (2023) derive grid cells.
     """
 
     n_e: int = 64
@@ -150,9 +161,17 @@ class ModelConfig:
     position_correction: bool = True
     memory_capacity: int = 2048
     beta_init: float = 2.0
+    n_modules: int = 1
+    offset: bool = False
 
     def __post_init__(self) -> None:
         _check_int(self.n_e, "model.n_e", 2)
+        _check_int(self.n_modules, "model.n_modules", 1)
+        if self.n_e % self.n_modules or self.n_e // self.n_modules < 2:
+            raise ValueError(
+                f"model.n_e ({self.n_e}) must be a multiple of model.n_modules "
+                f"({self.n_modules}) with at least 2 units per module."
+            )
         _check_int(self.n_k, "model.n_k", 1)
         _check_int(self.memory_capacity, "model.memory_capacity", 1)
         if self.activation not in ("linear", "relu"):
@@ -198,6 +217,16 @@ class TrainConfig:
         Weight of a non-negativity penalty ``mean(relu(-e)^2)`` on the position code (firing
         rates are non-negative; non-negativity is what turns plane-wave codes into hexagonal
         grids in Dorrell et al. 2023 and Sorscher et al. 2023). 0 turns it off.
+    activity_loss : float, default 0.0
+        Weight of an activity (energy) penalty ``mean(e^2)`` on the position code. With
+        ``model.offset`` it keeps the baseline ``b`` from simply growing until every rate is
+        positive, so that non-negativity has to shape the code instead. 0 turns it off.
+    smooth_loss : tuple of float, default ()
+        Per-module weights of a smoothness penalty ``mean ||e_t - e_{t-1}||^2 / n`` over
+        consecutive steps of a chunk (n = units per module): it penalises spatial frequency
+        (a plane wave of wave vector k changes by about ``|k . d|^2`` per step d), so
+        different weights pull modules to different grid scales. One value applies to all
+        modules; empty turns it off.
     log_every : int, default 100
         Steps per metrics line (metrics are averaged over the window).
     checkpoint_every : int, default 250
@@ -223,6 +252,8 @@ class TrainConfig:
     grad_clip: float = 1.0
     path_loss: float = 0.0
     nonneg_loss: float = 0.0
+    activity_loss: float = 0.0
+    smooth_loss: tuple[float, ...] = ()
     log_every: int = 100
     checkpoint_every: int = 250
     n_threads: int = 1
@@ -243,9 +274,11 @@ class TrainConfig:
         for name in ("lr", "lr_min", "grad_clip"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"train.{name} must be > 0; got {getattr(self, name)!r}.")
-        for name in ("path_loss", "nonneg_loss"):
+        for name in ("path_loss", "nonneg_loss", "activity_loss"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"train.{name} must be >= 0; got {getattr(self, name)!r}.")
+        if not all(w >= 0 for w in self.smooth_loss):
+            raise ValueError(f"train.smooth_loss weights must be >= 0; got {self.smooth_loss!r}.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -257,6 +290,12 @@ class TEMTConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self) -> None:
+        n_smooth = len(self.train.smooth_loss)
+        if n_smooth not in (0, 1, self.model.n_modules):
+            raise ValueError(
+                f"train.smooth_loss has {n_smooth} weights; give one per module "
+                f"(model.n_modules = {self.model.n_modules}), a single weight for all, or none."
+            )
         longest = self.env.chunks_per_env[1] * self.train.chunk_length
         if self.model.memory_capacity < self.train.chunk_length:
             raise ValueError(
@@ -306,9 +345,10 @@ class TEMTState:
     Attributes
     ----------
     e : Tensor (batch, n_e)
-        Last position encoding.
+        Last position encoding (its recurrent part r when ``model.offset``).
     mem_e : Tensor (batch, capacity, n_e)
-        Stored (corrected) position encodings; slot = write index mod capacity.
+        Stored (corrected) position encodings (recurrent parts r when ``model.offset``);
+        slot = write index mod capacity.
     mem_x : Tensor of long (batch, capacity)
         Stored observation classes.
     count : Tensor of long (batch,)
@@ -334,7 +374,8 @@ class TEMTOutput:
     logits : Tensor (batch, time, n_x)
         Predicted observation logits at the node arrived at.
     e : Tensor (batch, time, n_e)
-        Position encodings after correction (the ones stored in memory).
+        Position encodings (rates ``b + r`` with ``model.offset``) after correction (the
+        ones stored in memory).
     e_path : Tensor (batch, time, n_e)
         Path-integrated position encodings before correction (used for prediction).
     memory_weights : Tensor (batch, time, capacity) or None
@@ -386,6 +427,16 @@ class TEMT(nn.Module):
         if m.activation == "relu":
             e0 = e0.abs()
         self.e_init = nn.Parameter(e0 * math.sqrt(n_e) / e0.norm())
+        n_mod = m.n_modules
+        block = torch.block_diag(*[torch.ones(n_e // n_mod, n_e // n_mod)] * n_mod)
+        # Not saved (persistent=False): it follows from the config, and checkpoints of
+        # single-module models stay loadable.
+        self.register_buffer("module_mask", block, persistent=False)
+        if n_mod > 1:
+            with torch.no_grad():
+                self.e_init.copy_(self._f(self.e_init))
+        if m.offset:
+            self.offset_b = nn.Parameter(torch.ones(n_e))  # firing-rate baseline b
         self.w_e = nn.Parameter(_orthogonal(n_e, n_k, g))  # W_e: shared key/query projection
         self.beta_raw = nn.Parameter(torch.tensor(math.log(math.expm1(m.beta_init))))
         self.c_null = nn.Parameter(torch.tensor(0.5))  # null-memory score (a cosine threshold)
@@ -403,6 +454,8 @@ class TEMT(nn.Module):
     def transition_matrices(self) -> Tensor:
         """W_a for every action plus the identity for stay (last), shape (n_a + 1, n_e, n_e)."""
         p = self.transition_param
+        if self.config.model.n_modules > 1:
+            p = p * self.module_mask
         w = (
             torch.linalg.matrix_exp(p - p.transpose(1, 2))
             if self.config.model.transition == "orthogonal"
@@ -412,9 +465,19 @@ class TEMT(nn.Module):
         return torch.cat([w, eye[None]], dim=0)
 
     def _f(self, e: Tensor) -> Tensor:
+        """Apply f, then rescale each module to norm ``sqrt(units per module)``."""
         if self.config.model.activation == "relu":
             e = F.relu(e)
-        return e * (math.sqrt(e.shape[-1]) / e.norm(dim=-1, keepdim=True).clamp_min(1e-6))
+        n_mod = self.config.model.n_modules
+        if n_mod == 1:
+            return e * (math.sqrt(e.shape[-1]) / e.norm(dim=-1, keepdim=True).clamp_min(1e-6))
+        blocks = e.unflatten(-1, (n_mod, e.shape[-1] // n_mod))
+        norm = blocks.norm(dim=-1, keepdim=True).clamp_min(1e-6)
+        return (blocks * (math.sqrt(blocks.shape[-1]) / norm)).flatten(-2)
+
+    def rates(self, r: Tensor) -> Tensor:
+        """Position-unit rates ``e = b + r`` from the recurrent part r (``e = r`` without offset)."""
+        return r + self.offset_b if self.config.model.offset else r
 
     def keys(self, e: Tensor) -> Tensor:
         """Keys/queries ``LN(e) W_e / sqrt(n_k)`` (fixed-weight LayerNorm = z-score), shape (..., n_k)."""
@@ -484,7 +547,7 @@ class TEMT(nn.Module):
         # Old memories (previous chunks of this environment): keys once per chunk.
         mem_e_old = state.mem_e[:, :m_used]
         mem_x_old = state.mem_x[:, :m_used]
-        k_old = self.keys(mem_e_old)  # (b, m, n_k)
+        k_old = self.keys(self.rates(mem_e_old))  # (b, m, n_k)
         valid_old = torch.arange(m_used, device=actions.device)[None] < n_old[:, None]
         neg = torch.finfo(k_old.dtype).min
         beta = F.softplus(self.beta_raw)
@@ -500,7 +563,7 @@ class TEMT(nn.Module):
             e = self._f(torch.bmm(e_prev[:, None], w_all[a])[:, 0])
             if t == 0:
                 e = torch.where(reset[:, None], self.e_init.expand(b, -1), e)
-            q = self.keys(e)
+            q = self.keys(self.rates(e))
             s_old = torch.bmm(k_old, q[:, :, None])[:, :, 0]  # (b, m)
             s_new = torch.bmm(torch.stack(new_k, 1), q[:, :, None])[:, :, 0] if t else q[:, :0]
             n_mem = (n_old + t).to(q.dtype)
@@ -514,7 +577,7 @@ class TEMT(nn.Module):
             p_x = torch.zeros(b, self.config.env.n_x, dtype=w.dtype, device=w.device)
             p_x = p_x.scatter_add(1, x_mem, w[:, 1:])
             logits_out.append(self.readout(p_x))
-            e_path_out.append(e)
+            e_path_out.append(self.rates(e))
             if return_memory_weights:
                 mw = torch.zeros(b, cap, dtype=w.dtype, device=w.device)
                 mw[:, :m_used] = w[:, 1 : 1 + m_used]
@@ -535,11 +598,11 @@ class TEMT(nn.Module):
                 e_hat = w_c[:, :1] * e + torch.bmm(w_c[:, None, 1:], e_mem)[:, 0]
                 e = self._f(e + torch.sigmoid(self.alpha_raw) * (e_hat - e))
             new_e.append(e)
-            new_k.append(self.keys(e))
+            new_k.append(self.keys(self.rates(e)))
             new_x.append(x_t)
             e_out.append(e)
             e_prev = e
-        e_chunk = torch.stack(e_out, 1)
+        e_chunk = torch.stack(e_out, 1)  # recurrent part r (what memory stores)
         # Write the chunk's memories into the ring buffer (detached: truncated backprop).
         slots = (count[:, None] + torch.arange(t_len, device=actions.device)[None]) % cap
         mem_e = state.mem_e.detach().clone()
@@ -550,7 +613,7 @@ class TEMT(nn.Module):
         new_state = TEMTState(e=e_prev, mem_e=mem_e, mem_x=mem_x, count=count + t_len)
         return TEMTOutput(
             logits=torch.stack(logits_out, 1),
-            e=e_chunk,
+            e=self.rates(e_chunk),
             e_path=torch.stack(e_path_out, 1),
             memory_weights=torch.stack(mw_out, 1) if return_memory_weights else None,
             state=new_state,

@@ -303,6 +303,77 @@ def test_attention_is_causal(trained):
     assert not torch.equal(a[:, k + 1 :], b[:, k + 1 :])  # later predictions do see it
 
 
+def _modular(**train):
+    d = json.loads(json.dumps(TINY))
+    d["model"].update(n_modules=4, offset=True)
+    d["train"].update(train)
+    return as_config(d)
+
+
+def test_modules_integrate_separately_and_keep_their_norm():
+    model = get_model("tem-t", _modular())
+    w_all = model.transition_matrices().detach()
+    n_a, n = w_all.shape[0], 16
+    off_block = ~torch.block_diag(*[torch.ones(4, 4, dtype=torch.bool)] * 4)
+    assert torch.all(w_all[:, off_block] == 0)  # no module reads another
+    eye = torch.eye(n).expand(n_a, n, n)
+    assert torch.allclose(w_all @ w_all.transpose(1, 2), eye, atol=1e-5)  # rotations
+    w = make_world("hexagonal", 5)
+    ep = make_episode(
+        w, 40, model.actions, n_x=45, direction_bias=0.2, rng=np.random.default_rng(1)
+    )
+    with torch.no_grad():
+        out = model(
+            torch.from_numpy(ep.actions)[None],
+            torch.from_numpy(ep.observations)[None],
+            model.initial_state(1),
+            torch.ones(1, dtype=torch.bool),
+        )
+    r = out.e - model.offset_b  # rates are baseline + recurrent part
+    norms = r.unflatten(-1, (4, 4)).norm(dim=-1)
+    assert torch.allclose(norms, torch.full_like(norms, 2.0), atol=1e-4)  # sqrt(16 / 4)
+    assert torch.allclose(out.state.mem_e[0, :40], r[0], atol=1e-6)  # memory stores r
+
+
+def test_offset_is_invisible_to_keys_until_it_differs_between_units():
+    model = get_model("tem-t", _modular())
+    r = torch.randn(3, 16)
+    # b starts uniform (1 per unit): the z-scoring in the keys removes it.
+    assert torch.allclose(model.keys(model.rates(r)), model.keys(r), atol=1e-5)
+    with torch.no_grad():
+        model.offset_b.add_(torch.linspace(0, 3, 16))
+    assert not torch.allclose(model.keys(model.rates(r)), model.keys(r), atol=1e-3)
+
+
+def test_smoothness_penalty_known_answers():
+    from hippocore.zoo._train import smoothness_penalty
+
+    const = torch.ones(2, 5, 4)
+    assert smoothness_penalty(const, 2, (1.0, 1.0)).item() == 0.0
+    # Module 0 (units 0-1) alternates +1/-1 (each difference 2, squared 4); module 1 is
+    # constant: mean over steps and units of module 0 is 4.
+    e = torch.zeros(2, 5, 4)
+    e[:, :, :2] = torch.tensor([1.0, -1.0, 1.0, -1.0, 1.0])[None, :, None]
+    assert smoothness_penalty(e, 2, (0.5, 9.0)).item() == pytest.approx(0.5 * 4.0)
+    assert smoothness_penalty(e, 2, (0.25,)).item() == pytest.approx(0.25 * 4.0)
+
+
+def test_modular_config_with_penalties_trains(tmp_path):
+    cfg = _modular(
+        n_steps=100, nonneg_loss=1.0, activity_loss=0.1, smooth_loss=[0.0, 0.1, 0.2, 0.4]
+    )
+    result = train(cfg, out=tmp_path, progress=False)
+    assert result.metrics[-1]["loss"] < result.metrics[0]["loss"]
+    model, _ = load_checkpoint(tmp_path / "checkpoint.pt")
+    assert model.config.model.n_modules == 4 and model.config.train.smooth_loss == (
+        0.0,
+        0.1,
+        0.2,
+        0.4,
+    )
+    assert torch.equal(model.offset_b, result.model.offset_b)
+
+
 # ----------------------------------------------------------------------------- registry/config
 
 
@@ -340,6 +411,11 @@ def test_config_toml_round_trip(tmp_path):
         ({"train": {"batch_size": 0}}, "batch_size"),
         ({"train": {"lr": -1.0}}, "lr must be > 0"),
         ({"train": {"nonneg_loss": -1.0}}, "nonneg_loss must be >= 0"),
+        ({"train": {"activity_loss": -1.0}}, "activity_loss must be >= 0"),
+        ({"train": {"smooth_loss": [0.1, -1.0]}}, "smooth_loss weights must be >= 0"),
+        ({"model": {"n_modules": 4}, "train": {"smooth_loss": [0.1, 0.2]}}, "one per module"),
+        ({"model": {"n_modules": 5}}, "multiple of model.n_modules"),
+        ({"model": {"n_modules": 64}}, "at least 2 units per module"),
         ({"train": {"n_steps": "many"}}, "n_steps must be an integer"),
         ({"model": {"memory_capacity": 100}}, "exceeds model.memory_capacity"),
     ],
