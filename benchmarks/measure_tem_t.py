@@ -123,6 +123,25 @@ def main(argv: list[str]) -> None:
                 f"median score {np.nanmedian(g.score) if fin.any() else float('nan'):.3f}) "
                 f"[{time.perf_counter() - t0:.0f} s]"
             )
+            grid_by_module(model, g, kind)
+
+
+def grid_by_module(model, g, kind: str) -> None:
+    """Grid units and their spacing (node spacings, BNT) per position-code module."""
+    from hippocore.analysis import autocorrelogram, gridness
+
+    n_mod = model.config.model.n_modules
+    # lattice_rate_map bins: half a node spacing on hexagonal worlds, one node otherwise.
+    per_node = 2 if kind == "hexagonal" else 1
+    spacing = np.nanmean(gridness(autocorrelogram(g.rate)).spacing, axis=-1) / per_node
+    size = g.is_grid.size // n_mod
+    for m in range(n_mod):
+        sl = slice(m * size, (m + 1) * size)
+        sp = spacing[sl][g.is_grid[sl]]
+        print(
+            f"  module {m}: grid units {g.is_grid[sl].sum()}/{size}, median spacing of its grid "
+            f"units {np.median(sp) if sp.size else float('nan'):.2f} node spacings"
+        )
 
 
 def band_counts(model, kind: str = "hexagonal", width: int = 11, n_shuffles: int = 20) -> None:

@@ -152,6 +152,14 @@ class ModelConfig:
         the per-module rescaling act on). Without it ``e = r``. With the non-negativity and
         activity penalties of :class:`TrainConfig` this is the "non-negative and efficient"
         setting in which Dorrell et al. (2023) derive grid cells.
+    max_phase_step : tuple of float, default ()
+        Per-module cap (radians) on the rotation angles of ``W_a`` (orthogonal transition
+        only): after every optimiser step the generator ``A_a - A_a^T`` of each module is
+        shrunk so that its largest rotation angle, the phase a plane wave of that module
+        advances per step, is at most the cap. It sets the module's smallest spatial period:
+        about ``2 pi / cap`` steps along the fastest direction (hexagonal lattice:
+        ``2 pi cos(30 deg) / cap`` node spacings or more). One value applies to every module;
+        empty: no cap.
     """
 
     n_e: int = 64
@@ -163,6 +171,7 @@ class ModelConfig:
     beta_init: float = 2.0
     n_modules: int = 1
     offset: bool = False
+    max_phase_step: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         _check_int(self.n_e, "model.n_e", 2)
@@ -172,6 +181,22 @@ class ModelConfig:
                 f"model.n_e ({self.n_e}) must be a multiple of model.n_modules "
                 f"({self.n_modules}) with at least 2 units per module."
             )
+        if self.max_phase_step:
+            if len(self.max_phase_step) not in (1, self.n_modules):
+                raise ValueError(
+                    f"model.max_phase_step has {len(self.max_phase_step)} values; give one per "
+                    f"module (model.n_modules = {self.n_modules}) or a single one for all."
+                )
+            if not all(0 < c <= math.pi for c in self.max_phase_step):
+                raise ValueError(
+                    f"model.max_phase_step values must be in (0, pi] radians; got "
+                    f"{self.max_phase_step!r}."
+                )
+            if self.transition != "orthogonal":
+                raise ValueError(
+                    "model.max_phase_step needs model.transition = 'orthogonal' (it caps "
+                    "rotation angles)."
+                )
         _check_int(self.n_k, "model.n_k", 1)
         _check_int(self.memory_capacity, "model.memory_capacity", 1)
         if self.activation not in ("linear", "relu"):
@@ -435,6 +460,7 @@ class TEMT(nn.Module):
         if n_mod > 1:
             with torch.no_grad():
                 self.e_init.copy_(self._f(self.e_init))
+        self.project_()
         if m.offset:
             self.offset_b = nn.Parameter(torch.ones(n_e))  # firing-rate baseline b
         self.w_e = nn.Parameter(_orthogonal(n_e, n_k, g))  # W_e: shared key/query projection
@@ -463,6 +489,27 @@ class TEMT(nn.Module):
         )
         eye = torch.eye(w.shape[-1], dtype=w.dtype, device=w.device)
         return torch.cat([w, eye[None]], dim=0)
+
+    @torch.no_grad()
+    def project_(self) -> None:
+        """Enforce ``model.max_phase_step`` (called by ``train`` after each optimiser step).
+
+        Each module's generator ``A - A^T`` is scaled down, per action, until its largest
+        rotation angle (spectral norm) is at most the module's cap; nothing happens below it.
+        """
+        caps = self.config.model.max_phase_step
+        if not caps:
+            return
+        n_mod = self.config.model.n_modules
+        size = self.config.model.n_e // n_mod
+        for m, cap in enumerate(caps * n_mod if len(caps) == 1 else caps):
+            sl = slice(m * size, (m + 1) * size)
+            p = self.transition_param[:, sl, sl]
+            gen = p - p.transpose(1, 2)
+            angle = torch.linalg.matrix_norm(gen, ord=2)  # (n_a,) largest rotation angle
+            shrink = (cap / angle.clamp_min(1e-12)).clamp(max=1.0)
+            # Scaling p scales A - A^T by the same factor.
+            self.transition_param[:, sl, sl] = p * shrink[:, None, None]
 
     def _f(self, e: Tensor) -> Tensor:
         """Apply f, then rescale each module to norm ``sqrt(units per module)``."""

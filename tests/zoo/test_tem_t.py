@@ -345,6 +345,20 @@ def test_offset_is_invisible_to_keys_until_it_differs_between_units():
     assert not torch.allclose(model.keys(model.rates(r)), model.keys(r), atol=1e-3)
 
 
+def test_max_phase_step_caps_every_modules_rotation_angles(tmp_path):
+    caps = [1.2, 0.9, 0.6, 0.3]
+    d = json.loads(json.dumps(TINY))
+    d["model"].update(n_modules=4, max_phase_step=caps)
+    d["train"].update(n_steps=60, lr=0.05)  # a large lr pushes the angles against the caps
+    result = train(as_config(d), progress=False)
+    w_all = result.model.transition_matrices().detach()[:-1]  # without stay
+    for m, cap in enumerate(caps):
+        block = w_all[:, 4 * m : 4 * m + 4, 4 * m : 4 * m + 4]
+        angles = torch.linalg.eigvals(block).angle().abs()  # rotation angles of W_a
+        assert angles.max() <= cap + 1e-4
+        assert angles.max() > 0.9 * cap  # training does reach the cap (it binds)
+
+
 def test_smoothness_penalty_known_answers():
     from hippocore.zoo._train import smoothness_penalty
 
@@ -415,6 +429,9 @@ def test_config_toml_round_trip(tmp_path):
         ({"train": {"smooth_loss": [0.1, -1.0]}}, "smooth_loss weights must be >= 0"),
         ({"model": {"n_modules": 4}, "train": {"smooth_loss": [0.1, 0.2]}}, "one per module"),
         ({"model": {"n_modules": 5}}, "multiple of model.n_modules"),
+        ({"model": {"n_modules": 4, "max_phase_step": [1.0, 0.5]}}, "one per module"),
+        ({"model": {"max_phase_step": [4.0]}}, r"in \(0, pi\]"),
+        ({"model": {"transition": "free", "max_phase_step": [1.0]}}, "needs model.transition"),
         ({"model": {"n_modules": 64}}, "at least 2 units per module"),
         ({"train": {"n_steps": "many"}}, "n_steps must be an integer"),
         ({"model": {"memory_capacity": 100}}, "exceeds model.memory_capacity"),
