@@ -112,7 +112,7 @@ def main(argv: list[str]) -> None:
     if "--grid" in argv:
         from hippocore.zoo import grid_summary
 
-        for width in (11,):
+        for width in (11, 15):
             t0 = time.perf_counter()
             g = grid_summary(model, make_world(kind, width), 50 * width * width, 0, n_shuffles=50)
             fin = np.isfinite(g.score)

@@ -460,7 +460,7 @@ class TEMT(nn.Module):
         if n_mod > 1:
             with torch.no_grad():
                 self.e_init.copy_(self._f(self.e_init))
-        self.project_()
+        self.project_(to_cap=True)
         if m.offset:
             self.offset_b = nn.Parameter(torch.ones(n_e))  # firing-rate baseline b
         self.w_e = nn.Parameter(_orthogonal(n_e, n_k, g))  # W_e: shared key/query projection
@@ -491,11 +491,13 @@ class TEMT(nn.Module):
         return torch.cat([w, eye[None]], dim=0)
 
     @torch.no_grad()
-    def project_(self) -> None:
+    def project_(self, *, to_cap: bool = False) -> None:
         """Enforce ``model.max_phase_step`` (called by ``train`` after each optimiser step).
 
         Each module's generator ``A - A^T`` is scaled down, per action, until its largest
         rotation angle (spectral norm) is at most the module's cap; nothing happens below it.
+        With ``to_cap`` (used once, at initialisation) it is scaled to the cap exactly, so
+        a module starts at its own spatial scale instead of growing to it.
         """
         caps = self.config.model.max_phase_step
         if not caps:
@@ -507,7 +509,9 @@ class TEMT(nn.Module):
             p = self.transition_param[:, sl, sl]
             gen = p - p.transpose(1, 2)
             angle = torch.linalg.matrix_norm(gen, ord=2)  # (n_a,) largest rotation angle
-            shrink = (cap / angle.clamp_min(1e-12)).clamp(max=1.0)
+            shrink = cap / angle.clamp_min(1e-12)
+            if not to_cap:
+                shrink = shrink.clamp(max=1.0)
             # Scaling p scales A - A^T by the same factor.
             self.transition_param[:, sl, sl] = p * shrink[:, None, None]
 
