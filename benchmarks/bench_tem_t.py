@@ -12,10 +12,10 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from hippocore.zoo import TEMTConfig, get_model
 from hippocore.zoo._data import WalkStream
+from hippocore.zoo._train import training_loss
 
 
 def bench(n_threads: int, n_steps: int, warmup: int = 100) -> None:
@@ -34,11 +34,12 @@ def bench(n_threads: int, n_steps: int, warmup: int = 100) -> None:
         t1 = time.perf_counter()
         obs = torch.from_numpy(chunk.observations)
         out = model(torch.from_numpy(chunk.actions), obs, state, torch.from_numpy(chunk.reset))
-        loss = F.cross_entropy(out.logits.reshape(-1, cfg.env.n_x), obs.reshape(-1))
+        loss = training_loss(cfg, out, obs)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
         opt.step()
+        model.project_()
         state = out.state.detach()
         t2 = time.perf_counter()
         if i >= warmup:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -133,14 +134,16 @@ def grid_by_module(model, g, kind: str) -> None:
     n_mod = model.config.model.n_modules
     # lattice_rate_map bins: half a node spacing on hexagonal worlds, one node otherwise.
     per_node = 2 if kind == "hexagonal" else 1
-    spacing = np.nanmean(gridness(autocorrelogram(g.rate)).spacing, axis=-1) / per_node
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # units without any spacing: NaN
+        spacing = np.nanmean(gridness(autocorrelogram(g.rate)).spacing, axis=-1) / per_node
     size = g.is_grid.size // n_mod
     for m in range(n_mod):
         sl = slice(m * size, (m + 1) * size)
         sp = spacing[sl][g.is_grid[sl]]
         print(
             f"  module {m}: grid units {g.is_grid[sl].sum()}/{size}, median spacing of its grid "
-            f"units {np.median(sp) if sp.size else float('nan'):.2f} node spacings"
+            f"units {np.nanmedian(sp) if np.isfinite(sp).any() else float('nan'):.2f} node spacings"
         )
 
 

@@ -27,7 +27,8 @@ def _train(args: argparse.Namespace) -> int:
     if args.grid_every:
         from hippocore.zoo import grid_monitor
 
-        monitor = grid_monitor()
+        # Score on a world of the first kind the model is trained on (it knows no others).
+        monitor = grid_monitor(kind=as_config(cfg).env.kinds[0])
     result = train(
         cfg,
         out=args.out,

@@ -154,6 +154,12 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"{p} holds a model named {name!r}, which this hippocore does not have; "
             f"available models are {list_models()}."
         )
+    if name == "tem-t":
+        from hippocore.zoo.tem_t import LEGACY_MODEL_VALUES
+
+        model_cfg = payload["config"].setdefault("model", {})
+        for key, value in LEGACY_MODEL_VALUES.items():
+            model_cfg.setdefault(key, value)
     return payload
 
 
@@ -225,12 +231,14 @@ def list_pretrained() -> list[str]:
 
 
 def pretrained(name: str) -> torch.nn.Module:
-    """The checkpoint shipped with hippocore for a model (e.g. ``pretrained("tem-t")``).
+    """A checkpoint shipped with hippocore (e.g. ``pretrained("tem-t")``).
 
     Parameters
     ----------
     name : str
-        Model name; see :func:`list_pretrained`. The model card is ``<name>.json`` beside it.
+        Checkpoint name; see :func:`list_pretrained`: ``"tem-t"`` (the default config, the
+        modular grid-cell model) or ``"tem-t-v1"`` (the first default, one module). The
+        model card is ``<name>.json`` beside it.
 
     Returns
     -------
@@ -245,7 +253,7 @@ def pretrained(name: str) -> torch.nn.Module:
     path = _PRETRAINED / f"{name}.pt"
     if not path.is_file():
         raise ValueError(f"no pretrained checkpoint for {name!r}; available: {list_pretrained()}.")
-    net, _ = load_checkpoint(path, model=name)
+    net, _ = load_checkpoint(path)  # several shipped checkpoints may hold one model
     card = path.with_suffix(".json")
     net.model_card = json.loads(card.read_text()) if card.is_file() else {}
     return net

@@ -100,6 +100,38 @@ def learning_rate(cfg: TEMTConfig, step: int) -> float:
     return (t.lr - t.lr_min) * 0.5 ** (step / t.lr_half_life) + t.lr_min
 
 
+def training_loss(cfg: TEMTConfig, out: Any, observations: torch.Tensor) -> torch.Tensor:
+    """The loss :func:`train` minimises for one chunk.
+
+    Parameters
+    ----------
+    cfg : TEMTConfig
+        Config (its ``train`` section holds the penalty weights).
+    out : TEMTOutput
+        The model's output for the chunk.
+    observations : Tensor of long (batch, time)
+        The observations that were predicted.
+
+    Returns
+    -------
+    Tensor
+        Scalar: cross-entropy of every prediction plus the weighted penalties.
+    """
+    tc = cfg.train
+    e = out.e
+    loss = F.cross_entropy(out.logits.reshape(-1, out.logits.shape[-1]), observations.reshape(-1))
+    if tc.path_loss:
+        drift = (out.e_path - e.detach()).pow(2).sum(-1).mean() / e.shape[-1]
+        loss = loss + tc.path_loss * drift
+    if tc.nonneg_loss:
+        loss = loss + tc.nonneg_loss * F.relu(-e).pow(2).mean()
+    if tc.activity_loss:
+        loss = loss + tc.activity_loss * e.pow(2).mean()
+    if tc.smooth_loss:
+        loss = loss + smoothness_penalty(e, cfg.model.n_modules, tc.smooth_loss)
+    return loss
+
+
 def smoothness_penalty(e: torch.Tensor, n_modules: int, weights: tuple[float, ...]) -> torch.Tensor:
     """Weighted per-module ``mean ||e_t - e_{t-1}||^2 / n`` over consecutive steps.
 
@@ -349,16 +381,7 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
             state,
             torch.from_numpy(chunk.reset).to(device),
         )
-        loss = F.cross_entropy(out_.logits.reshape(-1, out_.logits.shape[-1]), obs.reshape(-1))
-        if tc.path_loss:
-            drift = (out_.e_path - out_.e.detach()).pow(2).sum(-1).mean() / out_.e.shape[-1]
-            loss = loss + tc.path_loss * drift
-        if tc.nonneg_loss:
-            loss = loss + tc.nonneg_loss * F.relu(-out_.e).pow(2).mean()
-        if tc.activity_loss:
-            loss = loss + tc.activity_loss * out_.e.pow(2).mean()
-        if tc.smooth_loss:
-            loss = loss + smoothness_penalty(out_.e, cfg.model.n_modules, tc.smooth_loss)
+        loss = training_loss(cfg, out_, obs)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)

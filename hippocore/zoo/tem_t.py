@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
@@ -119,13 +119,31 @@ class EnvConfig:
         _check_range(self.chunks_per_env, "env.chunks_per_env", 1)
 
 
+LEGACY_MODEL_VALUES: dict[str, Any] = {
+    "n_modules": 1,
+    "offset": False,
+    "max_phase_step": [],
+}
+"""What a checkpoint's ``[model]`` means when it lacks these keys: it was written before
+they existed, when the model had one module, no baseline and no angle cap (their defaults
+changed since; ``beta_init`` and ``n_e`` were always saved)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class ModelConfig:
     """TEM-t sizes and switches.
 
+    The defaults are the grid-cell setting (docs/results/tem-t.md): 10 modules of 6 units
+    (3 rotation planes each: the fewest that make a hexagonal pattern), per-module caps on
+    the rotation angle (5 spatial scales, two modules each), a firing-rate baseline, and a
+    sharp start for the attention (``beta_init = 8``: low-frequency codes need a high inverse
+    temperature to tell neighbouring nodes apart, and learning it up from 2 took thousands of
+    steps). Checkpoints written before these fields existed load with their old behaviour
+    (see :data:`LEGACY_MODEL_VALUES`).
+
     Attributes
     ----------
-    n_e : int, default 64
+    n_e : int, default 60
         Position-encoding units (dimension of e, "g" in TEM).
     n_k : int, default 64
         Key/query dimension (columns of W_e).
@@ -139,20 +157,20 @@ class ModelConfig:
     memory_capacity : int, default 2048
         Memories kept per environment (a ring buffer: memory slot = write index mod capacity).
         Set it >= the longest environment lifetime so training never overwrites.
-    beta_init : float, default 2.0
+    beta_init : float, default 8.0
         Initial attention inverse-temperature factor beta (the scale is beta * log(n + 2)).
-    n_modules : int, default 1
+    n_modules : int, default 10
         Position-encoding modules (TEM's frequency modules): e is split into ``n_modules``
         equal blocks, ``W_a`` is block-diagonal (a module integrates its own path) and each
         block is rescaled to norm ``sqrt(n_e / n_modules)`` after ``f``, so every module
         weighs the same in the keys. ``n_e`` must be a multiple of it.
-    offset : bool, default False
+    offset : bool, default True
         Rates are ``e = b + r``: a learned constant per unit ``b`` (firing-rate baseline,
         initialised at 1) plus the recurrent, path-integrated part ``r`` (what ``W_a`` and
         the per-module rescaling act on). Without it ``e = r``. With the non-negativity and
         activity penalties of :class:`TrainConfig` this is the "non-negative and efficient"
         setting in which Dorrell et al. (2023) derive grid cells.
-    max_phase_step : tuple of float, default ()
+    max_phase_step : tuple of float, default (1.4, 1.4, 1.2, 1.2, 1.05, 1.05, 0.9, 0.9, 0.75, 0.75)
         Per-module cap (radians) on the rotation angles of ``W_a`` (orthogonal transition
         only): after every optimiser step the generator ``A_a - A_a^T`` of each module is
         shrunk so that its largest rotation angle, the phase a plane wave of that module
@@ -162,16 +180,16 @@ class ModelConfig:
         empty: no cap.
     """
 
-    n_e: int = 64
+    n_e: int = 60
     n_k: int = 64
     activation: Literal["linear", "relu"] = "linear"
     transition: Literal["orthogonal", "free"] = "orthogonal"
     position_correction: bool = True
     memory_capacity: int = 2048
-    beta_init: float = 2.0
-    n_modules: int = 1
-    offset: bool = False
-    max_phase_step: tuple[float, ...] = ()
+    beta_init: float = 8.0
+    n_modules: int = 10
+    offset: bool = True
+    max_phase_step: tuple[float, ...] = (1.4, 1.4, 1.2, 1.2, 1.05, 1.05, 0.9, 0.9, 0.75, 0.75)
 
     def __post_init__(self) -> None:
         _check_int(self.n_e, "model.n_e", 2)
@@ -219,7 +237,7 @@ class TrainConfig:
     ----------
     seed : int, default 0
         Seeds the weights (torch generator) and the worlds/walks (numpy).
-    n_steps : int, default 6000
+    n_steps : int, default 4000
         Gradient steps.
     batch_size : int, default 16
         Environments walked in parallel.
@@ -238,11 +256,11 @@ class TrainConfig:
         (the path-integrated code should already be where position correction puts it;
         TEM's ``lg`` term). Off by default: the prediction loss alone trains W_a to close
         loops, and a weight of 1 collapsed a tiny model to a constant code (W_a -> I).
-    nonneg_loss : float, default 0.0
+    nonneg_loss : float, default 1.0
         Weight of a non-negativity penalty ``mean(relu(-e)^2)`` on the position code (firing
         rates are non-negative; non-negativity is what turns plane-wave codes into hexagonal
         grids in Dorrell et al. 2023 and Sorscher et al. 2023). 0 turns it off.
-    activity_loss : float, default 0.0
+    activity_loss : float, default 0.1
         Weight of an activity (energy) penalty ``mean(e^2)`` on the position code. With
         ``model.offset`` it keeps the baseline ``b`` from simply growing until every rate is
         positive, so that non-negativity has to shape the code instead. 0 turns it off.
@@ -268,7 +286,7 @@ class TrainConfig:
     """
 
     seed: int = 0
-    n_steps: int = 6000
+    n_steps: int = 4000
     batch_size: int = 16
     chunk_length: int = 50
     lr: float = 2e-3
@@ -276,8 +294,8 @@ class TrainConfig:
     lr_half_life: int = 2000
     grad_clip: float = 1.0
     path_loss: float = 0.0
-    nonneg_loss: float = 0.0
-    activity_loss: float = 0.0
+    nonneg_loss: float = 1.0
+    activity_loss: float = 0.1
     smooth_loss: tuple[float, ...] = ()
     log_every: int = 100
     checkpoint_every: int = 250

@@ -89,3 +89,15 @@ def test_path_integration_closes_loops(model):
         hits["fresh"] += _decoded_node(fresh, w, start, moves) == end
     assert hits["trained"] == 30
     assert hits["fresh"] <= 6  # an untrained W_a does not path-integrate
+
+
+def test_first_default_still_ships():
+    from hippocore.zoo import pretrained
+
+    v1 = pretrained("tem-t-v1")  # written before the module fields existed
+    assert (v1.config.model.n_modules, v1.config.model.n_e, v1.config.model.offset) == (
+        1,
+        64,
+        False,
+    )
+    assert v1.model_card["name"] == "tem-t-v1" and v1.trained_steps == 6000

@@ -32,7 +32,13 @@ from hippocore.zoo._data import episode_flags, make_episode  # noqa: E402
 
 TINY = {
     "env": {"widths": [4, 5], "chunks_per_env": [2, 4]},
-    "model": {"n_e": 16, "n_k": 16, "memory_capacity": 80},
+    "model": {
+        "n_e": 12,
+        "n_k": 16,
+        "n_modules": 2,
+        "max_phase_step": [1.4, 0.9],
+        "memory_capacity": 80,
+    },
     "train": {
         "n_steps": 300,
         "batch_size": 4,
@@ -209,6 +215,23 @@ def test_resume_accepts_checkpoint_written_before_a_new_config_field(tmp_path):
     assert res.step == 20 and [m["step"] for m in res.metrics] == [10, 20]
 
 
+def test_checkpoint_from_before_modules_loads_as_one_module(tmp_path):
+    d = json.loads(json.dumps(TINY))
+    d["model"] = {"n_e": 16, "n_k": 16, "memory_capacity": 80, "beta_init": 2.0}
+    d["model"].update(n_modules=1, offset=False, max_phase_step=[])  # the old behaviour
+    d["train"].update(n_steps=10, log_every=10, checkpoint_every=10)
+    old = train(as_config(d), out=tmp_path, progress=False)
+    path = tmp_path / "checkpoint.pt"
+    payload = torch.load(path, weights_only=False)
+    for key in ("n_modules", "offset", "max_phase_step"):  # as written before they existed
+        del payload["config"]["model"][key]
+    torch.save(payload, path)
+    model, cfg = load_checkpoint(path)
+    assert (cfg.model.n_modules, cfg.model.offset, cfg.model.max_phase_step) == (1, False, ())
+    for name, value in old.model.state_dict().items():
+        assert torch.equal(model.state_dict()[name], value)
+
+
 def test_resume_refuses_another_config(tmp_path):
     train(tiny(n_steps=10, log_every=10, checkpoint_every=10), out=tmp_path, progress=False)
     other = as_config({**TINY, "model": {**TINY["model"], "n_e": 8}})
@@ -264,7 +287,7 @@ def test_rollout_is_a_valid_session(trained):
     ds = rollout(trained.model, w, 150, seed=2, n_memory_units=100)
     validate(ds, "session")
     pops = ds.population.values
-    assert (pops == "position_encoding").sum() == 16
+    assert (pops == "position_encoding").sum() == 12
     assert (pops == "memory").sum() == 80  # bounded by the memory capacity
     assert (pops == "sensory").sum() == 45
     assert ds.attrs["source"] == "model" and ds.attrs["model"] == "tem-t"
@@ -305,7 +328,7 @@ def test_attention_is_causal(trained):
 
 def _modular(**train):
     d = json.loads(json.dumps(TINY))
-    d["model"].update(n_modules=4, offset=True)
+    d["model"].update(n_e=16, n_modules=4, offset=True, max_phase_step=[1.0])
     d["train"].update(train)
     return as_config(d)
 
@@ -348,7 +371,7 @@ def test_offset_is_invisible_to_keys_until_it_differs_between_units():
 def test_max_phase_step_caps_every_modules_rotation_angles(tmp_path):
     caps = [1.2, 0.9, 0.6, 0.3]
     d = json.loads(json.dumps(TINY))
-    d["model"].update(n_modules=4, max_phase_step=caps)
+    d["model"].update(n_e=16, n_modules=4, max_phase_step=caps)
     d["train"].update(n_steps=60, lr=0.05)  # a large lr pushes the angles against the caps
     result = train(as_config(d), progress=False)
     w_all = result.model.transition_matrices().detach()[:-1]  # without stay
@@ -427,12 +450,18 @@ def test_config_toml_round_trip(tmp_path):
         ({"train": {"nonneg_loss": -1.0}}, "nonneg_loss must be >= 0"),
         ({"train": {"activity_loss": -1.0}}, "activity_loss must be >= 0"),
         ({"train": {"smooth_loss": [0.1, -1.0]}}, "smooth_loss weights must be >= 0"),
-        ({"model": {"n_modules": 4}, "train": {"smooth_loss": [0.1, 0.2]}}, "one per module"),
-        ({"model": {"n_modules": 5}}, "multiple of model.n_modules"),
-        ({"model": {"n_modules": 4, "max_phase_step": [1.0, 0.5]}}, "one per module"),
+        (
+            {
+                "model": {"n_modules": 4, "max_phase_step": [1.0]},
+                "train": {"smooth_loss": [0.1, 0.2]},
+            },
+            "smooth_loss has 2 weights",
+        ),
+        ({"model": {"n_modules": 7}}, "multiple of model.n_modules"),
+        ({"model": {"n_modules": 4, "max_phase_step": [1.0, 0.5]}}, "max_phase_step has 2 values"),
         ({"model": {"max_phase_step": [4.0]}}, r"in \(0, pi\]"),
         ({"model": {"transition": "free", "max_phase_step": [1.0]}}, "needs model.transition"),
-        ({"model": {"n_modules": 64}}, "at least 2 units per module"),
+        ({"model": {"n_modules": 60}}, "at least 2 units per module"),
         ({"train": {"n_steps": "many"}}, "n_steps must be an integer"),
         ({"model": {"memory_capacity": 100}}, "exceeds model.memory_capacity"),
     ],
@@ -499,8 +528,8 @@ def test_grid_monitor_runs(trained):
 
     w = make_world("hexagonal", 6)
     s = grid_summary(trained.model, w, 400, seed=0, n_shuffles=8)
-    assert s.score.shape == s.threshold.shape == s.is_grid.shape == (16,)
-    assert s.rate.shape[0] == 16
+    assert s.score.shape == s.threshold.shape == s.is_grid.shape == (12,)
+    assert s.rate.shape[0] == 12
     assert 0 <= s.grid_fraction <= 1 and 0 <= s.shuffle_fraction <= 0.5
     assert np.array_equal(s.is_grid, np.isfinite(s.score) & (s.score > s.threshold))
     line = grid_monitor(width=5, steps_per_node=10, n_shuffles=4)(trained.model, 300)

@@ -1,0 +1,42 @@
+"""Position-unit maps of a TEM-t checkpoint: stable within a world, and across two worlds?
+
+Run: PYTHONPATH=. python benchmarks/stability_tem_t.py [checkpoint]
+(default: the shipped ``pretrained("tem-t")``). 9x9 world of the model's first lattice kind,
+walks of 40 x n_nodes steps from node 0; mean per-unit map correlation between two worlds
+(different observations and walks, seeds 0 and 1) and between the two halves of one walk.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import torch
+
+from hippocore.analysis import lattice_rate_map, spatial_correlation
+from hippocore.envs import make_world
+from hippocore.zoo import load_checkpoint, pretrained, rollout
+
+
+def main(argv: list[str]) -> None:
+    model = load_checkpoint(argv[0])[0] if argv else pretrained("tem-t")
+    torch.set_num_threads(1)
+    world = make_world(model.config.env.kinds[0], 9)
+    n = 40 * world.n_nodes
+    runs = [rollout(model, world, n, seed=k, n_memory_units=16, start=0) for k in (0, 1)]
+    idx = np.flatnonzero(runs[0].population.values == "position_encoding")
+
+    def rate(ds, sl=slice(None)):
+        return lattice_rate_map(world, ds["node"].values[sl], ds.activity.values[sl][:, idx]).rate
+
+    across = spatial_correlation(rate(runs[0]), rate(runs[1]))
+    half = n // 2
+    within = spatial_correlation(rate(runs[0], slice(0, half)), rate(runs[0], slice(half, None)))
+    print(
+        f"position units, {world.kind} 9x9, {n} steps: map correlation across two worlds "
+        f"{np.nanmean(across):.3f}; between the halves of one walk {np.nanmean(within):.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
