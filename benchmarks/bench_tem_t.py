@@ -34,7 +34,7 @@ def bench(n_threads: int, n_steps: int, warmup: int = 100) -> None:
         t1 = time.perf_counter()
         obs = torch.from_numpy(chunk.observations)
         out = model(torch.from_numpy(chunk.actions), obs, state, torch.from_numpy(chunk.reset))
-        loss = training_loss(cfg, out, obs)
+        loss = training_loss(cfg, out, obs, model)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)

@@ -100,7 +100,9 @@ def learning_rate(cfg: TEMTConfig, step: int) -> float:
     return (t.lr - t.lr_min) * 0.5 ** (step / t.lr_half_life) + t.lr_min
 
 
-def training_loss(cfg: TEMTConfig, out: Any, observations: torch.Tensor) -> torch.Tensor:
+def training_loss(
+    cfg: TEMTConfig, out: Any, observations: torch.Tensor, model: torch.nn.Module | None = None
+) -> torch.Tensor:
     """The loss :func:`train` minimises for one chunk.
 
     Parameters
@@ -111,6 +113,8 @@ def training_loss(cfg: TEMTConfig, out: Any, observations: torch.Tensor) -> torc
         The model's output for the chunk.
     observations : Tensor of long (batch, time)
         The observations that were predicted.
+    model : TEMT, optional
+        The model (needed for the commutation penalty, which acts on its weights).
 
     Returns
     -------
@@ -129,7 +133,35 @@ def training_loss(cfg: TEMTConfig, out: Any, observations: torch.Tensor) -> torc
         loss = loss + tc.activity_loss * e.pow(2).mean()
     if tc.smooth_loss:
         loss = loss + smoothness_penalty(e, cfg.model.n_modules, tc.smooth_loss)
+    if tc.commute_loss and model is not None:
+        loss = loss + tc.commute_loss * commutation_penalty(model)
     return loss
+
+
+def commutation_penalty(model: torch.nn.Module) -> torch.Tensor:
+    """``mean ||W_a W_b - W_b W_a||_F^2 / n_e`` over pairs of actions of the same lattice kind.
+
+    Parameters
+    ----------
+    model : TEMT
+        The model (its ``transition_matrices()`` and ``actions``).
+
+    Returns
+    -------
+    Tensor
+        Scalar penalty (0 for commuting transitions).
+    """
+    w = model.transition_matrices()[:-1]  # without stay (the identity commutes)
+    kinds = [name.split(":", 1)[0] for name in model.actions]
+    terms = []
+    for kind in dict.fromkeys(kinds):
+        idx = [i for i, k in enumerate(kinds) if k == kind]
+        wk = w[idx]
+        ab = torch.einsum("aij,bjk->abik", wk, wk)
+        comm = ab - ab.transpose(0, 1)  # [W_a, W_b] for every ordered pair
+        upper = torch.triu_indices(len(idx), len(idx), offset=1)
+        terms.append(comm[upper[0], upper[1]].pow(2).sum(dim=(-2, -1)) / w.shape[-1])
+    return torch.cat(terms).mean()
 
 
 def smoothness_penalty(e: torch.Tensor, n_modules: int, weights: tuple[float, ...]) -> torch.Tensor:
@@ -381,7 +413,7 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
             state,
             torch.from_numpy(chunk.reset).to(device),
         )
-        loss = training_loss(cfg, out_, obs)
+        loss = training_loss(cfg, out_, obs, model)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)

@@ -264,6 +264,11 @@ class TrainConfig:
         Weight of an activity (energy) penalty ``mean(e^2)`` on the position code. With
         ``model.offset`` it keeps the baseline ``b`` from simply growing until every rate is
         positive, so that non-negativity has to shape the code instead. 0 turns it off.
+    commute_loss : float, default 0.0
+        Weight of a commutation penalty ``mean_{a<b} ||W_a W_b - W_b W_a||_F^2 / n_e`` over
+        the actions of a lattice kind: moves on a lattice are translations, which commute,
+        so a path integrator whose ``W_a`` commute gives every node one code whatever the
+        path to it. 0 turns it off.
     smooth_loss : tuple of float, default ()
         Per-module weights of a smoothness penalty ``mean ||e_t - e_{t-1}||^2 / n`` over
         consecutive steps of a chunk (n = units per module): it penalises spatial frequency
@@ -296,6 +301,7 @@ class TrainConfig:
     path_loss: float = 0.0
     nonneg_loss: float = 1.0
     activity_loss: float = 0.1
+    commute_loss: float = 0.0
     smooth_loss: tuple[float, ...] = ()
     log_every: int = 100
     checkpoint_every: int = 250
@@ -317,7 +323,7 @@ class TrainConfig:
         for name in ("lr", "lr_min", "grad_clip"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"train.{name} must be > 0; got {getattr(self, name)!r}.")
-        for name in ("path_loss", "nonneg_loss", "activity_loss"):
+        for name in ("path_loss", "nonneg_loss", "activity_loss", "commute_loss"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"train.{name} must be >= 0; got {getattr(self, name)!r}.")
         if not all(w >= 0 for w in self.smooth_loss):

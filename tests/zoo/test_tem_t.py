@@ -382,6 +382,25 @@ def test_max_phase_step_caps_every_modules_rotation_angles(tmp_path):
         assert angles.max() > 0.9 * cap  # training does reach the cap (it binds)
 
 
+def test_commutation_penalty_known_answers():
+    from hippocore.zoo._train import commutation_penalty
+
+    model = get_model("tem-t", _modular())
+    n_a = len(model.actions)
+    # Rotations about one shared set of planes commute: zero penalty.
+    with torch.no_grad():
+        gen = torch.zeros_like(model.transition_param)
+        for a in range(n_a):
+            gen[a, 0, 1] = 0.1 * (a + 1)  # every action rotates only the plane of units 0-1
+        model.transition_param.copy_(gen)
+    assert commutation_penalty(model).item() == pytest.approx(0.0, abs=1e-10)
+    # Two actions rotating overlapping planes (0-1 and 1-2) do not commute.
+    with torch.no_grad():
+        model.transition_param[1].zero_()
+        model.transition_param[1, 1, 2] = 0.3
+    assert commutation_penalty(model).item() > 1e-4
+
+
 def test_smoothness_penalty_known_answers():
     from hippocore.zoo._train import smoothness_penalty
 
@@ -397,7 +416,11 @@ def test_smoothness_penalty_known_answers():
 
 def test_modular_config_with_penalties_trains(tmp_path):
     cfg = _modular(
-        n_steps=100, nonneg_loss=1.0, activity_loss=0.1, smooth_loss=[0.0, 0.1, 0.2, 0.4]
+        n_steps=100,
+        commute_loss=0.5,
+        nonneg_loss=1.0,
+        activity_loss=0.1,
+        smooth_loss=[0.0, 0.1, 0.2, 0.4],
     )
     result = train(cfg, out=tmp_path, progress=False)
     assert result.metrics[-1]["loss"] < result.metrics[0]["loss"]
@@ -449,6 +472,7 @@ def test_config_toml_round_trip(tmp_path):
         ({"train": {"lr": -1.0}}, "lr must be > 0"),
         ({"train": {"nonneg_loss": -1.0}}, "nonneg_loss must be >= 0"),
         ({"train": {"activity_loss": -1.0}}, "activity_loss must be >= 0"),
+        ({"train": {"commute_loss": -1.0}}, "commute_loss must be >= 0"),
         ({"train": {"smooth_loss": [0.1, -1.0]}}, "smooth_loss weights must be >= 0"),
         (
             {
