@@ -154,12 +154,12 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"{p} holds a model named {name!r}, which this hippocore does not have; "
             f"available models are {list_models()}."
         )
-    if name == "tem-t":
-        from hippocore.zoo.tem_t import LEGACY_MODEL_VALUES
-
-        model_cfg = payload["config"].setdefault("model", {})
-        for key, value in LEGACY_MODEL_VALUES.items():
-            model_cfg.setdefault(key, value)
+    # Keys a config gained after this checkpoint was written, whose defaults changed since:
+    # fill in what the checkpoint meant (its config class says which).
+    for section, values in getattr(get_config_class(name), "legacy_values", {}).items():
+        saved = payload["config"].setdefault(section, {})
+        for key, value in values.items():
+            saved.setdefault(key, value)
     return payload
 
 

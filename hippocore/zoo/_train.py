@@ -101,7 +101,7 @@ def learning_rate(cfg: TEMTConfig, step: int) -> float:
 
 
 def training_loss(
-    cfg: TEMTConfig, out: Any, observations: torch.Tensor, model: torch.nn.Module | None = None
+    cfg: TEMTConfig, out: Any, observations: torch.Tensor, model: torch.nn.Module
 ) -> torch.Tensor:
     """The loss :func:`train` minimises for one chunk.
 
@@ -113,8 +113,8 @@ def training_loss(
         The model's output for the chunk.
     observations : Tensor of long (batch, time)
         The observations that were predicted.
-    model : TEMT, optional
-        The model (needed for the commutation penalty, which acts on its weights).
+    model : TEMT
+        The model (the commutation penalty acts on its weights).
 
     Returns
     -------
@@ -133,7 +133,7 @@ def training_loss(
         loss = loss + tc.activity_loss * e.pow(2).mean()
     if tc.smooth_loss:
         loss = loss + smoothness_penalty(e, cfg.model.n_modules, tc.smooth_loss)
-    if tc.commute_loss and model is not None:
+    if tc.commute_loss:
         loss = loss + tc.commute_loss * commutation_penalty(model)
     return loss
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import torch
 import torch.nn.functional as F
@@ -337,6 +337,9 @@ class TEMTConfig:
     env: EnvConfig = field(default_factory=EnvConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    #: Values a saved config means when it lacks a key (see :data:`LEGACY_MODEL_VALUES`);
+    #: ``read_checkpoint`` fills them in for any registered config class that has them.
+    legacy_values: ClassVar[dict[str, dict[str, Any]]] = {"model": LEGACY_MODEL_VALUES}
 
     def __post_init__(self) -> None:
         n_smooth = len(self.train.smooth_loss)
@@ -481,7 +484,7 @@ class TEMT(nn.Module):
         # Not saved (persistent=False): it follows from the config, and checkpoints of
         # single-module models stay loadable.
         self.register_buffer("module_mask", block, persistent=False)
-        if n_mod > 1:
+        if n_mod > 1:  # (one module: e0 is already at norm sqrt(n_e); kept bit-identical)
             with torch.no_grad():
                 self.e_init.copy_(self._f(self.e_init))
         self.project_(to_cap=True)
@@ -528,11 +531,12 @@ class TEMT(nn.Module):
             return
         n_mod = self.config.model.n_modules
         size = self.config.model.n_e // n_mod
+        # A loop over modules on purpose: one batched matrix_norm over all blocks changed the
+        # last bits of the angles, and with them the shipped run's bit-for-bit retraining.
         for m, cap in enumerate(caps * n_mod if len(caps) == 1 else caps):
             sl = slice(m * size, (m + 1) * size)
             p = self.transition_param[:, sl, sl]
-            gen = p - p.transpose(1, 2)
-            angle = torch.linalg.matrix_norm(gen, ord=2)  # (n_a,) largest rotation angle
+            angle = torch.linalg.matrix_norm(p - p.transpose(1, 2), ord=2)  # (n_a,)
             shrink = cap / angle.clamp_min(1e-12)
             if not to_cap:
                 shrink = shrink.clamp(max=1.0)
