@@ -66,6 +66,35 @@ def _euler8(region: NDArray[np.bool_], buf: NDArray[np.int8] | None = None) -> i
     return (q1 - q3 - 2 * qd) // 4
 
 
+def _keeps_growing(
+    change: float, initial_change: float, n_decrease: int, n_same: int
+) -> tuple[bool, int, int]:
+    """BNT ``expandField``'s rule for lowering the threshold one more step.
+
+    Parameters
+    ----------
+    change : float
+        Area at the new threshold as a percentage of the area kept so far.
+    initial_change : float
+        The same percentage for the first step.
+    n_decrease, n_same : int
+        Consecutive steps so far in which the area shrank / stayed the same.
+
+    Returns
+    -------
+    keep : bool
+        Accept the new area and go on.
+    n_decrease, n_same : int
+        Updated counters.
+    """
+    n_decrease = n_decrease + 1 if change < 100 else 0
+    if np.floor(change / initial_change) <= 2 and n_decrease < 3:
+        n_same = n_same + 1 if change == 100 else 0
+        if n_same < 10:
+            return True, n_decrease, n_same
+    return False, n_decrease, n_same
+
+
 class _Grower:
     """Thresholded 4-connected regions around a peak, with BNT's hole and other-peak checks.
 
@@ -145,13 +174,12 @@ class _Grower:
             if area is None or bad:
                 pixel_list = last_pixels
                 break
-            cur = area / last_area * 100.0
-            n_decrease = n_decrease + 1 if cur < 100 else 0
-            if np.floor(cur / initial_change) <= 2 and n_decrease < 3:
-                n_same = n_same + 1 if cur == 100 else 0
-                if n_same < 10:
-                    last_area, last_pixels = area, pixels
-                    continue
+            keep, n_decrease, n_same = _keeps_growing(
+                area / last_area * 100.0, initial_change, n_decrease, n_same
+            )
+            if keep:
+                last_area, last_pixels = area, pixels
+                continue
             pixel_list = last_pixels
             break
         if last_pixels[peak]:

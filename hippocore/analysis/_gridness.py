@@ -20,6 +20,7 @@ from ._adaptive import (
     _CachedGrower,
     _fields_from,
     _grow_fields,
+    _keeps_growing,
     _open_by_reconstruction,
     _windowed_regions,
     placefield_adaptive,
@@ -242,14 +243,12 @@ def _centre_field_area(a: NDArray[np.float64], grower: _CachedGrower, centre: tu
         area = region(k)
         if area is None:
             break
-        cur = area / last_area * 100.0
-        n_decrease = n_decrease + 1 if cur < 100 else 0
-        if np.floor(cur / initial_change) <= 2 and n_decrease < 3:
-            n_same = n_same + 1 if cur == 100 else 0
-            if n_same < 10:
-                last_area, last = area, k
-                continue
-        break
+        keep, n_decrease, n_same = _keeps_growing(
+            area / last_area * 100.0, initial_change, n_decrease, n_same
+        )
+        if not keep:
+            break
+        last_area, last = area, k
     if last < 0:
         return None  # BNT then retries at 0.97: general path
     if last in full:
