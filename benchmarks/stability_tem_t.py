@@ -1,9 +1,11 @@
 """Position-unit maps of a TEM-t checkpoint: stable within a world, and across two worlds?
 
-Run: PYTHONPATH=. python benchmarks/stability_tem_t.py [checkpoint]
+Run: PYTHONPATH=. python benchmarks/stability_tem_t.py [checkpoint] [--modules]
 (default: the shipped ``pretrained("tem-t")``). 9x9 world of the model's first lattice kind,
 walks of 40 x n_nodes steps from node 0; mean per-unit map correlation between two worlds
 (different observations and walks, seeds 0 and 1) and between the two halves of one walk.
+``--modules`` adds three pairs of worlds (seeds 0/1, 2/3, 4/5) and the across-world
+correlation per position-code module.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from hippocore.zoo import load_checkpoint, pretrained, rollout
 
 
 def main(argv: list[str]) -> None:
-    model = load_checkpoint(argv[0])[0] if argv else pretrained("tem-t")
+    paths = [a for a in argv if not a.startswith("--")]
+    model = load_checkpoint(paths[0])[0] if paths else pretrained("tem-t")
     torch.set_num_threads(1)
     world = make_world(model.config.env.kinds[0], 9)
     n = 40 * world.n_nodes
@@ -36,6 +39,16 @@ def main(argv: list[str]) -> None:
         f"position units, {world.kind} 9x9, {n} steps: map correlation across two worlds "
         f"{np.nanmean(across):.3f}; between the halves of one walk {np.nanmean(within):.3f}"
     )
+    if "--modules" in argv:
+        pairs = [across]
+        for seeds in ((2, 3), (4, 5)):
+            a, b = (rollout(model, world, n, seed=k, n_memory_units=16, start=0) for k in seeds)
+            pairs.append(spatial_correlation(rate(a), rate(b)))
+        corr = np.stack(pairs)  # (pair, unit)
+        n_mod = model.config.model.n_modules
+        per_module = np.nanmean(corr.reshape(len(pairs), n_mod, -1), axis=(0, 2))
+        print(f"  per pair (seeds 0/1, 2/3, 4/5): {np.round(np.nanmean(corr, axis=1), 3).tolist()}")
+        print(f"  per module: {np.round(per_module, 3).tolist()}")
 
 
 if __name__ == "__main__":
