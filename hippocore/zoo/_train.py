@@ -135,6 +135,9 @@ def training_loss(
         loss = loss + smoothness_penalty(e, cfg.model.n_modules, tc.smooth_loss)
     if tc.commute_loss:
         loss = loss + tc.commute_loss * commutation_penalty(model)
+    if tc.center_loss:
+        r = e - model.offset_b if cfg.model.offset else e
+        loss = loss + tc.center_loss * centering_penalty(r, cfg.model.n_modules)
     return loss
 
 
@@ -162,6 +165,27 @@ def commutation_penalty(model: torch.nn.Module) -> torch.Tensor:
         upper = torch.triu_indices(len(idx), len(idx), offset=1)
         terms.append(comm[upper[0], upper[1]].pow(2).sum(dim=(-2, -1)) / w.shape[-1])
     return torch.cat(terms).mean()
+
+
+def centering_penalty(r: torch.Tensor, n_modules: int) -> torch.Tensor:
+    """Mean over modules of ``||mean r||^2 / n``, the mean taken over batch and time.
+
+    Parameters
+    ----------
+    r : Tensor (batch, time, n_e)
+        Recurrent parts of the position encodings of one chunk (rates minus baseline).
+    n_modules : int
+        Modules (equal blocks of n units, each of norm ``sqrt(n)`` at every step).
+
+    Returns
+    -------
+    Tensor
+        Scalar in [0, 1]: 0 when every module's r averages to zero over the chunk (it
+        moves with position), 1 when every module sits at one vector (a constant code).
+    """
+    blocks = r.unflatten(-1, (n_modules, r.shape[-1] // n_modules))
+    mean = blocks.mean(dim=(0, 1))  # (n_modules, n)
+    return mean.pow(2).sum(-1).mean() / blocks.shape[-1]
 
 
 def smoothness_penalty(e: torch.Tensor, n_modules: int, weights: tuple[float, ...]) -> torch.Tensor:
@@ -337,8 +361,10 @@ def _load_init_weights(model: torch.nn.Module, cfg: TEMTConfig) -> None:
         net = pretrained(src.split(":", 1)[1])
     else:
         net, _ = load_checkpoint(src)
-    theirs = config_to_dict(net.config)["model"]
-    ours = config_to_dict(cfg)["model"]
+    # fixed_phase_step is a constraint on training, not a change of architecture: a model
+    # trained without it may be fine-tuned with it (project_ below applies it at once).
+    theirs = {k: v for k, v in config_to_dict(net.config)["model"].items() if k != "fixed_phase_step"}
+    ours = {k: v for k, v in config_to_dict(cfg)["model"].items() if k != "fixed_phase_step"}
     if theirs != ours or tuple(net.actions) != tuple(model.actions):
         raise ValueError(
             f"train.init_from={src!r} holds a model with another model config or action set "
@@ -346,6 +372,7 @@ def _load_init_weights(model: torch.nn.Module, cfg: TEMTConfig) -> None:
             "fine-tuning needs the same [model] section and lattice kinds."
         )
     model.load_state_dict(net.state_dict())
+    model.project_()
 
 
 def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) -> TrainResult:

@@ -123,6 +123,7 @@ LEGACY_MODEL_VALUES: dict[str, Any] = {
     "n_modules": 1,
     "offset": False,
     "max_phase_step": [],
+    "fixed_phase_step": False,
 }
 """What a checkpoint's ``[model]`` means when it lacks these keys: it was written before
 they existed, when the model had one module, no baseline and no angle cap (their defaults
@@ -178,6 +179,13 @@ class ModelConfig:
         about ``2 pi / cap`` steps along the fastest direction (hexagonal lattice:
         ``2 pi cos(30 deg) / cap`` node spacings or more). One value applies to every module;
         empty: no cap.
+    fixed_phase_step : bool, default False
+        Hold each action's largest rotation angle at the module's ``max_phase_step`` (scale
+        the generator to it after every optimiser step, up or down) instead of only capping
+        it. A module then keeps its spatial scale: the non-negativity and activity penalties
+        cannot flatten it into a constant code (W_a -> I), which otherwise happens to the
+        modules prediction does not need, and which also lets ``train.path_loss`` be used
+        without collapsing the code.
     """
 
     n_e: int = 60
@@ -190,6 +198,7 @@ class ModelConfig:
     n_modules: int = 10
     offset: bool = True
     max_phase_step: tuple[float, ...] = (1.4, 1.4, 1.2, 1.2, 1.05, 1.05, 0.9, 0.9, 0.75, 0.75)
+    fixed_phase_step: bool = False
 
     def __post_init__(self) -> None:
         _check_int(self.n_e, "model.n_e", 2)
@@ -198,6 +207,11 @@ class ModelConfig:
             raise ValueError(
                 f"model.n_e ({self.n_e}) must be a multiple of model.n_modules "
                 f"({self.n_modules}) with at least 2 units per module."
+            )
+        if self.fixed_phase_step and not self.max_phase_step:
+            raise ValueError(
+                "model.fixed_phase_step holds the rotation angles at model.max_phase_step; "
+                "give max_phase_step too."
             )
         if self.max_phase_step:
             if len(self.max_phase_step) not in (1, self.n_modules):
@@ -302,6 +316,7 @@ class TrainConfig:
     nonneg_loss: float = 1.0
     activity_loss: float = 0.1
     commute_loss: float = 0.0
+    center_loss: float = 0.0
     smooth_loss: tuple[float, ...] = ()
     log_every: int = 100
     checkpoint_every: int = 250
@@ -323,7 +338,7 @@ class TrainConfig:
         for name in ("lr", "lr_min", "grad_clip"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"train.{name} must be > 0; got {getattr(self, name)!r}.")
-        for name in ("path_loss", "nonneg_loss", "activity_loss", "commute_loss"):
+        for name in ("path_loss", "nonneg_loss", "activity_loss", "commute_loss", "center_loss"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"train.{name} must be >= 0; got {getattr(self, name)!r}.")
         if not all(w >= 0 for w in self.smooth_loss):
@@ -538,7 +553,7 @@ class TEMT(nn.Module):
             p = self.transition_param[:, sl, sl]
             angle = torch.linalg.matrix_norm(p - p.transpose(1, 2), ord=2)  # (n_a,)
             shrink = cap / angle.clamp_min(1e-12)
-            if not to_cap:
+            if not (to_cap or self.config.model.fixed_phase_step):
                 shrink = shrink.clamp(max=1.0)
             # Scaling p scales A - A^T by the same factor.
             self.transition_param[:, sl, sl] = p * shrink[:, None, None]

@@ -382,6 +382,28 @@ def test_max_phase_step_caps_every_modules_rotation_angles(tmp_path):
         assert angles.max() > 0.9 * cap  # training does reach the cap (it binds)
 
 
+def test_fixed_phase_step_holds_every_modules_largest_angle_at_its_value():
+    caps = [1.2, 0.9, 0.6, 0.3]
+    d = json.loads(json.dumps(TINY))
+    d["model"].update(n_e=16, n_modules=4, max_phase_step=caps, fixed_phase_step=True)
+    # path_loss pulls W_a towards the identity (a constant code has no drift): without the
+    # fixed angle the code collapses; with it, each action's largest angle stays at the value.
+    d["train"].update(n_steps=60, lr=0.05, path_loss=5.0, activity_loss=1.0)
+    result = train(as_config(d), progress=False)
+    w_all = result.model.transition_matrices().detach()[:-1]  # without stay
+    for m, cap in enumerate(caps):
+        block = w_all[:, 4 * m : 4 * m + 4, 4 * m : 4 * m + 4]
+        largest = torch.linalg.eigvals(block).angle().abs().amax(dim=1)  # per action
+        assert torch.allclose(largest, torch.full_like(largest, cap), atol=1e-4)
+
+
+def test_fixed_phase_step_needs_values():
+    d = json.loads(json.dumps(TINY))
+    d["model"].update(max_phase_step=[], fixed_phase_step=True)
+    with pytest.raises(ConfigError, match="give max_phase_step"):
+        as_config(d)
+
+
 def test_commutation_penalty_known_answers():
     from hippocore.zoo._train import commutation_penalty
 
@@ -401,6 +423,21 @@ def test_commutation_penalty_known_answers():
     assert commutation_penalty(model).item() > 1e-4
 
 
+def test_centering_penalty_known_answers():
+    from hippocore.zoo._train import centering_penalty
+
+    # A module parked at one vector of norm sqrt(n) scores 1; one going round a circle
+    # (a plane wave over a full period) scores 0; the score is the mean over modules.
+    n_t = 12
+    phase = torch.arange(n_t) * (2 * torch.pi / n_t)
+    circle = torch.stack([phase.cos(), phase.sin()], -1) * 2**0.5  # norm sqrt(2)
+    parked = torch.tensor([2**0.5, 0.0]).expand(n_t, 2)
+    r = torch.cat([circle, parked], -1)[None]  # (1, time, 4): two modules of 2 units
+    assert centering_penalty(r, 2).item() == pytest.approx(0.5, abs=1e-6)
+    assert centering_penalty(circle[None], 1).item() == pytest.approx(0.0, abs=1e-6)
+    assert centering_penalty(parked[None], 1).item() == pytest.approx(1.0, abs=1e-6)
+
+
 def test_smoothness_penalty_known_answers():
     from hippocore.zoo._train import smoothness_penalty
 
@@ -418,6 +455,8 @@ def test_modular_config_with_penalties_trains(tmp_path):
     cfg = _modular(
         n_steps=100,
         commute_loss=0.5,
+        center_loss=1.0,
+        path_loss=0.5,
         nonneg_loss=1.0,
         activity_loss=0.1,
         smooth_loss=[0.0, 0.1, 0.2, 0.4],
