@@ -363,7 +363,9 @@ def _load_init_weights(model: torch.nn.Module, cfg: TEMTConfig) -> None:
         net, _ = load_checkpoint(src)
     # fixed_phase_step is a constraint on training, not a change of architecture: a model
     # trained without it may be fine-tuned with it (project_ below applies it at once).
-    theirs = {k: v for k, v in config_to_dict(net.config)["model"].items() if k != "fixed_phase_step"}
+    theirs = {
+        k: v for k, v in config_to_dict(net.config)["model"].items() if k != "fixed_phase_step"
+    }
     ours = {k: v for k, v in config_to_dict(cfg)["model"].items() if k != "fixed_phase_step"}
     if theirs != ours or tuple(net.actions) != tuple(model.actions):
         raise ValueError(

@@ -189,6 +189,21 @@ def test_init_from_starts_at_the_checkpoint_weights(trained, tmp_path):
     assert res.metrics[0]["revisit_accuracy"] > 0.5
 
 
+def test_init_from_may_add_fixed_phase_step(trained):
+    # A training constraint, not another architecture: fine-tuning may switch it on, and
+    # the angles move to their values at once.
+    src = str(trained.out / "checkpoint.pt")
+    d = json.loads(json.dumps(TINY))
+    d["model"]["fixed_phase_step"] = True
+    d["train"].update(n_steps=1, log_every=1, lr=1e-7, lr_min=1e-8, init_from=src)
+    res = train(as_config(d), progress=False)
+    w_all = res.model.transition_matrices().detach()[:-1]
+    for m, cap in enumerate(TINY["model"]["max_phase_step"]):
+        block = w_all[:, 6 * m : 6 * m + 6, 6 * m : 6 * m + 6]
+        largest = torch.linalg.eigvals(block).angle().abs().amax(dim=1)
+        assert torch.allclose(largest, torch.full_like(largest, cap), atol=1e-4)
+
+
 def test_init_from_refuses_another_model(trained):
     src = str(trained.out / "checkpoint.pt")
     other = as_config(
