@@ -189,8 +189,10 @@ def place_stats(model, kind: str = "hexagonal") -> None:
     Two field counts: BNT ``placefield`` on the interpolated lattice maps (half-spacing bins,
     9-bin minimum: a one-node field covers fewer bins than that on hexagonal maps, so BNT
     drops it), and :func:`hippocore.analysis.lattice_fields` on the per-node maps (one node
-    is a field; contiguity = the world's edges). Each memory neuron is scored over the steps
-    after its memory was written (before that it does not exist). Spatial information is
+    is a field; contiguity = the world's edges). Each memory neuron is scored over its
+    lifetime: the steps after its memory was written (before, it does not exist) up to the
+    step that reuses its ring-buffer slot (the walk, 40 x 81 steps, is longer than the
+    capacity of 2048). Spatial information is
     Skaggs' on the per-node maps (occupancy = steps per node).
     """
     import warnings
@@ -217,9 +219,13 @@ def place_stats(model, kind: str = "hexagonal") -> None:
             bnt = np.array(
                 [len(f) for f in place_fields(np.nan_to_num(maps.rate_raw), min_peak=0.0)]
             )
-        if name == "memory":  # unit j exists from step j + 1 on (its memory is written at step j)
+        if name == "memory":
+            # Unit j exists from step j + 1 (its memory is written at step j) to step j + cap
+            # (then its ring-buffer slot is reused and rollout silences it): its lifetime.
+            cap = model.config.model.memory_capacity
             per_unit = [
-                lattice_fields(w, nodes[j + 1 :], act[j + 1 :, j]) for j in range(act.shape[1])
+                lattice_fields(w, nodes[j + 1 : j + cap + 1], act[j + 1 : j + cap + 1, j])
+                for j in range(act.shape[1])
             ]
             n = np.array([f.n_fields[0] for f in per_unit])
             size = np.array([f.fields[0][0].size if f.n_fields[0] else 0 for f in per_unit])
@@ -258,14 +264,17 @@ def place_stats(model, kind: str = "hexagonal") -> None:
                 ]
             )
             print(
-                f"memory: second-field peak / main peak: median {np.median(second):.2f} "
-                f"(quartiles {np.quantile(second, 0.25):.2f}-{np.quantile(second, 0.75):.2f}); "
-                f"distance of the second field from the peak (node spacings): median "
-                f"{np.median(dist):.1f}, adjacent (1 spacing) {np.mean(np.isclose(dist, 1)):.1%}; "
-                f"share of a neuron's activity (rate x occupancy) in its main field: median "
-                f"{np.median(mass):.2f} (quartiles {np.quantile(mass, 0.25):.2f}-"
+                f"memory: share of a neuron's activity (rate x occupancy) in its main field: "
+                f"median {np.median(mass):.2f} (quartiles {np.quantile(mass, 0.25):.2f}-"
                 f"{np.quantile(mass, 0.75):.2f})"
             )
+            if second.size:
+                print(
+                    f"memory: second-field peak / main peak: median {np.median(second):.2f} "
+                    f"(quartiles {np.quantile(second, 0.25):.2f}-{np.quantile(second, 0.75):.2f}); "
+                    f"distance of the second field from the peak (node spacings): median "
+                    f"{np.median(dist):.1f}, adjacent (1 spacing) {np.mean(np.isclose(dist, 1)):.1%}"
+                )
         else:
             lf = lattice_fields(w, nodes, act)
             n = lf.n_fields

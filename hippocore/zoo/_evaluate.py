@@ -243,10 +243,14 @@ def rollout(
       unit per dimension of e.
     - ``memory``: the attention weight of the prediction query on each memory slot
       (memory neurons). Slot j holds the j-th memory written in this environment, i.e. the
-      (e, x) pair of step j (slot = write index mod ``memory_capacity``, so a walk longer
-      than the capacity reuses slots; export at most the capacity). Because slot j is "the
-      memory made at step j", the same slot in two environments is comparable: this is how
-      remapping is measured. A slot is silent (0) before it is written.
+      (e, x) pair of step j. Because unit j is "the memory made at step j", the same unit
+      in two environments is comparable: this is how remapping is measured. A unit is
+      silent (0) before its memory is written and after it is overwritten: memory is a
+      ring buffer (slot = write index mod ``memory_capacity``), so in a walk longer than
+      the capacity step j + capacity reuses slot j, and unit j is silent from the step
+      after that on (exporting the new memory's weights under the old unit would give it
+      a second, unrelated field). The model may still attend to the old memory until the
+      end of that chunk, where both share the slot; those few steps are not exported.
     - ``sensory``: the one-hot observation at the current node (n_x units).
     """
     items = _as_worlds(world)
@@ -274,6 +278,11 @@ def rollout(
     n_mem = min(n_steps, cap) if n_memory_units is None else min(int(n_memory_units), n_steps, cap)
     e = res["e"][0]
     mem = res["memory_weights"][0, :, :n_mem]
+    # Slot j holds the memory of step j until step j + cap writes over it; from step
+    # j + cap + 1 on its weight belongs to that newer memory, so unit j (the memory of
+    # step j) falls silent there instead of taking on a second memory's field.
+    steps = np.arange(n_steps)[:, None]
+    mem = np.where(steps > np.arange(n_mem)[None] + cap, 0.0, mem).astype(mem.dtype)
     sens = np.eye(env.n_x, dtype=np.float32)[ep.observations]
     activity = np.concatenate([e, mem, sens], axis=1)
     pops = ["position_encoding"] * e.shape[1] + ["memory"] * n_mem + ["sensory"] * env.n_x
@@ -294,7 +303,10 @@ def rollout(
             "seed": -1 if rng_seed is None else int(rng_seed),
             "step": int(getattr(model, "trained_steps", 0)),
             "dt_s": float(dt),
-            "memory_slot_rule": "slot = write index mod memory_capacity",
+            "memory_slot_rule": (
+                "unit j = memory written at step j; silent before step j + 1 and after step "
+                "j + memory_capacity (its ring-buffer slot is reused)"
+            ),
         },
     )
     return ds.assign_coords(node=("time", ep.nodes.astype(np.int64)))

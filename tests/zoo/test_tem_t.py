@@ -29,6 +29,7 @@ from hippocore.zoo import (  # noqa: E402
 )
 from hippocore.zoo._config import dump_toml  # noqa: E402
 from hippocore.zoo._data import episode_flags, make_episode  # noqa: E402
+from hippocore.zoo._evaluate import run_episodes  # noqa: E402
 
 TINY = {
     "env": {"widths": [4, 5], "chunks_per_env": [2, 4]},
@@ -316,6 +317,30 @@ def test_rollout_is_a_valid_session(trained):
     assert np.all(np.triu(mem[:80, :80]) == 0)
     sens = ds.activity.values[:, pops == "sensory"]
     assert np.all(sens.sum(1) == 1)
+
+
+def test_rollout_memory_unit_is_one_memory_even_when_its_slot_is_reused(trained):
+    # Capacity 80, 150 steps: step j + 80 overwrites slot j. Unit j is the memory of step
+    # j, so it is silent after that; before it, it is the slot's attention weight.
+    w = make_world("hexagonal", 5)
+    ds = rollout(trained.model, w, 150, seed=2, n_memory_units=80)
+    mem = ds.activity.values[:, ds.population.values == "memory"]
+    t, j = np.meshgrid(np.arange(150), np.arange(80), indexing="ij")
+    assert np.all(mem[t > j + 80] == 0)
+    env = trained.config.env
+    ep = make_episode(
+        w,
+        150,
+        trained.model.actions,
+        n_x=env.n_x,
+        direction_bias=env.direction_bias,
+        rng=np.random.default_rng(2),
+    )
+    raw = run_episodes(trained.model, [ep], chunk_length=20, memory_weights=True)
+    slots = raw["memory_weights"][0, :, :80]
+    alive = (t > j) & (t <= j + 80)
+    np.testing.assert_allclose(mem[alive], slots[alive], rtol=0, atol=1e-7)
+    assert slots[t > j + 80].max() > 0.05  # the reused slots do fire: the mask is needed
 
 
 # ----------------------------------------------------------------------------- the model
