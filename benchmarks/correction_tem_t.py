@@ -1,7 +1,7 @@
 """How much of a TEM-t's position-map alignment across worlds comes from position correction?
 
 Run: PYTHONPATH=. python benchmarks/correction_tem_t.py [NAME]   (a shipped checkpoint name,
-default "tem-t"; e.g. "tem-t-v1"). For the model as shipped, with the observation bonus of
+default "tem-t"; e.g. "tem-t-v1"; or a checkpoint file). For the model as shipped, with the observation bonus of
 position correction set to 0 (``gamma``), and with the correction gate closed
 (``alpha -> 0``): the mean per-unit correlation of the position units' maps across two 9x9
 hexagonal worlds (walks of 40 x n_nodes steps from node 0, seeds 0 and 1) and the revisit
@@ -17,7 +17,7 @@ import torch
 
 from hippocore.analysis import lattice_rate_map, spatial_correlation
 from hippocore.envs import make_world
-from hippocore.zoo import evaluate, pretrained, rollout
+from hippocore.zoo import evaluate, load_checkpoint, pretrained, rollout
 
 
 def main(name: str) -> None:
@@ -30,7 +30,7 @@ def main(name: str) -> None:
         ("no correction", "alpha_raw", -20.0),
     ]
     for label, param, value in edits:
-        model = pretrained(name)
+        model = load_checkpoint(name)[0] if name.endswith(".pt") else pretrained(name)
         if param is not None:
             with torch.no_grad():
                 getattr(model, param).fill_(value)

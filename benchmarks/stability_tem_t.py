@@ -4,8 +4,10 @@ Run: PYTHONPATH=. python benchmarks/stability_tem_t.py [checkpoint] [--modules]
 (default: the shipped ``pretrained("tem-t")``). 9x9 world of the model's first lattice kind,
 walks of 40 x n_nodes steps from node 0; mean per-unit map correlation between two worlds
 (different observations and walks, seeds 0 and 1) and between the two halves of one walk.
-``--modules`` adds three pairs of worlds (seeds 0/1, 2/3, 4/5) and the across-world
-correlation per position-code module.
+``--modules`` adds three pairs of worlds (seeds 0/1, 2/3, 4/5), the across-world
+correlation per position-code module and each module's spatial spread: the median over its
+units of the standard deviation across nodes of the unit's mean rate per node (a module
+whose code sits still has a flat map, spread ~0, and its correlation is noise).
 """
 
 from __future__ import annotations
@@ -49,6 +51,13 @@ def main(argv: list[str]) -> None:
         per_module = np.nanmean(corr.reshape(len(pairs), n_mod, -1), axis=(0, 2))
         print(f"  per pair (seeds 0/1, 2/3, 4/5): {np.round(np.nanmean(corr, axis=1), 3).tolist()}")
         print(f"  per module: {np.round(per_module, 3).tolist()}")
+        e = runs[0].activity.values[:, idx].astype(float)
+        node = runs[0]["node"].values
+        sums = np.zeros((world.n_nodes, e.shape[1]))
+        np.add.at(sums, node, e)
+        node_mean = sums / np.bincount(node, minlength=world.n_nodes)[:, None]
+        spread = np.median(node_mean.std(axis=0).reshape(n_mod, -1), axis=1)
+        print(f"  spatial spread per module (seed 0): {np.round(spread, 2).tolist()}")
 
 
 if __name__ == "__main__":

@@ -129,15 +129,24 @@ LEGACY_MODEL_VALUES: dict[str, Any] = {
 they existed, when the model had one module, no baseline and no angle cap (their defaults
 changed since; ``beta_init`` and ``n_e`` were always saved)."""
 
+LEGACY_TRAIN_VALUES: dict[str, Any] = {
+    "activity_loss": 0.0,
+    "commute_loss": 0.0,
+    "center_loss": 0.0,
+    "smooth_loss": [],
+}
+"""What a checkpoint's ``[train]`` means when it lacks these penalties: it was trained
+before they existed, without them (``path_loss`` and ``nonneg_loss`` were always saved)."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class ModelConfig:
     """TEM-t sizes and switches.
 
     The defaults are the grid-cell setting (docs/results/tem-t.md): 10 modules of 6 units
-    (3 rotation planes each: the fewest that make a hexagonal pattern), per-module caps on
-    the rotation angle (5 spatial scales, two modules each), a firing-rate baseline, and a
-    sharp start for the attention (``beta_init = 8``: low-frequency codes need a high inverse
+    (3 rotation planes each: the fewest that make a hexagonal pattern), per-module rotation
+    angles held at fixed values (5 spatial scales, two modules each), a firing-rate
+    baseline, and a sharp start for the attention (``beta_init = 8``: low-frequency codes need a high inverse
     temperature to tell neighbouring nodes apart, and learning it up from 2 took thousands of
     steps). Checkpoints written before these fields existed load with their old behaviour
     (see :data:`LEGACY_MODEL_VALUES`).
@@ -179,7 +188,7 @@ class ModelConfig:
         about ``2 pi / cap`` steps along the fastest direction (hexagonal lattice:
         ``2 pi cos(30 deg) / cap`` node spacings or more). One value applies to every module;
         empty: no cap.
-    fixed_phase_step : bool, default False
+    fixed_phase_step : bool, default True
         Hold each action's largest rotation angle at the module's ``max_phase_step`` (scale
         the generator to it after every optimiser step, up or down) instead of only capping
         it. A module then keeps its spatial scale: the non-negativity and activity penalties
@@ -198,7 +207,7 @@ class ModelConfig:
     n_modules: int = 10
     offset: bool = True
     max_phase_step: tuple[float, ...] = (1.4, 1.4, 1.2, 1.2, 1.05, 1.05, 0.9, 0.9, 0.75, 0.75)
-    fixed_phase_step: bool = False
+    fixed_phase_step: bool = True
 
     def __post_init__(self) -> None:
         _check_int(self.n_e, "model.n_e", 2)
@@ -265,11 +274,13 @@ class TrainConfig:
         Steps over which ``lr - lr_min`` halves (TEM's schedule).
     grad_clip : float, default 1.0
         Maximum global gradient norm.
-    path_loss : float, default 0.0
-        Weight of an optional path-integration loss ``mean ||e_path - sg(e)||^2 / n_e``
-        (the path-integrated code should already be where position correction puts it;
-        TEM's ``lg`` term). Off by default: the prediction loss alone trains W_a to close
-        loops, and a weight of 1 collapsed a tiny model to a constant code (W_a -> I).
+    path_loss : float, default 1.0
+        Weight of a path-integration loss ``mean ||e_path - sg(e)||^2 / n_e`` (the
+        path-integrated code should already be where position correction puts it; TEM's
+        ``lg`` term). It trains ``W_a`` to give a node the same code whatever the path to
+        it, so the code lands at the same place in every world. Its trivial minimum, a
+        constant code (``W_a -> I``), needs ``model.fixed_phase_step`` to be ruled out: a
+        weight of 1 collapsed a model without it.
     nonneg_loss : float, default 1.0
         Weight of a non-negativity penalty ``mean(relu(-e)^2)`` on the position code (firing
         rates are non-negative; non-negativity is what turns plane-wave codes into hexagonal
@@ -281,8 +292,16 @@ class TrainConfig:
     commute_loss : float, default 0.0
         Weight of a commutation penalty ``mean_{a<b} ||W_a W_b - W_b W_a||_F^2 / n_e`` over
         the actions of a lattice kind: moves on a lattice are translations, which commute,
-        so a path integrator whose ``W_a`` commute gives every node one code whatever the
-        path to it. 0 turns it off.
+        so a path integrator's ``W_a`` should too (then the order of the moves does not
+        matter; which moves were taken still does: closing a loop also needs opposite moves
+        to cancel, which ``path_loss`` trains). 0 turns it off.
+    center_loss : float, default 1.0
+        Weight of a centring penalty on each module's recurrent part r: the squared mean of
+        r over the chunk (batch and time), per unit (:func:`~hippocore.zoo._train.centering_penalty`).
+        It makes ``b`` the mean rate and ``r`` the modulation around it. Without it the
+        activity penalty rewards a module that parks r at one vector opposite ``b`` (lower
+        rates everywhere): such a module stops coding position, its maps are flat, and
+        their correlation across worlds is noise. 0 turns it off.
     smooth_loss : tuple of float, default ()
         Per-module weights of a smoothness penalty ``mean ||e_t - e_{t-1}||^2 / n`` over
         consecutive steps of a chunk (n = units per module): it penalises spatial frequency
@@ -312,11 +331,11 @@ class TrainConfig:
     lr_min: float = 1e-4
     lr_half_life: int = 2000
     grad_clip: float = 1.0
-    path_loss: float = 0.0
+    path_loss: float = 1.0
     nonneg_loss: float = 1.0
     activity_loss: float = 0.1
     commute_loss: float = 0.0
-    center_loss: float = 0.0
+    center_loss: float = 1.0
     smooth_loss: tuple[float, ...] = ()
     log_every: int = 100
     checkpoint_every: int = 250
@@ -354,7 +373,10 @@ class TEMTConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     #: Values a saved config means when it lacks a key (see :data:`LEGACY_MODEL_VALUES`);
     #: ``read_checkpoint`` fills them in for any registered config class that has them.
-    legacy_values: ClassVar[dict[str, dict[str, Any]]] = {"model": LEGACY_MODEL_VALUES}
+    legacy_values: ClassVar[dict[str, dict[str, Any]]] = {
+        "model": LEGACY_MODEL_VALUES,
+        "train": LEGACY_TRAIN_VALUES,
+    }
 
     def __post_init__(self) -> None:
         n_smooth = len(self.train.smooth_loss)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ from hippocore.zoo import (  # noqa: E402
     get_model,
     list_models,
     load_checkpoint,
+    load_toml,
     register_model,
     rollout,
     save_checkpoint,
@@ -234,16 +236,23 @@ def test_resume_accepts_checkpoint_written_before_a_new_config_field(tmp_path):
 def test_checkpoint_from_before_modules_loads_as_one_module(tmp_path):
     d = json.loads(json.dumps(TINY))
     d["model"] = {"n_e": 16, "n_k": 16, "memory_capacity": 80, "beta_init": 2.0}
-    d["model"].update(n_modules=1, offset=False, max_phase_step=[])  # the old behaviour
+    d["model"].update(n_modules=1, offset=False, max_phase_step=[], fixed_phase_step=False)
+    d["train"].update(activity_loss=0.0, center_loss=0.0)  # the old behaviour
     d["train"].update(n_steps=10, log_every=10, checkpoint_every=10)
     old = train(as_config(d), out=tmp_path, progress=False)
     path = tmp_path / "checkpoint.pt"
     payload = torch.load(path, weights_only=False)
-    for key in ("n_modules", "offset", "max_phase_step"):  # as written before they existed
-        del payload["config"]["model"][key]
+    for key in ("n_modules", "offset", "max_phase_step", "fixed_phase_step"):
+        del payload["config"]["model"][key]  # as written before they existed
+    for key in ("activity_loss", "commute_loss", "center_loss", "smooth_loss"):
+        del payload["config"]["train"][key]
     torch.save(payload, path)
     model, cfg = load_checkpoint(path)
     assert (cfg.model.n_modules, cfg.model.offset, cfg.model.max_phase_step) == (1, False, ())
+    assert cfg.model.fixed_phase_step is False
+    # penalties that did not exist were not used (their defaults are not 0 now)
+    assert (cfg.train.activity_loss, cfg.train.center_loss) == (0.0, 0.0)
+    assert (cfg.train.commute_loss, cfg.train.smooth_loss) == (0.0, ())
     for name, value in old.model.state_dict().items():
         assert torch.equal(model.state_dict()[name], value)
 
@@ -514,6 +523,15 @@ def test_modular_config_with_penalties_trains(tmp_path):
 
 
 # ----------------------------------------------------------------------------- registry/config
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).parents[2] / "docs" / "configs").glob("*.toml")), ids=str
+)
+def test_documented_configs_load(path):
+    # The TOML files the docs tell users to train with must stay valid as defaults change.
+    cfg = as_config(load_toml(path))
+    assert cfg.train.n_steps > 0
 
 
 def test_registry():
