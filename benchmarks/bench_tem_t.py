@@ -1,7 +1,7 @@
 """Steps/s of TEM-t training (default config) on this machine, 1 and 2 torch threads.
 
-Run: PYTHONPATH=. python benchmarks/bench_tem_t.py [n_steps]
-Prints the median time per gradient step over the timed steps (after warm-up) and the
+Run: PYTHONPATH=. python benchmarks/bench_tem_t.py [n_steps] [--config TOML]
+(default config unless a TOML is given, e.g. docs/configs/tem-t-v2.toml). Prints the median time per gradient step over the timed steps (after warm-up) and the
 share of data generation.
 """
 
@@ -13,15 +13,14 @@ import time
 import numpy as np
 import torch
 
-from hippocore.zoo import TEMTConfig, get_model
+from hippocore.zoo import TEMTConfig, as_config, get_model, load_toml
 from hippocore.zoo._data import WalkStream
 from hippocore.zoo._train import training_loss
 
 
-def bench(n_threads: int, n_steps: int, warmup: int = 100) -> None:
+def bench(n_threads: int, n_steps: int, cfg: TEMTConfig, warmup: int = 100) -> None:
     torch.set_num_threads(n_threads)
     torch.set_flush_denormal(True)
-    cfg = TEMTConfig()
     tc = cfg.train
     model = get_model("tem-t", cfg)
     opt = torch.optim.Adam(model.parameters(), lr=tc.lr)
@@ -54,6 +53,12 @@ def bench(n_threads: int, n_steps: int, warmup: int = 100) -> None:
 
 
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    args = sys.argv[1:]
+    config = TEMTConfig()
+    if "--config" in args:
+        i = args.index("--config")
+        config = as_config(load_toml(args[i + 1]))
+        del args[i : i + 2]
+    n = int(args[0]) if args else 100
     for threads in (1, 2):
-        bench(threads, n)
+        bench(threads, n, config)
