@@ -307,9 +307,12 @@ def train(
     Adam with TEM's halving learning-rate schedule (:func:`learning_rate`), global
     gradient-norm clipping, cross-entropy on every step's prediction plus
     ``train.path_loss`` times the path-integration loss, ``train.nonneg_loss`` times the
-    non-negativity penalty, ``train.activity_loss`` times the activity penalty and the
-    per-module smoothness penalties ``train.smooth_loss`` (:func:`smoothness_penalty`;
-    the logged ``loss`` is the sum). Sets torch's intra-op
+    non-negativity penalty, ``train.activity_loss`` times the activity penalty,
+    ``train.center_loss`` times the centring penalty (:func:`centering_penalty`),
+    ``train.commute_loss`` times the commutation penalty and the per-module smoothness
+    penalties ``train.smooth_loss`` (:func:`smoothness_penalty`; the logged ``loss`` is
+    the sum; all in :func:`training_loss`). After each optimiser step the model's
+    ``project_`` enforces ``model.max_phase_step``. Sets torch's intra-op
     threads to ``train.n_threads`` for the duration (restored afterwards) and flushes
     denormal floats during training only (sharp attention otherwise makes steps ~2.6x
     slower; switched off again on return).
