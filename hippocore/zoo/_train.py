@@ -364,12 +364,15 @@ def _load_init_weights(model: torch.nn.Module, cfg: TEMTConfig) -> None:
         net = pretrained(src.split(":", 1)[1])
     else:
         net, _ = load_checkpoint(src)
-    # fixed_phase_step is a constraint on training, not a change of architecture: a model
-    # trained without it may be fine-tuned with it (project_ below applies it at once).
-    theirs = {
-        k: v for k, v in config_to_dict(net.config)["model"].items() if k != "fixed_phase_step"
-    }
-    ours = {k: v for k, v in config_to_dict(cfg)["model"].items() if k != "fixed_phase_step"}
+
+    def architecture(config: TEMTConfig) -> dict[str, Any]:
+        # fixed_phase_step constrains training, it does not change the architecture: a model
+        # trained without it may be fine-tuned with it (project_ below applies it at once).
+        model_section = config_to_dict(config)["model"]
+        model_section.pop("fixed_phase_step")
+        return model_section
+
+    theirs, ours = architecture(net.config), architecture(cfg)
     if theirs != ours or tuple(net.actions) != tuple(model.actions):
         raise ValueError(
             f"train.init_from={src!r} holds a model with another model config or action set "
