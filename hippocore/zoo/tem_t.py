@@ -146,10 +146,10 @@ class ModelConfig:
     The defaults are the grid-cell setting (docs/results/tem-t.md): 10 modules of 6 units
     (3 rotation planes each: the fewest that make a hexagonal pattern), per-module rotation
     angles held at fixed values (5 spatial scales, two modules each), a firing-rate
-    baseline, and a sharp start for the attention (``beta_init = 8``: low-frequency codes need a high inverse
-    temperature to tell neighbouring nodes apart, and learning it up from 2 took thousands of
-    steps). Checkpoints written before these fields existed load with their old behaviour
-    (see :data:`LEGACY_MODEL_VALUES`).
+    baseline, and a sharp start for the attention (``beta_init = 8``: low-frequency codes
+    need a high inverse temperature to tell neighbouring nodes apart, and learning it up
+    from 2 took thousands of steps). Checkpoints written before these fields existed load
+    with their old behaviour (see :data:`LEGACY_MODEL_VALUES`).
 
     Attributes
     ----------
@@ -181,10 +181,11 @@ class ModelConfig:
         activity penalties of :class:`TrainConfig` this is the "non-negative and efficient"
         setting in which Dorrell et al. (2023) derive grid cells.
     max_phase_step : tuple of float, default (1.4, 1.4, 1.2, 1.2, 1.05, 1.05, 0.9, 0.9, 0.75, 0.75)
-        Per-module cap (radians) on the rotation angles of ``W_a`` (orthogonal transition
+        Per-module largest rotation angle (radians) of ``W_a`` (orthogonal transition
         only): after every optimiser step the generator ``A_a - A_a^T`` of each module is
-        shrunk so that its largest rotation angle, the phase a plane wave of that module
-        advances per step, is at most the cap. It sets the module's smallest spatial period:
+        scaled so that its largest rotation angle, the phase a plane wave of that module
+        advances per step, equals this value (``fixed_phase_step``) or is at most it (a
+        cap, without ``fixed_phase_step``). It sets the module's smallest spatial period:
         about ``2 pi / cap`` steps along the fastest direction (hexagonal lattice:
         ``2 pi cos(30 deg) / cap`` node spacings or more). One value applies to every module;
         empty: no cap.
@@ -296,9 +297,9 @@ class TrainConfig:
         matter; which moves were taken still does: closing a loop also needs opposite moves
         to cancel, which ``path_loss`` trains). 0 turns it off.
     center_loss : float, default 1.0
-        Weight of a centring penalty on each module's recurrent part r: the squared mean of
-        r over the chunk (batch and time), per unit (:func:`~hippocore.zoo._train.centering_penalty`).
-        It makes ``b`` the mean rate and ``r`` the modulation around it. Without it the
+        Weight of a centring penalty on each module's recurrent part r: the squared mean
+        of r over the chunk (batch and time), per unit
+        (:func:`~hippocore.zoo._train.centering_penalty`). It makes ``b`` the mean rate and ``r`` the modulation around it. Without it the
         activity penalty rewards a module that parks r at one vector opposite ``b`` (lower
         rates everywhere): such a module stops coding position, its maps are flat, and
         their correlation across worlds is noise. 0 turns it off.
@@ -371,7 +372,8 @@ class TEMTConfig:
     env: EnvConfig = field(default_factory=EnvConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-    #: Values a saved config means when it lacks a key (see :data:`LEGACY_MODEL_VALUES`);
+    #: Values a saved config means when it lacks a key (:data:`LEGACY_MODEL_VALUES`,
+    #: :data:`LEGACY_TRAIN_VALUES`);
     #: ``read_checkpoint`` fills them in for any registered config class that has them.
     legacy_values: ClassVar[dict[str, dict[str, Any]]] = {
         "model": LEGACY_MODEL_VALUES,
@@ -560,8 +562,9 @@ class TEMT(nn.Module):
 
         Each module's generator ``A - A^T`` is scaled down, per action, until its largest
         rotation angle (spectral norm) is at most the module's cap; nothing happens below it.
-        With ``to_cap`` (used once, at initialisation) it is scaled to the cap exactly, so
-        a module starts at its own spatial scale instead of growing to it.
+        With ``model.fixed_phase_step``, or ``to_cap`` (used once, at initialisation), it is
+        scaled to the cap exactly, up or down, so a module starts at (and, fixed, keeps) its
+        own spatial scale.
         """
         caps = self.config.model.max_phase_step
         if not caps:
