@@ -70,10 +70,15 @@ def main(argv: list[str]) -> None:
             f"{r.zero_shot_accuracy:.4f} (n={r.n_zero_shot}), first visit "
             f"{r.first_visit_accuracy:.4f} (n={r.n_first_visits}) [{time.perf_counter() - t0:.1f} s]"
         )
+
+    def where(width: int) -> str:
+        widest = model.config.env.widths[1]
+        return "larger than training" if width > widest else f"within training, up to {widest}"
+
     for width in (11, 15):
         r = evaluate(model, [make_world(kind, width)] * 4, 3000, seed=7)
         print(
-            f"evaluate 4 {kind} worlds {width} wide x 3000 steps (larger than training): "
+            f"evaluate 4 {kind} worlds {width} wide x 3000 steps ({where(width)}): "
             f"revisit {r.revisit_accuracy:.4f}, zero-shot {r.zero_shot_accuracy:.4f}"
         )
 
