@@ -68,14 +68,22 @@ def trained(tmp_path_factory):
 # ----------------------------------------------------------------------------- learning
 
 
+# Bounds in the training tests are properties with margins, not one machine's numbers:
+# ``tests/zoo/margins.py`` reran this tiny training for 6 seeds under 3 of torch's kernel
+# paths (ATEN_CPU_CAPABILITY=default/avx2/avx512; "default" reproduced the Intel-only
+# failure of an earlier 0.5 bound) - 18 float trajectories on an AMD EPYC. Worst cases
+# over those 18 are quoted beside each bound; each bound leaves about half of it as margin.
+
+
 def test_tiny_config_trains_and_loss_falls(trained):
     first, last = trained.metrics[0], trained.metrics[-1]
     assert trained.step == 300 and len(trained.metrics) == 6
-    assert last["loss"] < first["loss"] - 0.5
+    assert last["loss"] < first["loss"] - 0.2  # fell by 0.41-1.56 over the 18 runs
     # Chance is 1/45; a model that remembers must beat it by far on revisits ...
-    assert last["revisit_accuracy"] > 0.4
+    assert last["revisit_accuracy"] > 0.4  # 0.58-0.89
+    assert last["revisit_accuracy"] > first["revisit_accuracy"] + 0.15  # rose by 0.27-0.58
     # ... and cannot beat it on first visits (nothing to remember).
-    assert last["first_visit_accuracy"] < 0.15
+    assert last["first_visit_accuracy"] < 0.15  # 0.017-0.031
     for key in (
         "loss",
         "first_visit_accuracy",
@@ -92,8 +100,8 @@ def test_evaluate_on_fresh_worlds(trained):
     worlds = [make_world("hexagonal", 5), make_world("hex", 4)]
     res = evaluate(trained.model, worlds, 200, seed=3)
     assert res.n_revisits + res.n_first_visits == 400
-    assert res.revisit_accuracy > 0.3
-    assert res.first_visit_accuracy < 0.2
+    assert res.revisit_accuracy > 0.3  # 0.54-0.94 over the 18 runs of margins.py
+    assert res.first_visit_accuracy < 0.2  # 0.024-0.073
     assert res == evaluate(trained.model, worlds, 200, seed=3)  # seeded
 
 
@@ -188,8 +196,8 @@ def test_init_from_starts_at_the_checkpoint_weights(trained, tmp_path):
         if p.is_floating_point() and p.numel() > 1
     ]
     assert any(moved)  # the check above could fail: fresh weights differ
-    # the fine-tuned start remembers: far above chance from its first step
-    assert res.metrics[0]["revisit_accuracy"] > 0.5
+    # the fine-tuned start remembers: far above chance (1/45) from its first step
+    assert res.metrics[0]["revisit_accuracy"] > 0.4  # 0.63-1.0 over the 18 runs of margins.py
 
 
 def test_init_from_may_add_fixed_phase_step(trained):
@@ -511,7 +519,7 @@ def test_modular_config_with_penalties_trains(tmp_path):
         smooth_loss=[0.0, 0.1, 0.2, 0.4],
     )
     result = train(cfg, out=tmp_path, progress=False)
-    assert result.metrics[-1]["loss"] < result.metrics[0]["loss"]
+    assert result.metrics[-1]["loss"] < result.metrics[0]["loss"]  # fell 0.42-0.65 (margins.py)
     model, _ = load_checkpoint(tmp_path / "checkpoint.pt")
     assert model.config.model.n_modules == 4 and model.config.train.smooth_loss == (
         0.0,
