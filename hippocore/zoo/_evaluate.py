@@ -15,6 +15,7 @@ from hippocore.envs import World
 from hippocore.schema import make_session
 from hippocore.zoo._config import config_to_dict
 from hippocore.zoo._data import Episode, make_episode
+from hippocore.zoo._threads import torch_threads
 
 __all__ = ["EvalResult", "evaluate", "rollout", "run_episodes"]
 
@@ -77,6 +78,7 @@ def run_episodes(
     *,
     chunk_length: int = 50,
     memory_weights: bool = False,
+    n_threads: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Run a model over equal-length episodes in one batch (no gradients).
 
@@ -90,6 +92,9 @@ def run_episodes(
         Steps per forward call (<= memory capacity).
     memory_weights : bool, default False
         Also return memory-slot activity.
+    n_threads : int or None, default None
+        torch intra-op threads for the run (restored afterwards); None: ``OMP_NUM_THREADS``
+        if set, else 1, the fastest for models of this size (``hippocore.zoo._threads``).
 
     Returns
     -------
@@ -97,6 +102,13 @@ def run_episodes(
         ``logits (batch, time, n_x)``, ``e (batch, time, n_e)`` and optionally
         ``memory_weights (batch, time, capacity)``.
     """
+    with torch_threads(n_threads):
+        return _run_episodes(model, episodes, chunk_length, memory_weights)
+
+
+def _run_episodes(
+    model: torch.nn.Module, episodes: Sequence[Episode], chunk_length: int, memory_weights: bool
+) -> dict[str, np.ndarray]:
     device = model.e_init.device
     acts = torch.from_numpy(np.stack([ep.actions for ep in episodes])).to(device)
     obs = torch.from_numpy(np.stack([ep.observations for ep in episodes])).to(device)
@@ -130,6 +142,8 @@ def evaluate(
     worlds: World | Sequence[World],
     n_steps: int,
     seed: int | np.random.Generator | None = None,
+    *,
+    n_threads: int | None = None,
 ) -> EvalResult:
     """Accuracy of a model on fresh TEM walks (new observations) in the given worlds.
 
@@ -144,6 +158,9 @@ def evaluate(
         Steps per walk.
     seed : int or Generator, optional
         Randomness of observations and walks.
+    n_threads : int or None, default None
+        torch intra-op threads (restored afterwards); None: ``OMP_NUM_THREADS`` if set,
+        else 1.
 
     Returns
     -------
@@ -171,7 +188,9 @@ def evaluate(
         )
         for w in items
     ]
-    res = run_episodes(model, eps, chunk_length=model.config.train.chunk_length)
+    res = run_episodes(
+        model, eps, chunk_length=model.config.train.chunk_length, n_threads=n_threads
+    )
     logits = torch.from_numpy(res["logits"])
     obs = np.stack([ep.observations for ep in eps])
     loss = float(
@@ -206,6 +225,7 @@ def rollout(
     dt: float = 0.1,
     n_memory_units: int | None = 512,
     start: int | None = None,
+    n_threads: int | None = None,
 ) -> xr.Dataset:
     """Walk a model through a world and export its units as a schema session dataset.
 
@@ -227,6 +247,9 @@ def rollout(
     start : int, optional
         Start node (default: uniform at random). The position code starts from the same
         vector wherever the walk starts, so compare maps across worlds from the same start.
+    n_threads : int or None, default None
+        torch intra-op threads (restored afterwards); None: ``OMP_NUM_THREADS`` if set,
+        else 1.
 
     Returns
     -------
@@ -272,7 +295,11 @@ def rollout(
         start=start,
     )
     res = run_episodes(
-        model, [ep], chunk_length=model.config.train.chunk_length, memory_weights=True
+        model,
+        [ep],
+        chunk_length=model.config.train.chunk_length,
+        memory_weights=True,
+        n_threads=n_threads,
     )
     cap = model.config.model.memory_capacity
     n_mem = min(n_steps, cap) if n_memory_units is None else min(int(n_memory_units), n_steps, cap)

@@ -24,6 +24,7 @@ from hippocore.zoo._checkpoint import (
 from hippocore.zoo._config import config_from_dict, config_to_dict, dump_toml, load_toml
 from hippocore.zoo._data import WalkStream
 from hippocore.zoo._registry import get_model
+from hippocore.zoo._threads import torch_threads
 from hippocore.zoo.tem_t import TEMTConfig, TEMTState
 
 __all__ = ["train", "TrainResult", "learning_rate", "as_config"]
@@ -342,16 +343,14 @@ def train(
                 )
         (run / "config.toml").write_text(dump_toml(config_to_dict(cfg)))
 
-    old_threads = torch.get_num_threads()
-    torch.set_num_threads(tc.n_threads)
-    torch.set_flush_denormal(True)
-    try:
-        return _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every)
-    finally:
-        torch.set_num_threads(old_threads)
-        # Flush-to-zero is a process-wide CPU flag: leaving it on changed numpy results
-        # elsewhere (BNT gridness tests failed after a training run in the same process).
-        torch.set_flush_denormal(False)
+    with torch_threads(tc.n_threads):
+        torch.set_flush_denormal(True)
+        try:
+            return _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every)
+        finally:
+            # Flush-to-zero is a process-wide CPU flag: leaving it on changed numpy results
+            # elsewhere (BNT gridness tests failed after a training run in the same process).
+            torch.set_flush_denormal(False)
 
 
 def _load_init_weights(model: torch.nn.Module, cfg: TEMTConfig) -> None:
