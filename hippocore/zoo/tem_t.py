@@ -196,12 +196,25 @@ class ModelConfig:
         cannot flatten it into a constant code (W_a -> I), which otherwise happens to the
         modules prediction does not need, and which also lets ``train.path_loss`` be used
         without collapsing the code.
+    grid_spacing : tuple of float, default ()
+        ``transition = "plane-waves"`` only: each module's spatial period in node spacings
+        (one value per module, or one for all). A module's wave vectors have length
+        ``4 pi / (sqrt(3) * spacing)``, the length at which three waves 60 degrees apart
+        sum to a hexagonal grid of that spacing.
+    wave_geometry : {"triad", "free"}, default "triad"
+        ``transition = "plane-waves"`` only: a module's three wave vectors are a triad
+        (120 degrees apart, so ``k1 + k2 + k3 = 0``; one learned orientation per module),
+        or each wave vector has its own learned direction (length held).
+    action_geometry : {"lattice", "learned"}, default "lattice"
+        ``transition = "plane-waves"`` only: each action's displacement ``d_a`` (2-D) is
+        the lattice's own (unit steps at the action's angle; diagonals of 8-connected worlds
+        have length sqrt 2), or a learned 2-D vector (started at random).
     """
 
     n_e: int = 60
     n_k: int = 64
     activation: Literal["linear", "relu"] = "linear"
-    transition: Literal["orthogonal", "free"] = "orthogonal"
+    transition: Literal["orthogonal", "free", "plane-waves"] = "orthogonal"
     position_correction: bool = True
     memory_capacity: int = 2048
     beta_init: float = 8.0
@@ -209,6 +222,9 @@ class ModelConfig:
     offset: bool = True
     max_phase_step: tuple[float, ...] = (1.4, 1.4, 1.2, 1.2, 1.05, 1.05, 0.9, 0.9, 0.75, 0.75)
     fixed_phase_step: bool = True
+    grid_spacing: tuple[float, ...] = ()
+    wave_geometry: Literal["triad", "free"] = "triad"
+    action_geometry: Literal["lattice", "learned"] = "lattice"
 
     def __post_init__(self) -> None:
         _check_int(self.n_e, "model.n_e", 2)
@@ -218,6 +234,7 @@ class ModelConfig:
                 f"model.n_e ({self.n_e}) must be a multiple of model.n_modules "
                 f"({self.n_modules}) with at least 2 units per module."
             )
+        self._check_plane_waves()
         if self.fixed_phase_step and not self.max_phase_step:
             raise ValueError(
                 "model.fixed_phase_step holds the rotation angles at model.max_phase_step; "
@@ -245,12 +262,61 @@ class ModelConfig:
             raise ValueError(
                 f"model.activation must be 'linear' or 'relu'; got {self.activation!r}."
             )
-        if self.transition not in ("orthogonal", "free"):
+        if self.transition not in ("orthogonal", "free", "plane-waves"):
             raise ValueError(
-                f"model.transition must be 'orthogonal' or 'free'; got {self.transition!r}."
+                "model.transition must be 'orthogonal', 'free' or 'plane-waves'; got "
+                f"{self.transition!r}."
             )
         if not self.beta_init > 0:
             raise ValueError(f"model.beta_init must be > 0; got {self.beta_init!r}.")
+
+    def _check_plane_waves(self) -> None:
+        """The plane-wave transition's own fields (and that no other transition uses them)."""
+        if self.transition != "plane-waves":
+            if self.grid_spacing:
+                raise ValueError(
+                    "model.grid_spacing applies to model.transition = 'plane-waves' only; "
+                    f"remove it or set the transition (got transition={self.transition!r})."
+                )
+            return
+        size = self.n_e // self.n_modules
+        if size % 2:
+            raise ValueError(
+                f"model.transition = 'plane-waves' needs an even number of units per module "
+                f"(rotation planes of 2 units); got {size} (n_e={self.n_e}, "
+                f"n_modules={self.n_modules})."
+            )
+        if self.wave_geometry not in ("triad", "free"):
+            raise ValueError(
+                f"model.wave_geometry must be 'triad' or 'free'; got {self.wave_geometry!r}."
+            )
+        if self.wave_geometry == "triad" and size != 6:
+            raise ValueError(
+                f"model.wave_geometry = 'triad' needs 6 units per module (three rotation "
+                f"planes); got {size}. Use n_e = 6 * n_modules or wave_geometry = 'free'."
+            )
+        if self.action_geometry not in ("lattice", "learned"):
+            raise ValueError(
+                "model.action_geometry must be 'lattice' or 'learned'; got "
+                f"{self.action_geometry!r}."
+            )
+        if self.max_phase_step or self.fixed_phase_step:
+            raise ValueError(
+                "model.max_phase_step / fixed_phase_step act on the 'orthogonal' transition; "
+                "the 'plane-waves' transition sets its scales with model.grid_spacing "
+                "(set max_phase_step = [] and fixed_phase_step = false)."
+            )
+        if len(self.grid_spacing) not in (1, self.n_modules):
+            raise ValueError(
+                f"model.grid_spacing has {len(self.grid_spacing)} values; give one per module "
+                f"(model.n_modules = {self.n_modules}) or a single one for all."
+            )
+        if not all(math.isfinite(v) and v >= 2 for v in self.grid_spacing):
+            raise ValueError(
+                "model.grid_spacing values are grid periods in node spacings and must be "
+                f"finite and >= 2 (a shorter period aliases on the lattice); got "
+                f"{self.grid_spacing!r}."
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -426,6 +492,31 @@ def action_vocabulary(kinds: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def action_displacements(kinds: tuple[str, ...]) -> list[tuple[float, float]]:
+    """Each action's displacement on its lattice, in node spacings, in vocabulary order.
+
+    Parameters
+    ----------
+    kinds : tuple of str
+        Canonical lattice kinds.
+
+    Returns
+    -------
+    list of (float, float)
+        ``(dx, dy)`` per action of :func:`action_vocabulary` (unit length; diagonals of
+        8-connected worlds sqrt 2).
+    """
+    out = []
+    for kind in WORLD_KINDS:
+        if kind in kinds:
+            w = make_world(kind, 5, stay=False)
+            centre = 2 * 5 + 2  # row 2, column 2: every neighbour exists
+            for k in range(len(w.actions)):
+                d = (w.coords[w.transitions[centre, k]] - w.coords[centre]) / w.spacing
+                out.append((float(d[0]), float(d[1])))
+    return out
+
+
 # ----------------------------------------------------------------------------- model
 
 
@@ -504,7 +595,9 @@ class TEMT(nn.Module):
         self.actions = action_vocabulary(config.env.kinds)
         n_a, n_e, n_k, n_x = len(self.actions), m.n_e, m.n_k, config.env.n_x
         g = torch.Generator().manual_seed(config.train.seed)
-        if m.transition == "orthogonal":
+        if m.transition == "plane-waves":
+            self._init_plane_waves(g)
+        elif m.transition == "orthogonal":
             # W_a = expm(A - A^T): a rotation; small A = near-identity start.
             self.transition_param = nn.Parameter(
                 0.3 / math.sqrt(n_e) * torch.randn(n_a, n_e, n_e, generator=g)
@@ -515,6 +608,10 @@ class TEMT(nn.Module):
                 eye + 0.3 / math.sqrt(n_e) * torch.randn(n_a, n_e, n_e, generator=g)
             )
         e0 = torch.randn(n_e, generator=g)
+        if m.transition == "plane-waves":
+            # Every rotation plane starts with the same amplitude (random phases), so each
+            # module carries all of its waves from the start.
+            e0 = self._equal_plane_start(g)
         if m.activation == "relu":
             e0 = e0.abs()
         self.e_init = nn.Parameter(e0 * math.sqrt(n_e) / e0.norm())
@@ -541,10 +638,82 @@ class TEMT(nn.Module):
             self.c_null_corr = nn.Parameter(torch.tensor(1.0))
             self.alpha_raw = nn.Parameter(torch.tensor(1.0))  # correction gate, sigmoid
 
+    def _init_plane_waves(self, g: torch.Generator) -> None:
+        """Parameters of the plane-wave transition (``model.transition = "plane-waves"``)."""
+        m = self.config.model
+        n_mod, size = m.n_modules, m.n_e // m.n_modules
+        n_planes = size // 2
+        spacing = torch.tensor(m.grid_spacing, dtype=torch.float32).expand(n_mod)
+        # |k| at which three waves 60 degrees apart make a hexagonal grid of this spacing.
+        self.register_buffer("wave_length", 4 * math.pi / (math.sqrt(3) * spacing))
+        # U_m = expm(S - S^T): which unit reads which plane; a small S starts near the
+        # identity (units = plane coordinates, i.e. bands), so mixing has to be learned.
+        self.mixing_param = nn.Parameter(
+            0.3 / math.sqrt(size) * torch.randn(n_mod, size, size, generator=g)
+        )
+        if m.wave_geometry == "triad":
+            self.wave_orientation = nn.Parameter(2 * math.pi * torch.rand(n_mod, generator=g))
+        else:
+            self.wave_direction = nn.Parameter(
+                2 * math.pi * torch.rand(n_mod, n_planes, generator=g)
+            )
+        disp = torch.as_tensor(action_displacements(self.config.env.kinds), dtype=torch.float32)
+        if m.action_geometry == "lattice":
+            self.register_buffer("action_displacement", disp)
+        else:
+            angle = 2 * math.pi * torch.rand(len(disp), generator=g)
+            self.action_displacement = nn.Parameter(torch.stack([angle.cos(), angle.sin()], 1))
+
+    def _equal_plane_start(self, g: torch.Generator) -> Tensor:
+        """A start vector with every rotation plane at amplitude sqrt(2), random phases."""
+        m = self.config.model
+        n_planes = m.n_e // 2
+        phase = 2 * math.pi * torch.rand(n_planes, generator=g)
+        z = math.sqrt(2) * torch.stack([phase.cos(), phase.sin()], 1).reshape(-1)
+        u = self.mixing().detach()  # (n_mod, size, size)
+        blocks = z.reshape(m.n_modules, -1)
+        return torch.einsum("mij,mj->mi", u, blocks).reshape(-1)
+
     # -- building blocks --------------------------------------------------------------
+
+    def mixing(self) -> Tensor:
+        """Plane-wave transition: each module's orthogonal mixing U, shape (n_modules, n, n)."""
+        s = self.mixing_param
+        return torch.linalg.matrix_exp(s - s.transpose(1, 2))
+
+    def wave_vectors(self) -> Tensor:
+        """Plane-wave transition: wave vectors (rad per node spacing), (n_modules, n_planes, 2)."""
+        m = self.config.model
+        if m.wave_geometry == "triad":
+            turns = torch.arange(3, dtype=self.wave_length.dtype, device=self.wave_length.device)
+            angle = self.wave_orientation[:, None] + 2 * math.pi / 3 * turns
+        else:
+            angle = self.wave_direction
+        unit = torch.stack([angle.cos(), angle.sin()], -1)
+        return unit * self.wave_length[:, None, None]
+
+    def _plane_wave_transitions(self) -> Tensor:
+        """``W_a = U R(K d_a) U^T`` per module, block-diagonal, shape (n_a, n_e, n_e)."""
+        phase = torch.einsum("mpd,ad->amp", self.wave_vectors(), self.action_displacement)
+        c, s = phase.cos(), phase.sin()
+        # 2x2 rotation per plane (row-vector convention: e_next = e @ W).
+        rot = torch.stack([torch.stack([c, s], -1), torch.stack([-s, c], -1)], -2)
+        n_a, n_mod, n_planes = phase.shape
+        eye_p = torch.eye(n_planes, dtype=c.dtype, device=c.device)
+        # Block-diagonal over planes: (n_a, n_mod, 2p, 2p).
+        blocks = torch.einsum("ampij,pq->ampiqj", rot, eye_p).reshape(
+            n_a, n_mod, 2 * n_planes, 2 * n_planes
+        )
+        u = self.mixing()
+        w_mod = u[None] @ blocks @ u.transpose(1, 2)[None]
+        return torch.stack([torch.block_diag(*w_mod[a]) for a in range(n_a)])
 
     def transition_matrices(self) -> Tensor:
         """W_a for every action plus the identity for stay (last), shape (n_a + 1, n_e, n_e)."""
+        if self.config.model.transition == "plane-waves":
+            w = self._plane_wave_transitions()
+            eye = torch.eye(w.shape[-1], dtype=w.dtype, device=w.device)
+            return torch.cat([w, eye[None]], dim=0)
         p = self.transition_param
         if self.config.model.n_modules > 1:
             p = p * self.module_mask

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -663,3 +664,80 @@ def test_grid_monitor_runs(trained):
     assert np.array_equal(s.is_grid, np.isfinite(s.score) & (s.score > s.threshold))
     line = grid_monitor(width=5, steps_per_node=10, n_shuffles=4)(trained.model, 300)
     assert set(line) == {"grid_fraction", "grid_shuffle_fraction", "grid_score_median"}
+
+
+# ----------------------------------------------------------------------------- plane waves
+
+
+def _plane_waves(**model):
+    d = json.loads(json.dumps(TINY))
+    d["model"].update(
+        n_e=12,
+        n_modules=2,
+        transition="plane-waves",
+        max_phase_step=[],
+        fixed_phase_step=False,
+        grid_spacing=[4.0, 6.0],
+    )
+    d["model"].update(model)
+    return as_config(d)
+
+
+@pytest.mark.parametrize("geometry", ["triad", "free"])
+def test_plane_wave_transitions_integrate_lattice_paths_exactly(geometry):
+    model = get_model("tem-t", _plane_waves(wave_geometry=geometry))
+    w = model.transition_matrices().detach().double()
+    east, ne, nw, west, sw, se, stay = w
+    eye = torch.eye(12, dtype=w.dtype)
+    assert torch.allclose(stay, eye)
+    for a in w[:-1]:
+        assert torch.allclose(a @ a.T, eye, atol=1e-5)  # rotations
+    # Moves that cancel on the lattice cancel in the code, in any order: E + W, and the
+    # triangle E - NE + NW (row-vector convention: the code after moves is e @ W1 @ W2 ...).
+    assert torch.allclose(east @ west, eye, atol=1e-5)
+    assert torch.allclose(east @ ne.T @ nw, eye, atol=1e-5)
+    assert torch.allclose(ne @ sw @ se @ nw, eye, atol=1e-5)
+    assert torch.allclose(east @ ne, ne @ east, atol=1e-5)
+    # No module reads another.
+    off = ~torch.block_diag(*[torch.ones(6, 6, dtype=torch.bool)] * 2)
+    assert torch.all(w[:, off] == 0)
+
+
+def test_plane_wave_triad_has_wave_vectors_120_degrees_apart_at_the_spacing_length():
+    model = get_model("tem-t", _plane_waves())
+    k = model.wave_vectors().detach().double()  # (module, plane, 2)
+    assert torch.allclose(k.sum(1), torch.zeros(2, 2, dtype=k.dtype), atol=1e-6)
+    lengths = k.norm(dim=-1)
+    expected = 4 * math.pi / (math.sqrt(3) * torch.tensor([4.0, 6.0], dtype=k.dtype))
+    assert torch.allclose(lengths, expected[:, None].expand(2, 3), atol=1e-5)
+    # The start vector gives every rotation plane the same amplitude.
+    u = model.mixing().detach()
+    z = torch.einsum("mji,mj->mi", u, model.e_init.detach().reshape(2, 6))
+    amp = z.reshape(2, 3, 2).norm(dim=-1)
+    assert torch.allclose(amp, torch.full_like(amp, math.sqrt(2)), atol=1e-5)
+
+
+def test_plane_wave_model_trains_and_learned_geometry_is_a_parameter():
+    cfg = _plane_waves(action_geometry="learned")
+    d = config_to_dict(cfg)
+    d["train"].update(n_steps=20, log_every=10)
+    res = train(as_config(d), progress=False)
+    names = dict(res.model.named_parameters())
+    assert "action_displacement" in names and "mixing_param" in names
+    assert res.metrics[-1]["loss"] < 10 and np.isfinite(res.metrics[-1]["loss"])
+
+
+@pytest.mark.parametrize(
+    ("model", "match"),
+    [
+        ({"grid_spacing": []}, "grid_spacing has 0 values"),
+        ({"grid_spacing": [1.0]}, "grid_spacing values"),
+        ({"n_e": 8, "n_modules": 2}, "needs 6 units per module"),
+        ({"n_e": 10, "n_modules": 2, "wave_geometry": "free"}, "even number of units"),
+        ({"max_phase_step": [1.0]}, "max_phase_step / fixed_phase_step"),
+        ({"transition": "orthogonal", "max_phase_step": [1.0]}, "grid_spacing applies to"),
+    ],
+)
+def test_plane_wave_config_errors(model, match):
+    with pytest.raises((ValueError, ConfigError), match=match):
+        _plane_waves(**model)
