@@ -71,7 +71,8 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.path.relative_to(REPO)}:{self.line}"
+        path = self.path.relative_to(REPO) if self.path.is_relative_to(REPO) else self.path
+        return f"{path}:{self.line}"
 
     def needs(self) -> str | None:
         """Why this block cannot run here, or None."""
@@ -119,6 +120,34 @@ def blocks(path: Path) -> list[Block]:
         found.append(Block(path, start + 1, lang, code, mark, reason))
         i += 1
     return found
+
+
+def test_block_parser_reads_languages_markers_indents_and_nested_fences(tmp_path):
+    md = tmp_path / "page.md"
+    md.write_text(
+        "text\n"
+        "```bash\nmake test\n```\n"
+        "<!-- docs-test: no-run needs the reader's own file -->\n"
+        "\n"
+        "```python\nread('mine.nwb')\n```\n"
+        "- item\n"
+        "  ```python\n  x = 1\n\n  y = x + 1\n  ```\n"
+        "````text\n```python\nnot a block\n```\n````\n"
+        "```\nuntagged\n```\n",
+        encoding="utf-8",
+    )
+    found = blocks(md)
+    assert [(b.line, b.lang, b.mark) for b in found] == [
+        (2, "bash", None),
+        (7, "python", "no-run"),
+        (11, "python", None),
+        (16, "text", None),
+        (21, "", None),
+    ]
+    assert found[1].reason == "needs the reader's own file"
+    assert found[2].code.strip() == "x = 1\n\ny = x + 1"
+    assert found[2].code.count("\n") == 11 + 3  # Markdown line numbers kept for tracebacks
+    assert "not a block" in found[3].code
 
 
 @pytest.mark.parametrize("path", GUIDES, ids=lambda p: str(p.relative_to(REPO)))
