@@ -44,3 +44,21 @@ def test_zoo_imports_with_torch():
     res = _run("import sys, hippocore.zoo; print('torch' in sys.modules)")
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "True"
+
+
+def test_hc_accessor_works_after_a_bare_import_hippocore_which_stays_light():
+    # ds.hc must not need `import hippocore.analysis` first (issue 11, item 7), and registering
+    # it must not make `import hippocore` load the analysis layer (scipy, scikit-image).
+    code = (
+        "import sys\n"
+        "import hippocore\n"
+        "heavy = sorted(m for m in ('hippocore.analysis', 'scipy', 'skimage', 'torch') "
+        "if m in sys.modules)\n"
+        "from hippocore.testing import synthetic_recording\n"
+        "ds = synthetic_recording(60, seed=0)\n"
+        "maps = ds.hc.rate_maps(bin_size=0.05, limits=(0, 1, 0, 1))\n"
+        "print(heavy, type(ds.hc).__name__, maps.rate.shape, ds.hc is ds.hc)"
+    )
+    res = _run(code)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["[]", "HippocoreAccessor", "(10,", "20,", "20)", "True"]

@@ -1,6 +1,8 @@
 """The ``.hc`` dataset accessor: forwards to the analysis functions, holds no logic.
 
 Add further methods here (one per analysis) so that ``ds.hc.<name>(...)`` stays discoverable.
+``import hippocore`` registers it as ``ds.hc`` (through ``hippocore._hc``, which imports this
+module on the first ``ds.hc``), so it is not registered here.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from ._xscores import (
 __all__ = ["HippocoreAccessor"]
 
 
-@xr.register_dataset_accessor("hc")
 class HippocoreAccessor:
     """``ds.hc``: hippocore analyses on schema datasets (sessions and rate maps)."""
 
