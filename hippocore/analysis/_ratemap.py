@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -182,6 +184,21 @@ def _check_size(nx: int, ny: int, bw: float, limits: tuple, max_bins: int) -> No
     )
 
 
+def _user_stacklevel() -> int:
+    """``stacklevel`` that points a warning at the first caller outside the hippocore package.
+
+    Call it in the function that calls ``warnings.warn``; wrappers (``compute_rate_maps``,
+    the ``.hc`` accessor, ``stability``) then need no stacklevel bookkeeping of their own.
+    """
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def _inside_or_raise(inside: NDArray[np.bool_], pos: NDArray[np.float64], limits) -> None:
     """Warn about tracked samples outside ``limits``; raise when no sample is left."""
     tracked = np.isfinite(pos).all(axis=1)
@@ -211,7 +228,7 @@ def _inside_or_raise(inside: NDArray[np.bool_], pos: NDArray[np.float64], limits
         f"outside limits={lim} and were dropped with their spikes; {span}: pass limits that "
         f"cover the arena{centred}.",
         PositionsOutsideLimitsWarning,
-        stacklevel=3,
+        stacklevel=_user_stacklevel(),
     )
 
 
