@@ -85,7 +85,7 @@ def _loadmat(path: Path) -> dict[str, Any]:
         raise ValueError(
             f"{path} is not a readable MATLAB file (truncated or another format?): "
             f"{type(exc).__name__}: {exc}"
-        ) from exc
+        ) from None
     return {k: v for k, v in data.items() if not k.startswith("__")}
 
 
