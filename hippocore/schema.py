@@ -91,9 +91,9 @@ class SchemaError(ValueError):
 
     def __init__(self, problems: Sequence[str], kind: str = "dataset"):
         self.problems = list(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
+        listed = "; ".join(self.problems)  # one line; each problem is also in .problems
         super().__init__(
-            f"{kind} does not follow the hippocore schema ({len(problems)} problem(s)):\n{lines}"
+            f"{kind} does not follow the hippocore schema ({len(problems)} problem(s)): {listed}"
         )
 
 

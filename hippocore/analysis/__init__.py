@@ -29,6 +29,8 @@ from hippocore.analysis._gridness import Gridness, gridness
 from hippocore.analysis._lattice_fields import LatticeFields, lattice_fields
 from hippocore.analysis._place import PlaceField, place_fields
 from hippocore.analysis._ratemap import (
+    MAX_MAP_BINS,
+    PositionsOutsideLimitsWarning,
     RateMap,
     SpikesOutsideTrackingWarning,
     UntrackedPositionWarning,
@@ -66,6 +68,8 @@ __all__: list[str] = [
     "LatticeFields",
     "lattice_fields",
     "smooth_map",
+    "MAX_MAP_BINS",
+    "PositionsOutsideLimitsWarning",
     "SpikesOutsideTrackingWarning",
     "UntrackedPositionWarning",
     "autocorrelogram",

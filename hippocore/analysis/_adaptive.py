@@ -13,6 +13,7 @@ from scipy import ndimage
 from skimage.morphology import local_maxima, reconstruction
 
 from hippocore._checks import as_float_array, check_positive
+from hippocore.analysis._stack import reject_inf
 
 __all__ = ["AdaptiveField", "placefield_adaptive"]
 
@@ -464,10 +465,12 @@ def placefield_adaptive(
 
     Notes
     -----
-    NaN policy (BNT): NaN bins count as 0, both in the search and in ``mean_rate``.
+    NaN policy (BNT): NaN bins count as 0, both in the search and in ``mean_rate``; an
+    infinite bin raises ``ValueError``.
     A map whose maximum is NaN or 0 has no fields. The input is never modified.
     """
     m = as_float_array(rate, "rate", ndim=2)
+    reject_inf(m, "rate")
     min_peak = check_positive(min_peak, "min_peak", allow_zero=True)
     min_mean_rate = check_positive(min_mean_rate, "min_mean_rate", allow_zero=True)
     if int(min_bins) != min_bins or min_bins < 0:

@@ -9,6 +9,7 @@ import scipy.fft
 from numpy.typing import ArrayLike, NDArray
 
 from hippocore._checks import as_float_array
+from hippocore.analysis._stack import reject_inf
 
 __all__ = ["autocorrelogram", "autocorrelogram_size"]
 
@@ -107,16 +108,17 @@ def autocorrelogram(rate: ArrayLike, *, crop: bool = True) -> NDArray[np.float64
     Notes
     -----
     NaN policy (as BNT): NaN bins (unvisited) are set to 0 before correlating, so they count
-    as zero rate. A map that is all zero or all NaN gives an all-zero autocorrelogram
+    as zero rate; infinite bins raise (they are not unvisited, and 0 would hide them). A map that is all zero or all NaN gives an all-zero autocorrelogram
     (BNT's rule); so does a constant map (every overlap has zero variance; BNT raises).
     The input is never modified.
 
     Raises
     ------
     ValueError
-        If the map is empty or not 2-D/3-D.
+        If the map is empty, not 2-D/3-D, or holds an infinite value.
     """
     a = as_float_array(rate, "rate", ndim=(2, 3))
+    reject_inf(a, "rate")
     if a.size == 0:
         raise ValueError(f"rate is empty (shape {a.shape}); a map needs at least one bin.")
     single = a.ndim == 2

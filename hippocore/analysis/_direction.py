@@ -11,6 +11,7 @@ from scipy import ndimage
 
 from hippocore._checks import as_float_array, as_positions, as_times, check_positive
 from hippocore.analysis._samples import as_activity, as_spike_list, dwell_times, spike_samples
+from hippocore.analysis._stack import reject_inf
 
 __all__ = [
     "HeadDirectionTuning",
@@ -215,7 +216,7 @@ def head_direction_stats(curve: ArrayLike, bin_centres: ArrayLike) -> HeadDirect
     Parameters
     ----------
     curve : array_like of shape (n_bins,) or (unit, n_bins)
-        Non-negative tuning curve(s); NaN bins are left out.
+        Non-negative tuning curve(s); NaN bins are left out, infinite ones raise.
     bin_centres : array_like of shape (n_bins,)
         Bin centres (rad).
 
@@ -230,6 +231,7 @@ def head_direction_stats(curve: ArrayLike, bin_centres: ArrayLike) -> HeadDirect
     Analysis, eq. 26.20.
     """
     c = as_float_array(curve, "curve", ndim=(1, 2))
+    reject_inf(c, "curve", fix="replace them with NaN (unsampled) or fix the zero dwell time")
     single = c.ndim == 1
     c = c[None] if single else c
     theta = as_float_array(bin_centres, "bin_centres", ndim=1, allow_nan=False)

@@ -15,6 +15,7 @@ from scipy import ndimage
 from skimage.morphology import local_maxima
 
 from hippocore._checks import as_float_array, check_choice
+from hippocore.analysis._stack import reject_inf
 
 from ._adaptive import (
     _CachedGrower,
@@ -905,15 +906,20 @@ def gridness(acorr: ArrayLike, *, method: str = "bnt") -> Gridness:
 
     Notes
     -----
-    NaN policy: an autocorrelogram containing NaN or inf, with no positive maximum (all-zero,
+    NaN policy: an autocorrelogram containing NaN, with no positive maximum (all-zero,
     e.g. from an empty or constant map), or too small (a side < 3, or a centre field that
     fills it) gets a NaN score with the reason in ``reason``; nothing raises for such maps.
+    An infinite value raises ``ValueError``: :func:`autocorrelogram` never makes one, so it
+    means the input is not an autocorrelogram (e.g. a rate map divided by zero occupancy).
     Non-square autocorrelograms are allowed for BNT (radii up to ceil(min side / 2));
     DeepMind's rings need a square, odd-sized one (ValueError otherwise). The input is never
     modified.
     """
     method = check_choice(method, "method", ("bnt", "deepmind"))
     a = as_float_array(acorr, "acorr", ndim=(2, 3))
+    reject_inf(
+        a, "acorr", fix="pass autocorrelogram(rate) of a finite rate map (values in [-1, 1])"
+    )
     single = a.ndim == 2
     if single:
         a = a[None]
@@ -935,7 +941,7 @@ def gridness(acorr: ArrayLike, *, method: str = "bnt") -> Gridness:
             continue
         if not finite[i]:
             valid[i] = False
-            reasons[i] = "autocorrelogram contains NaN or inf"
+            reasons[i] = "autocorrelogram contains NaN"
         elif peak[i] <= 0:
             valid[i] = False
             reasons[i] = "autocorrelogram has no positive peak (empty, all-NaN or constant map)"

@@ -7,6 +7,9 @@ documented rule for graph-world lattices.
 from __future__ import annotations
 
 import math
+import numbers
+import os
+import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,15 +19,24 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 
 from hippocore._checks import as_float_array, as_positions, as_times, check_positive
+from hippocore.analysis._stack import reject_inf
 
 __all__ = [
     "RateMap",
     "rate_map",
     "lattice_rate_map",
     "smooth_map",
+    "MAX_MAP_BINS",
+    "PositionsOutsideLimitsWarning",
     "SpikesOutsideTrackingWarning",
     "UntrackedPositionWarning",
 ]
+
+#: Largest map :func:`rate_map` builds by default (bins per map, n_y * n_x): 4 million, i.e.
+#: 2000 x 2000 bins or a 50 m square in 2.5 cm bins. Positions in cm with a bin size in m
+#: (a 1 m box read as 100 "m") give 16 million bins of 2.5 cm; this limit stops that before
+#: gigabytes are allocated.
+MAX_MAP_BINS = 4_000_000
 
 _EPS = np.finfo(float).eps
 
@@ -35,6 +47,10 @@ class SpikesOutsideTrackingWarning(UserWarning):
 
 class UntrackedPositionWarning(UserWarning):
     """Position samples with NaN coordinates were left out of the map."""
+
+
+class PositionsOutsideLimitsWarning(UserWarning):
+    """Tracked position samples outside the given ``limits`` were left out of the map."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +111,8 @@ def smooth_map(values: ArrayLike, smooth: float) -> NDArray[np.float64]:
     Parameters
     ----------
     values : array_like of shape (..., n_y, n_x)
-        Maps to smooth (the last two axes); must be finite (BNT smooths zero-filled maps).
+        Maps to smooth (the last two axes). BNT smooths zero-filled maps: a NaN bin spreads
+        NaN over the kernel's support, and an infinite bin raises ``ValueError``.
     smooth : float
         Standard deviation (bins); 0 returns a copy.
 
@@ -104,6 +121,7 @@ def smooth_map(values: ArrayLike, smooth: float) -> NDArray[np.float64]:
     ndarray of the same shape
     """
     a = as_float_array(values, "values")
+    reject_inf(a, "values")
     s = check_positive(smooth, "smooth", allow_zero=True)
     if s == 0 or a.size == 0:
         return a
@@ -118,8 +136,11 @@ def smooth_map(values: ArrayLike, smooth: float) -> NDArray[np.float64]:
 def _bins(v: NDArray[np.float64], lo: float, n: int, bw: float) -> NDArray[np.int64]:
     """histcounts-style bin index (last edge inclusive); -1 outside."""
     with np.errstate(invalid="ignore"):
-        idx = np.floor((v - lo) / bw)
-    idx = np.where(np.isclose(v, lo + n * bw, rtol=0, atol=1e-12 * max(1.0, abs(bw))), n - 1, idx)
+        frac = (v - lo) / bw
+        idx = np.floor(frac)
+    # the last edge is inclusive, with _n_bins' tolerance (the data maximum is always inside)
+    on_edge = np.isclose(v, lo + n * bw, rtol=0, atol=1e-12 * max(1.0, abs(bw)))
+    idx = np.where(on_edge | ((idx == n) & (frac <= n + 1e-9)), n - 1, idx)
     ok = np.isfinite(idx) & (idx >= 0) & (idx < n)
     return np.where(ok, idx, -1).astype(np.int64)
 
@@ -150,6 +171,67 @@ def _n_bins(lo: float, hi: float, bw: float, axis: str) -> int:
     return n
 
 
+def _check_size(nx: int, ny: int, bw: float, limits: tuple, max_bins: int) -> None:
+    """Refuse maps with more than ``max_bins`` bins, naming the likely cm / m mix-up."""
+    if nx * ny <= max_bins:
+        return
+    x0, x1, y0, y1 = limits
+    raise ValueError(
+        f"rate map would have {ny} x {nx} = {nx * ny:,} bins (max_bins={max_bins:,}): the "
+        f"positions span {x1 - x0:.4g} x {y1 - y0:.4g} m in bins of {bw} m. If the positions "
+        "are in cm, divide them by 100 (hippocore works in metres; the io readers convert); "
+        "otherwise pass a larger bin_size, tighter limits or a larger max_bins."
+    )
+
+
+def _user_stacklevel() -> int:
+    """``stacklevel`` that points a warning at the first caller outside the hippocore package.
+
+    Call it in the function that calls ``warnings.warn``; wrappers (``compute_rate_maps``,
+    the ``.hc`` accessor, ``stability``) then need no stacklevel bookkeeping of their own.
+    """
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def _inside_or_raise(inside: NDArray[np.bool_], pos: NDArray[np.float64], limits) -> None:
+    """Warn about tracked samples outside ``limits``; raise when no sample is left."""
+    tracked = np.isfinite(pos).all(axis=1)
+    n_tracked = int(tracked.sum())
+    n_out = int((tracked & ~inside).sum())
+    if n_tracked == 0:
+        raise ValueError(
+            "positions has no finite sample; a rate map needs tracked positions (x, y) in m."
+        )
+    if n_out == 0:
+        return
+    lo, hi = pos[tracked].min(axis=0), pos[tracked].max(axis=0)
+    span = f"the positions span x [{lo[0]:.4g}, {hi[0]:.4g}], y [{lo[1]:.4g}, {hi[1]:.4g}] m"
+    lim = tuple(float(v) for v in limits)
+    if n_out == n_tracked:
+        raise ValueError(
+            f"all {n_tracked} tracked position samples fall outside limits={lim}; {span}: "
+            "pass limits that cover them (or limits=None for the data range)."
+        )
+    centred = (
+        " (the data are zero-centred: use limits around 0)"
+        if (lo[0] < 0 <= lim[0] or lo[1] < 0 <= lim[2])
+        else ""
+    )
+    warnings.warn(
+        f"{n_out} of {n_tracked} tracked position samples ({n_out / n_tracked:.1%}) fall "
+        f"outside limits={lim} and were dropped with their spikes; {span}: pass limits that "
+        f"cover the arena{centred}.",
+        PositionsOutsideLimitsWarning,
+        stacklevel=_user_stacklevel(),
+    )
+
+
 def _finish(raw, time_raw, count_raw, sigma):
     """Smooth raw maps (unvisited = 0), then blank unvisited bins (BNT order)."""
     unvisited = time_raw == 0
@@ -174,6 +256,7 @@ def rate_map(
     limits: Sequence[float] | None = None,
     smooth: float = 1.0,
     max_gap: float = 0.1,
+    max_bins: int = MAX_MAP_BINS,
 ) -> RateMap:
     """Occupancy-normalised rate map with BNT ``analyses.map`` semantics (2020 mirror).
 
@@ -210,6 +293,9 @@ def rate_map(
         Gaussian standard deviation in bins (BNT default 1); 0 for none.
     max_gap : float, default 0.1
         Longest dwell credited to one sample (s); BNT default 0.1 s.
+    max_bins : int, default MAX_MAP_BINS (4 million)
+        Largest map built (n_y * n_x); larger ones raise ``ValueError`` before any memory is
+        allocated, because they nearly always mean positions in cm with a bin size in m.
 
     Returns
     -------
@@ -225,12 +311,16 @@ def rate_map(
     SpikesOutsideTrackingWarning
         When spikes fall before the first sample or after ``t[-1] + dwell[-1]``; they are
         dropped.
+    PositionsOutsideLimitsWarning
+        When some tracked positions fall outside ``limits``: they add no time and their
+        spikes are dropped; the message gives the count, the fraction and the data range.
 
     Raises
     ------
     ValueError
         For empty or mismatched inputs, non-increasing times, both or neither of
-        ``spike_times`` and ``activity``, NaN activity, or a range with no bins.
+        ``spike_times`` and ``activity``, NaN activity, a range with no bins, no tracked
+        position inside ``limits``, or a map of more than ``max_bins`` bins.
     """
     t = as_times(times, "times")
     pos = as_positions(positions, "positions", allow_nan=True)
@@ -254,11 +344,15 @@ def rate_map(
             UntrackedPositionWarning,
             stacklevel=2,
         )
+    if isinstance(max_bins, bool) or not isinstance(max_bins, numbers.Integral) or max_bins < 1:
+        raise ValueError(f"max_bins must be a positive integer; got {max_bins!r}.")
     x0, x1, y0, y1 = _limits(pos, limits)
     nx, ny = _n_bins(x0, x1, bw, "x"), _n_bins(y0, y1, bw, "y")
+    _check_size(nx, ny, bw, (x0, x1, y0, y1), max_bins)
     ix = _bins(pos[:, 0], x0, nx, bw)
     iy = _bins(pos[:, 1], y0, ny, bw)
     inside = (ix >= 0) & (iy >= 0)
+    _inside_or_raise(inside, pos, (x0, x1, y0, y1))
     lin = np.where(inside, iy * nx + ix, -1)
 
     dt = np.diff(t)

@@ -7,7 +7,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hippocore._checks import as_float_array
 
-__all__ = ["as_map_stack", "as_bin_centres"]
+__all__ = ["as_map_stack", "as_bin_centres", "reject_inf"]
 
 
 def as_map_stack(value: ArrayLike, name: str) -> tuple[NDArray[np.float64], bool]:
@@ -27,15 +27,41 @@ def as_map_stack(value: ArrayLike, name: str) -> tuple[NDArray[np.float64], bool
         True when ``value`` was a single 2-D map.
     """
     arr = as_float_array(value, name, ndim=(2, 3))
-    if np.isinf(arr).any():
-        raise ValueError(
-            f"{name} contains infinite values; rate maps must be finite numbers or NaN "
-            "(unvisited bins)."
-        )
+    reject_inf(arr, name)
     if arr.shape[-1] == 0 or arr.shape[-2] == 0:
         raise ValueError(f"{name} has an empty map axis; got shape {arr.shape}.")
     single = arr.ndim == 2
     return (arr[None] if single else arr), single
+
+
+def reject_inf(arr: NDArray[np.float64], name: str, *, fix: str | None = None) -> None:
+    """Raise a one-line ``ValueError`` if a map (or stack) holds +-inf.
+
+    Maps are finite numbers with NaN for unvisited bins; an infinite bin usually comes from a
+    rate divided by a zero occupancy. Filling it with 0 (as a NaN-to-zero step would) hides
+    that, so every map-taking function refuses it.
+
+    Parameters
+    ----------
+    arr : ndarray
+        The map(s), already a float array.
+    name : str
+        Argument name used in the message.
+    fix : str, optional
+        The remedy to suggest; default: replace the values or fix the occupancy behind them.
+    """
+    bad = np.isinf(arr)
+    if not bad.any():
+        return
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    remedy = fix or (
+        "replace them (e.g. np.where(np.isinf(m), np.nan, m) marks them unvisited) or fix "
+        "the zero occupancy that produced them"
+    )
+    raise ValueError(
+        f"{name} contains {int(bad.sum())} infinite value(s) (first at index {first}); maps "
+        f"must be finite, with NaN for unvisited bins: {remedy}."
+    )
 
 
 def as_bin_centres(

@@ -13,7 +13,7 @@ file beside the target and renames it into place only when complete; documented 
 with :class:`DataRepairWarning`. See ``docs/io.md``.
 """
 
-from hippocore.io._common import DataRepairWarning
+from hippocore.io._common import DataRepairWarning, NoUnitsWarning
 from hippocore.io._kavli import convert_kavli_to_nwb, read_kavli_mat
 from hippocore.io._netcdf import open_dataset, to_netcdf
 from hippocore.io._nwb_read import read_nwb
@@ -32,4 +32,5 @@ __all__ = [
     "open_zarr",
     "open_sessions",
     "DataRepairWarning",
+    "NoUnitsWarning",
 ]

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "DataRepairWarning",
+    "NoUnitsWarning",
     "regular_rate",
     "sanitize_name",
     "combine_leds",
@@ -23,6 +24,10 @@ REGULAR_RTOL = 1e-6
 
 class DataRepairWarning(UserWarning):
     """A reader repaired its input in a documented way (e.g. dropped untracked NaN samples)."""
+
+
+class NoUnitsWarning(UserWarning):
+    """A reader found no units (cells) where some were expected; the session has position only."""
 
 
 def regular_rate(time: NDArray[np.float64]) -> float | None:

@@ -33,6 +33,7 @@ from hippocore._version import __version__
 from hippocore.io._atomic import atomic_path
 from hippocore.io._common import (
     DataRepairWarning,
+    NoUnitsWarning,
     check_timestamps,
     combine_leds,
     drop_nan_samples,
@@ -84,7 +85,7 @@ def _loadmat(path: Path) -> dict[str, Any]:
         raise ValueError(
             f"{path} is not a readable MATLAB file (truncated or another format?): "
             f"{type(exc).__name__}: {exc}"
-        ) from exc
+        ) from None
     return {k: v for k, v in data.items() if not k.startswith("__")}
 
 
@@ -145,6 +146,22 @@ def _discover_cells(pos_file: Path) -> list[Path]:
     return found
 
 
+def _warn_no_cells(path: Path) -> None:
+    """Warn that a Kavli file came without any cell (the session will have 0 units)."""
+    stem = path.stem
+    expected = (
+        f"cell files {stem[: -len('_POS')]}_T<n>C<m>.mat beside it"
+        if stem.upper().endswith("_POS")
+        else "spike times ('ts') in it"
+    )
+    warnings.warn(
+        f"{path.name}: found no {expected}, so the session has position only (0 units); pass "
+        "cell_files=[...] if the cells are elsewhere, or cell_files=[] to read position only.",
+        NoUnitsWarning,
+        stacklevel=4,
+    )
+
+
 def _load(
     first: str | os.PathLike[str], cell_files: Sequence[str | os.PathLike[str]] | None
 ) -> _Raw:
@@ -171,6 +188,8 @@ def _load(
         led2 = None
     extra = [Path(c) for c in cell_files] if cell_files is not None else _discover_cells(path)
     files = own + [c for c in extra if c != path]
+    if not files and cell_files is None:
+        _warn_no_cells(path)
     names = [_unit_name(f) for f in files]
     if len(set(names)) != len(names):
         raise ValueError(f"cell files give duplicate unit names {names}; pass distinct cells.")
@@ -244,6 +263,12 @@ def read_kavli_mat(
     ValueError
         For files of another format, mismatching lengths, non-monotonic or duplicated
         timestamps, or NaN spike times; the message names the file and variable.
+
+    Warns
+    -----
+    NoUnitsWarning
+        If ``cell_files`` is not given and no cell is found (a position file with no
+        ``_T<n>C<m>.mat`` beside it, or a cell file without ``ts``): the session has 0 units.
     """
     raw = _load(position_file_or_cell_file, cell_files)
     label = Path(position_file_or_cell_file).name

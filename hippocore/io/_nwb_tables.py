@@ -83,27 +83,62 @@ def select_rows(table: Any, selector: Selector, *, what: str, by: str | None) ->
             labels = [[text(x) for x in tags] for tags in table["tags"][:]]
         elif by and by in table.colnames:
             labels = table_column(table, by)
-        rows_list = []
+        rows_list: list[int] = []
+        missing_names: list[str] = []
+        missing_ids: list[int] = []
         for item in selector:
             if isinstance(item, str):
                 if labels is None:
-                    raise ValueError(
-                        f"{what}: cannot select {item!r} by name -- the table has no {by!r} column; "
-                        "select by id (int) or by column value ({'column': value})."
-                    )
-                if by == "tags":
+                    hits = []
+                elif by == "tags":
                     hits = [i for i, tags in enumerate(labels) if item in tags]
                 else:
                     hits = [i for i, v in enumerate(labels) if v == item]
-            else:
+                if not hits:
+                    missing_names.append(item)
+            elif isinstance(item, (int, np.integer)) and not isinstance(item, bool):
                 hits = np.flatnonzero(ids == int(item)).tolist()
-            if not hits:
-                raise ValueError(f"{what}: nothing matches {item!r}.")
+                if not hits:
+                    missing_ids.append(int(item))
+            else:
+                raise TypeError(
+                    f"{what}: select rows by name (str) or id (int); got {item!r} "
+                    f"({type(item).__name__})."
+                )
             rows_list.extend(hits)
+        if missing_names:
+            raise ValueError(_not_found(what, missing_names, labels, by, ids))
+        if missing_ids:
+            raise ValueError(_not_found(what, missing_ids, None, None, ids))
         rows = np.array(sorted(set(rows_list)), dtype=np.int64)
     if rows.size == 0:
         raise ValueError(f"{what}: the selection {selector!r} matches no row.")
     return rows
+
+
+def _preview(values: Sequence[Any], limit: int = 20) -> str:
+    """Up to ``limit`` distinct values, then how many there are in all."""
+    distinct = list(dict.fromkeys(values))
+    shown = ", ".join(repr(v) for v in distinct[:limit])
+    more = f", ... ({len(distinct)} in all)" if len(distinct) > limit else ""
+    return f"[{shown}{more}]"
+
+
+def _not_found(what: str, missing: list[Any], labels: Any, by: str | None, ids: Any) -> str:
+    """One line: which names/ids were not found and which exist."""
+    wanted = ", ".join(repr(m) for m in missing)
+    id_list = _preview([int(i) for i in ids])
+    if labels is None and isinstance(missing[0], str):
+        return (
+            f"{what}: nothing matches {wanted}: its rows have no names ({by or 'name'} column) "
+            f"to select by; select by id (available ids: {id_list}) or by column value "
+            "({'column': value})."
+        )
+    if labels is None:
+        return f"{what}: nothing matches id(s) {wanted}; available ids: {id_list}."
+    names = [t for tags in labels for t in tags] if by == "tags" else [text(v) for v in labels]
+    noun = "tags" if by == "tags" else "names"
+    return f"{what}: nothing matches {wanted}; available {noun}: {_preview(names)}."
 
 
 def intervals_json(nwbfile: Any, skip: set[str]) -> str | None:

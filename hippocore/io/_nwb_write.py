@@ -617,7 +617,8 @@ def write_nwb(
         A schema session (validated first; never modified).
     path : path-like
         Target ``.nwb`` file. Written to a temporary file in the same folder and renamed into
-        place when complete; a failed write leaves no partial file and any old file intact.
+        place when complete; a failed write leaves no partial file and any old file intact (a
+        killed one leaves a hidden part, removed by the next write: see ``docs/io.md``).
     overwrite : bool, default False
         Replace an existing file.
     subject : mapping, optional

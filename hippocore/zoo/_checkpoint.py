@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import pickle
 import subprocess
 import tempfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 import torch
 
 from hippocore._version import __version__
-from hippocore.zoo._config import config_from_dict, config_to_dict
+from hippocore.zoo._config import ConfigError, config_from_dict, config_to_dict
 from hippocore.zoo._registry import get_config_class, get_model, list_models
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "pretrained",
     "list_pretrained",
     "export_weights",
+    "load_weights",
 ]
 
 #: Version of the checkpoint layout; a checkpoint with a larger number is refused.
@@ -133,10 +135,7 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"checkpoint {p} does not exist.")
-    try:
-        payload = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a non-checkpoint file
-        raise CheckpointError(f"{p} is not a readable torch checkpoint ({exc}).") from exc
+    payload = _torch_load(p)
     if not isinstance(payload, dict) or "format_version" not in payload:
         raise CheckpointError(
             f"{p} is not a hippocore checkpoint (no format_version); "
@@ -147,6 +146,12 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise CheckpointError(
             f"{p} has checkpoint format {version!r}, newer than this hippocore "
             f"({__version__}) reads (format {CHECKPOINT_FORMAT}); upgrade hippocore."
+        )
+    missing = sorted({"model_name", "config", "step", "state_dict"} - set(payload))
+    if missing or not isinstance(payload["config"], dict):
+        raise CheckpointError(
+            f"{p} is an incomplete hippocore checkpoint (missing or malformed: "
+            f"{missing or ['config']}); write it again with save_checkpoint."
         )
     name = payload.get("model_name")
     if name not in list_models():
@@ -161,6 +166,78 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         for key, value in values.items():
             saved.setdefault(key, value)
     return payload
+
+
+def _torch_load(p: Path) -> Any:
+    """``torch.load`` with ``weights_only=True``, its many failure types turned into one.
+
+    The message never repeats torch's advice to retry with ``weights_only=False``: that runs
+    arbitrary code from the file, and no hippocore checkpoint needs it.
+    """
+    if p.stat().st_size == 0:
+        raise CheckpointError(f"{p} is empty (0 bytes); an interrupted copy? Copy it again.")
+    try:
+        return torch.load(p, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "Unsupported global" in str(exc) or "GLOBAL" in str(exc):
+            why = (
+                "it holds Python objects other than tensors and plain data (a pickled model, "
+                "numpy arrays, ...), which hippocore checkpoints never do, so it is not loaded"
+            )
+        else:
+            why = "its contents are not a torch.save file (corrupted, truncated or another format)"
+    except Exception:  # noqa: BLE001 - torch raises many types for a non-checkpoint file
+        why = "its contents are not a torch.save file (corrupted, truncated or another format)"
+    raise CheckpointError(
+        f"{p} is not a readable torch checkpoint: {why}; hippocore checkpoints are written "
+        "by hippocore.zoo.train or save_checkpoint."
+    )
+
+
+def load_weights(net: torch.nn.Module, state_dict: Any, path: str | os.PathLike[str]) -> None:
+    """Load ``state_dict`` into ``net``, or raise a one-line :class:`CheckpointError`.
+
+    torch's own error lists every mismatching tensor over many lines; this names the first
+    and how many differ, and says that the stored weights do not fit the stored config.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        The model built from the checkpoint's config.
+    state_dict : mapping of str to Tensor
+        The checkpoint's weights.
+    path : path-like
+        The checkpoint (for the message).
+    """
+    if not isinstance(state_dict, dict) or not all(
+        isinstance(v, torch.Tensor) for v in state_dict.values()
+    ):
+        raise CheckpointError(
+            f"{path}: its state_dict is not a mapping of names to tensors; write the "
+            "checkpoint again with save_checkpoint."
+        )
+    ours = net.state_dict()
+    missing = sorted(set(ours) - set(state_dict))
+    extra = sorted(set(state_dict) - set(ours))
+    shapes = [
+        f"{k} {tuple(state_dict[k].shape)} vs {tuple(v.shape)}"
+        for k, v in ours.items()
+        if k in state_dict and state_dict[k].shape != v.shape
+    ]
+    problems = []
+    if shapes:
+        problems.append(f"{len(shapes)} tensor(s) of another shape (e.g. {shapes[0]})")
+    if missing:
+        problems.append(f"{len(missing)} missing (e.g. {missing[0]})")
+    if extra:
+        problems.append(f"{len(extra)} unexpected (e.g. {extra[0]})")
+    if problems:
+        raise CheckpointError(
+            f"{path}: the stored weights do not fit the stored config ({'; '.join(problems)}; "
+            "stored vs config shape); the file was altered or its config edited: use the "
+            "checkpoint as train or save_checkpoint wrote it."
+        )
+    net.load_state_dict(state_dict)
 
 
 def load_checkpoint(
@@ -184,14 +261,18 @@ def load_checkpoint(
     Raises
     ------
     CheckpointError
-        For another model, a newer format or a file that is not a checkpoint.
+        For another model, a newer format, a file that is not a checkpoint, an invalid
+        stored config, or weights that do not fit the stored config.
     """
     payload = read_checkpoint(path)
     if model is not None and payload["model_name"] != model:
         raise CheckpointError(f"{path} holds a {payload['model_name']!r} model, not {model!r}.")
-    cfg = config_from_dict(get_config_class(payload["model_name"]), payload["config"])
+    try:
+        cfg = config_from_dict(get_config_class(payload["model_name"]), payload["config"])
+    except ConfigError as exc:
+        raise CheckpointError(f"{path}: its stored config is invalid: {exc}") from None
     net = get_model(payload["model_name"], cfg)
-    net.load_state_dict(payload["state_dict"])
+    load_weights(net, payload["state_dict"], path)
     net.trained_steps = int(payload["step"])
     net.checkpoint_metrics = dict(payload.get("metrics") or {})
     net.eval()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -139,6 +140,14 @@ def load_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     Returns
     -------
     dict
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ConfigError
+        If it is not valid TOML (or JSON for ``.json``): the message names the file, the line
+        and the column.
     """
     try:
         import tomllib
@@ -152,10 +161,46 @@ def load_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"config file {p} does not exist.")
+    if not p.is_file():
+        raise ConfigError(f"config path {p} is a folder; pass the TOML file inside it.")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {p} is not UTF-8 text (byte {exc.start}); is it a TOML file?"
+        ) from None
     if p.suffix == ".json":
-        return json.loads(p.read_text())
-    with p.open("rb") as fh:
-        return tomllib.load(fh)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(
+                f"{p}, line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg}); fix "
+                "the syntax there."
+            ) from None
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{p}: {_toml_error(exc, text)}; fix the syntax there.") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p} must hold a table of sections; got {type(data).__name__}.")
+    return data
+
+
+def _toml_error(exc: Exception, text: str) -> str:
+    """'line L, column C: invalid TOML (what)' from a TOMLDecodeError on any Python version."""
+    lineno = getattr(exc, "lineno", None)  # Python >= 3.14
+    colno = getattr(exc, "colno", None)
+    msg = getattr(exc, "msg", None) or str(exc)
+    if lineno is None:  # older: "<what> (at line L, column C)" or "(at end of document)"
+        match = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        if match:
+            lineno, colno = int(match.group(1)), int(match.group(2))
+        else:
+            lineno, colno = text.count("\n") + 1, None
+        msg = re.sub(r"\s*\(at [^)]*\)\s*$", "", msg)
+    where = f"line {lineno}" + (f", column {colno}" if colno else "")
+    return f"{where}: invalid TOML ({msg})"
 
 
 def dump_toml(data: Mapping[str, Any]) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import xarray as xr
 
-from hippocore._checks import as_rng
+from hippocore._checks import as_rng, check_positive
 from hippocore.envs import World
 from hippocore.schema import make_session
 from hippocore.zoo._config import config_to_dict
@@ -49,10 +49,29 @@ class EvalResult:
     n_first_visits: int
 
 
-def _as_worlds(worlds: World | Sequence[World]) -> list[World]:
+def _check_model(model: object) -> None:
+    """TypeError unless ``model`` is a zoo model (a module with a config and actions)."""
+    if not (
+        isinstance(model, torch.nn.Module)
+        and hasattr(model, "config")
+        and hasattr(model, "actions")
+        and hasattr(model, "model_name")
+    ):
+        raise TypeError(
+            f"model must be a hippocore zoo model (pretrained('tem-t'), load_checkpoint(path)[0] "
+            f"or train(...).model); got {type(model).__name__}."
+        )
+
+
+def _as_worlds(worlds: World | Sequence[World], name: str = "worlds") -> list[World]:
+    if not isinstance(worlds, (World, list, tuple)):
+        raise TypeError(
+            f"{name} must be a hippocore.envs.World (make_world(...)) or a list of them; got "
+            f"{type(worlds).__name__}."
+        )
     items = [worlds] if isinstance(worlds, World) else list(worlds)
     if not items:
-        raise ValueError("worlds is empty; pass a World or a non-empty list of Worlds.")
+        raise ValueError(f"{name} is empty; pass a World or a non-empty list of Worlds.")
     for w in items:
         if not isinstance(w, World):
             raise TypeError(
@@ -168,6 +187,8 @@ def evaluate(
 
     Raises
     ------
+    TypeError
+        If ``model`` is not a zoo model or ``worlds`` holds something other than Worlds.
     ValueError
         For an empty list, a world with no edges, a kind the model does not know or a
         non-positive ``n_steps``.
@@ -178,6 +199,7 @@ def evaluate(
     ``config.env.direction_bias``). A walk longer than ``model.memory_capacity`` overwrites
     its oldest memories (ring buffer).
     """
+    _check_model(model)
     items = _as_worlds(worlds)
     n_steps = _check_steps(n_steps)
     rng = as_rng(seed)
@@ -276,12 +298,12 @@ def rollout(
       end of that chunk, where both share the slot; those few steps are not exported.
     - ``sensory``: the one-hot observation at the current node (n_x units).
     """
-    items = _as_worlds(world)
+    _check_model(model)
+    items = _as_worlds(world, "world")
     if len(items) != 1:
         raise TypeError("rollout takes one World; call it once per world.")
     n_steps = _check_steps(n_steps)
-    if not dt > 0:
-        raise ValueError(f"dt must be a positive step duration (s); got {dt!r}.")
+    check_positive(dt, "dt")  # step duration (s)
     rng_seed = seed if isinstance(seed, (int, np.integer)) else None
     rng = as_rng(seed)
     env = model.config.env

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from hippocore.zoo._checkpoint import (
     CheckpointError,
     _git_sha,
+    load_weights,
     read_checkpoint,
     save_checkpoint,
 )
@@ -261,6 +262,37 @@ def _without_n_steps(d: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _run_folder(out: str | os.PathLike[str] | None) -> Path | None:
+    """Create the run folder ``out`` (if given), with one-line errors for the usual mistakes."""
+    if out is None:
+        return None
+    if not isinstance(out, (str, os.PathLike)):
+        raise TypeError(f"out must be a folder path or None; got {type(out).__name__}.")
+    run = Path(out)
+    if run.exists() and not run.is_dir():
+        raise FileExistsError(
+            f"out={str(run)!r} is an existing file; train writes a run folder (config.toml, "
+            "metrics.jsonl, checkpoint.pt) there: pass a folder path."
+        )
+    try:
+        run.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a parent is a file
+        raise FileExistsError(
+            f"cannot create the run folder out={str(run)!r}: a parent path is a file; pass a "
+            "folder path."
+        ) from None
+    except PermissionError:
+        raise PermissionError(
+            f"cannot create the run folder out={str(run)!r}: permission denied; pass a "
+            "folder you can write to."
+        ) from None
+    if not os.access(run, os.W_OK):
+        raise PermissionError(
+            f"the run folder out={str(run)!r} is not writable; pass a folder you can write to."
+        )
+    return run
+
+
 def train(
     config: TEMTConfig | Mapping[str, Any] | str | os.PathLike[str] | None = None,
     *,
@@ -302,6 +334,8 @@ def train(
     ValueError
         If ``out`` holds a checkpoint of another config (use a fresh folder or
         ``resume=False``).
+    FileExistsError, PermissionError
+        If ``out`` is a file, or a folder that cannot be created or written to.
 
     Notes
     -----
@@ -328,11 +362,10 @@ def train(
             f"monitor_every ({monitor_every}) must be a multiple of train.log_every "
             f"({tc.log_every}): monitor values are written on metrics lines."
         )
-    run = Path(out) if out is not None else None
+    run = _run_folder(out)
     ckpt_path = run / CHECKPOINT_NAME if run is not None else None
     payload = None
     if run is not None:
-        run.mkdir(parents=True, exist_ok=True)
         if resume and ckpt_path.exists():
             payload = read_checkpoint(ckpt_path)
             saved = config_to_dict(as_config(payload["config"]))  # fills fields added since
@@ -398,7 +431,7 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
         ts = payload["train_state"]
         if ts is None:
             raise CheckpointError(f"{ckpt_path} has no training state to resume from.")
-        model.load_state_dict(payload["state_dict"])
+        load_weights(model, payload["state_dict"], ckpt_path)
         opt.load_state_dict(ts["optimizer"])
         stream.load_state_dict(json.loads(ts["stream"]))
         state = TEMTState(**{k: v.to(device) for k, v in ts["recurrent"].items()})

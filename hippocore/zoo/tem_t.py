@@ -65,6 +65,21 @@ def _check_int(value: int, name: str, low: int) -> None:
         raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
 
 
+def _check_real(
+    value: float, name: str, *, low: float, high: float = math.inf, strict: bool = False
+) -> None:
+    """Finite real number in ``[low, high]`` (``(low, high]`` when ``strict``), else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number; got {value!r}.")
+    above = value > low if strict else value >= low
+    if not (math.isfinite(value) and above and value <= high):
+        if math.isfinite(high):
+            bound = f"in {'(' if strict else '['}{low}, {high}]"
+        else:
+            bound = f"> {low}" if strict else f">= {low}"
+        raise ValueError(f"{name} must be {bound} and finite; got {value!r}.")
+
+
 def _check_range(value: tuple[int, int], name: str, low: int) -> None:
     if len(value) != 2:
         raise ValueError(f"{name} must be (min, max); got {value!r}.")
@@ -112,10 +127,8 @@ class EnvConfig:
         object.__setattr__(self, "kinds", tuple(make_world(k, 2).kind for k in self.kinds))
         _check_range(self.widths, "env.widths", 2)
         _check_int(self.n_x, "env.n_x", 2)
-        if not self.spacing > 0:
-            raise ValueError(f"env.spacing must be > 0 (m); got {self.spacing!r}.")
-        if not 0.0 <= self.direction_bias <= 1.0:
-            raise ValueError(f"env.direction_bias must be in [0, 1]; got {self.direction_bias!r}.")
+        _check_real(self.spacing, "env.spacing", low=0, strict=True)
+        _check_real(self.direction_bias, "env.direction_bias", low=0, high=1)
         _check_range(self.chunks_per_env, "env.chunks_per_env", 1)
 
 
@@ -246,7 +259,10 @@ class ModelConfig:
                     f"model.max_phase_step has {len(self.max_phase_step)} values; give one per "
                     f"module (model.n_modules = {self.n_modules}) or a single one for all."
                 )
-            if not all(0 < c <= math.pi for c in self.max_phase_step):
+            if not all(
+                isinstance(c, (int, float)) and not isinstance(c, bool) and 0 < c <= math.pi
+                for c in self.max_phase_step
+            ):
                 raise ValueError(
                     f"model.max_phase_step values must be in (0, pi] radians; got "
                     f"{self.max_phase_step!r}."
@@ -267,8 +283,7 @@ class ModelConfig:
                 "model.transition must be 'orthogonal', 'free' or 'plane-waves'; got "
                 f"{self.transition!r}."
             )
-        if not self.beta_init > 0:
-            raise ValueError(f"model.beta_init must be > 0; got {self.beta_init!r}.")
+        _check_real(self.beta_init, "model.beta_init", low=0, strict=True)
 
     def _check_plane_waves(self) -> None:
         """The plane-wave transition's own fields (and that no other transition uses them)."""
@@ -422,13 +437,30 @@ class TrainConfig:
         _check_int(self.checkpoint_every, "train.checkpoint_every", 1)
         _check_int(self.n_threads, "train.n_threads", 1)
         for name in ("lr", "lr_min", "grad_clip"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"train.{name} must be > 0; got {getattr(self, name)!r}.")
+            _check_real(getattr(self, name), f"train.{name}", low=0, strict=True)
+        if self.lr_min > self.lr:
+            raise ValueError(
+                f"train.lr_min ({self.lr_min!r}) must be <= train.lr ({self.lr!r}): it is the "
+                "floor the learning rate decays to; lower lr_min or raise lr."
+            )
         for name in ("path_loss", "nonneg_loss", "activity_loss", "commute_loss", "center_loss"):
-            if not getattr(self, name) >= 0:
-                raise ValueError(f"train.{name} must be >= 0; got {getattr(self, name)!r}.")
-        if not all(w >= 0 for w in self.smooth_loss):
-            raise ValueError(f"train.smooth_loss weights must be >= 0; got {self.smooth_loss!r}.")
+            _check_real(getattr(self, name), f"train.{name}", low=0)
+        if not all(
+            isinstance(w, (int, float)) and not isinstance(w, bool) and 0 <= w < math.inf
+            for w in self.smooth_loss
+        ):
+            raise ValueError(
+                f"train.smooth_loss weights must be >= 0 and finite; got {self.smooth_loss!r}."
+            )
+        if not isinstance(self.device, str):
+            raise ValueError(f"train.device must be a string such as 'cpu'; got {self.device!r}.")
+        try:
+            torch.device(self.device)
+        except (RuntimeError, ValueError):
+            raise ValueError(
+                f"train.device must be a torch device such as 'cpu' or 'cuda:0'; got "
+                f"{self.device!r}."
+            ) from None
 
 
 @dataclass(frozen=True, kw_only=True)
