@@ -385,7 +385,10 @@ def _on_clock(
 
     if ts.size == t_all.size and np.allclose(ts, t_all, rtol=0, atol=1e-9):
         v = values(_read_rows(series.data, ranges))
-        return np.angle(np.exp(1j * v)) if circular else v
+        if circular:  # wrap into (-pi, pi]; values already there stay bit-identical
+            out = (v > np.pi) | (v <= -np.pi)
+            v[out] = np.angle(np.exp(1j * v[out]))
+        return v
     v_all = values(series.data[:])
     ok = np.isfinite(v_all)
     if not circular:
