@@ -17,6 +17,7 @@ with :class:`DataRepairWarning`. See ``docs/io.md``.
 
 from hippocore.io._axona import convert_axona_to_nwb, read_axona
 from hippocore.io._common import DataRepairWarning
+from hippocore.io._inspect import FileSummary, inspect_file
 from hippocore.io._kavli import convert_kavli_to_nwb, read_kavli_mat
 from hippocore.io._netcdf import open_dataset, to_netcdf
 from hippocore.io._nwb_read import read_nwb
@@ -36,5 +37,7 @@ __all__ = [
     "to_zarr",
     "open_zarr",
     "open_sessions",
+    "inspect_file",
+    "FileSummary",
     "DataRepairWarning",
 ]
