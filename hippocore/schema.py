@@ -498,8 +498,9 @@ def require(ds: xr.Dataset, *names: str, purpose: str) -> xr.Dataset:
             raise ValueError(
                 f"{purpose} need '{name}', and this session has none: its source recorded no "
                 f"{name.replace('_', ' ')}{origin}, as attrs['missing'] says. Add it from the "
-                f"file that holds it (e.g. session.assign({name}=...)) or use an analysis that "
-                "does not need it (head-direction and speed scores need only their own variable)."
+                f"file that holds it (session.assign({name}=...), then delete "
+                "attrs['missing']) or use an analysis that does not need it (head-direction and "
+                "speed scores need only their own variable)."
             )
         raise ValueError(
             f"{purpose} need '{name}', and this session has none{origin}; add it "

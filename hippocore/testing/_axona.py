@@ -165,6 +165,7 @@ def write_axona_trial(
     led_distance : float, default 0.05
         LED separation (m).
     untracked_every : int, default 37
+        Period of the untracked samples; 0 for none.
     n_tetrodes : int, default 2
     cluster_files : {"cut", "clu", "none"}, default "cut"
         Write TINT ``.cut``, KlustaKwik ``.clu.N`` or no cluster files.
@@ -197,10 +198,11 @@ def write_axona_trial(
 
     led1 = pixels(pos + half) if two_leds else pixels(pos)
     led2 = pixels(pos - half) if two_leds else np.full((n, 2), _UNTRACKED)
-    led1[::untracked_every] = _UNTRACKED
-    both = np.arange(0, n, 2 * untracked_every + 1)
-    led1[both] = _UNTRACKED
-    led2[both] = _UNTRACKED
+    if untracked_every > 0:
+        led1[::untracked_every] = _UNTRACKED
+        both = np.arange(0, n, 2 * untracked_every + 1)
+        led1[both] = _UNTRACKED
+        led2[both] = _UNTRACKED
     raw = np.column_stack([led1, led2])
     duration = n / rate
 
