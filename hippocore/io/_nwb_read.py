@@ -467,12 +467,21 @@ def read_nwb(
     ``offset`` (``data * conversion + offset``, as ``SpatialSeries.get_data_in_units``) and its
     ``unit`` (m, cm or mm). One series is the position; two series are two LEDs (taken in name
     order, LED 1 first): their midpoint is the position and ``atan2`` of LED1 - LED2 the head
-    direction. Otherwise head direction comes from a ``CompassDirection`` (radians or degrees;
-    interpolated circularly when on another clock). Sample times come from ``timestamps`` or
-    ``starting_time`` + ``rate``. Spike times and every scalar column of the ``units`` table
-    become per-unit coordinates; interval tables (epochs, trials, ...) are returned in
-    ``attrs["intervals_json"]``. Files written by :func:`write_nwb` come back identical
-    (activity, populations, environments, attrs).
+    direction; two one-column series are x and y. Otherwise head direction comes from a
+    ``CompassDirection`` (radians or degrees; interpolated circularly when on another clock),
+    and speed from a ``TimeSeries`` named like "speed" (m/s, cm/s or mm/s). Sample times come
+    from ``timestamps`` or ``starting_time`` + ``rate``. Spike times and every scalar column of
+    the ``units`` table become per-unit coordinates; interval tables (epochs, trials, ...) are
+    returned in ``attrs["intervals_json"]``; the file's and subject's metadata become attrs
+    (see :mod:`hippocore.io._nwb_meta`) that :func:`write_nwb` writes back, and
+    ``units.resolution`` becomes ``attrs["spike_resolution"]``. Files written by
+    :func:`write_nwb` come back identical (activity, populations, environments, attrs, sample
+    times bit for bit).
+
+    A file without position (units in one file, tracking in another; head direction or speed
+    only) reads too: the session has no ``position``, ``attrs["missing"] == "position"``, its
+    ``time`` is the clock of the head direction, else of the speed, else empty, and spikes are
+    kept as recorded. Analyses that need position then raise an error naming it.
 
     Lazy: the units' index and the selected units' spike-time ranges are read, not the whole
     spike table; position, activity and head direction are read only for the sample ranges of
@@ -497,8 +506,9 @@ def read_nwb(
     interval_table : str, default "epochs"
         The ``TimeIntervals`` table ``epochs`` selects from (e.g. "trials", "environments").
     position : str or pair of str, optional
-        Name (or path) of the position SpatialSeries, or of two LED series, when the file has
-        more than two.
+        Name (or path) of the position SpatialSeries; or two names: two LED series (2-3
+        columns each) or an (x, y) pair of one-column series, in that order. Needed when the
+        file has more than two position series.
     outside_tracking : {"drop", "keep", "raise"}, default "drop"
         Spikes before the first or after the last tracked sample (plus one sample interval):
         dropped with a :class:`DataRepairWarning`, kept, or an error.
@@ -510,17 +520,19 @@ def read_nwb(
     -------
     xarray.Dataset
         A schema session (``validate``-clean). ``attrs`` record ``nwb_file``,
-        ``session_id``, subject fields, ``position_series`` and the intervals.
+        ``position_series``, the file's metadata (``description``, ``session_id``,
+        ``experimenter_json``, ``institution`` ...), the subject's fields, ``spike_resolution``,
+        the intervals and, for a file without tracking, ``missing``.
 
     Raises
     ------
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        For a file that is not NWB, truncated, has no position, a position with more than 3
-        columns or in unconvertible units, non-monotonic or duplicated timestamps, a series
-        without timestamps or rate, or a selection that matches nothing. The message names the
-        object.
+        For a file that is not NWB, truncated, holds nothing hippocore reads (no position, head
+        direction, speed or units), a position with more than 3 columns or in unconvertible
+        units, non-monotonic or duplicated timestamps, a series without timestamps or rate, or
+        a selection that matches nothing. The message names the object.
     """
     p = Path(path)
     if outside_tracking not in ("drop", "keep", "raise"):

@@ -652,7 +652,16 @@ def write_nwb(
     ``environments`` interval table when the session has an ``environment`` coordinate;
     ``was_generated_by``, the configuration JSON (``scratch/hippocore_config``) and everything
     needed for a lossless read-back (``scratch/hippocore_session``). A regular clock is stored as
-    ``starting_time`` + ``rate``, an irregular one as timestamps (written once and linked).
+    ``starting_time`` + ``rate`` (the rate rounded to 10 digits when as regular), an irregular
+    one as timestamps (written once and linked); when ``starting_time + arange(n) / rate`` does
+    not rebuild the times bit for bit, they are also stored in ``scratch/hippocore_time`` (see
+    :func:`regular_clock`). A session without position (``attrs["missing"]``) gets only the
+    behaviour it has.
+
+    Metadata comes from the session's attrs (as :func:`read_nwb` stores a lab file's: see
+    :mod:`hippocore.io._nwb_meta`), overridden by ``metadata`` and ``subject``. What is given
+    in ``metadata``, ``subject`` and ``spike_resolution`` is recorded in the file, so the
+    session :func:`read_nwb` gives back re-exports without those arguments.
     Datasets are gzip-compressed and chunked; activity is streamed chunk by chunk
     (``GenericDataChunkIterator``), so a dask-backed session is never loaded whole.
 
