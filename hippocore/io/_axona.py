@@ -661,7 +661,15 @@ def convert_axona_to_nwb(
     from pynwb.misc import Units
 
     from hippocore.io._nwb_meta import metadata_from_attrs
+    from hippocore.io._nwb_write import _META_KEYS, _SUBJECT_KEYS
 
+    for given, allowed, what in (
+        (metadata, _META_KEYS, "metadata"),
+        (subject, _SUBJECT_KEYS, "subject"),
+    ):
+        unknown = sorted(set(given or {}) - set(allowed))
+        if unknown:
+            raise ValueError(f"{what} has unknown key(s) {unknown}; allowed: {list(allowed)}.")
     rec = _load(
         set_path,
         tetrodes=tetrodes,

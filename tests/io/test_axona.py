@@ -233,7 +233,9 @@ def test_cut_file_with_the_wrong_spike_count_names_it(trial):
     assert list(ok.unit.values) == ["t1", "t2"]
 
 
-def test_other_bad_input(trial):
+def test_other_bad_input(trial, tmp_path):
+    with pytest.raises(ValueError, match=r"metadata has unknown key\(s\) \['lab_name'\]"):
+        convert_axona_to_nwb(trial.set_path, tmp_path / "x.nwb", metadata={"lab_name": "M"})
     with pytest.raises(ValueError, match="y_axis must be 'up' or 'down'"):
         read_axona(trial.set_path, y_axis="left")
     with pytest.raises(FileNotFoundError, match=r"no tetrode file\(s\) trial\.7"):
