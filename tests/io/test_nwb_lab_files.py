@@ -481,3 +481,14 @@ def test_catalystneuro_layout_sargolini_round_trip_keeps_every_field(sargolini_d
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert back.attrs == ds.attrs
+
+
+def test_a_session_without_position_round_trips_through_netcdf(tmp_path):
+    import xarray as xr
+
+    from hippocore.io import open_dataset, to_netcdf
+
+    ds = make_session(np.zeros(0), None, spike_times=[np.array([1.0, 2.0]), np.array([3.0])])
+    back = open_dataset(to_netcdf(ds, tmp_path / "units.nc"))
+    xr.testing.assert_identical(back, ds)
+    assert missing(back) == ["position"]
