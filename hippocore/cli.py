@@ -49,6 +49,15 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect(args: argparse.Namespace) -> int:
+    from hippocore.io import inspect_file
+
+    for path in args.files:
+        summary = inspect_file(path)
+        print(summary.to_json() if args.json else summary)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser.
 
@@ -86,6 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
         "default 0 = off)",
     )
     tr.set_defaults(func=_train)
+    ins = sub.add_parser(
+        "inspect",
+        help="say what a file holds (NWB, Axona .set/.pos, Kavli .mat, netCDF, zarr) and what "
+        "hippocore can compute from it",
+    )
+    ins.add_argument("files", nargs="+", help="files to inspect")
+    ins.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ins.set_defaults(func=_inspect)
     return parser
 
 

@@ -12,7 +12,7 @@ name                   dims                 meaning / units
 ``axis``               coord (axis)         ``["x", "y"]``
 ``unit``               coord (unit)         unit ids (int or str)
 ``population``         coord (unit)         population label, e.g. ``"MEC"``, ``"memory"``
-``position``           (time, axis)         m, finite
+``position``           (time, axis)         m, finite (absent only when ``attrs["missing"]`` names it)
 ``activity``           (time, unit)         optional; ``attrs["units"]`` in Hz, count, a.u.
 ``spike_time``         (spike)              optional; spike times, s
 ``spike_unit``         (spike)              optional; index (0..n_unit-1) of each spike's unit
@@ -20,6 +20,12 @@ name                   dims                 meaning / units
 ``speed``              (time)               optional; m/s
 ``environment``        coord (time)         optional; integer environment id per sample
 =====================  ===================  ===========================================
+
+A recording without tracking (e.g. units in one file, tracking in another) has no ``position``
+and says so: ``attrs["missing"] == "position"`` (a comma-separated list of the absent required
+variables). Its ``time`` is then the clock of whatever behaviour exists (head direction,
+speed), or empty; analyses that need position raise an error naming what is missing
+(:func:`require`).
 
 Attributes: ``source`` (``"model"``, ``"recording"`` or ``"synthetic"``), ``hippocore_version``,
 ``schema_version`` and free provenance (``model``, ``config_json``, ``seed`` ...). Several
@@ -70,6 +76,8 @@ __all__ = [
     "validate",
     "kind_of",
     "environments",
+    "missing",
+    "require",
 ]
 
 SCHEMA_VERSION = "1"
@@ -113,7 +121,7 @@ def _base_attrs(kind: str, extra: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def make_session(
     time: ArrayLike,
-    position: ArrayLike,
+    position: ArrayLike | None,
     *,
     activity: ArrayLike | None = None,
     activity_units: str = "a.u.",
@@ -134,8 +142,9 @@ def make_session(
     ----------
     time : array_like of shape (n_time,)
         Sample times (s), strictly increasing.
-    position : array_like of shape (n_time, 2)
-        Positions (m), columns (x, y), finite.
+    position : array_like of shape (n_time, 2) or None
+        Positions (m), columns (x, y), finite. None for a recording without tracking: the
+        session then has no ``position`` and ``attrs["missing"]`` says so.
     activity : array_like of shape (n_time, n_unit), optional
         Continuous activity of each unit (e.g. model rates).
     activity_units : {"Hz", "count", "a.u."}, default "a.u."
@@ -172,14 +181,14 @@ def make_session(
         If shapes disagree or values are invalid; the message names the argument.
     """
     t = as_times(time, "time")
-    pos = as_positions(position, "position")
-    if pos.shape[0] != t.size:
-        raise ValueError(
-            f"position has {pos.shape[0]} samples but time has {t.size}; they must match."
-        )
-    data_vars: dict[str, Any] = {
-        "position": ((TIME, AXIS), pos, {"units": "m", "long_name": "position"}),
-    }
+    data_vars: dict[str, Any] = {}
+    if position is not None:
+        pos = as_positions(position, "position")
+        if pos.shape[0] != t.size:
+            raise ValueError(
+                f"position has {pos.shape[0]} samples but time has {t.size}; they must match."
+            )
+        data_vars["position"] = ((TIME, AXIS), pos, {"units": "m", "long_name": "position"})
     n_unit: int | None = None
     if activity is not None:
         act = as_float_array(activity, "activity", ndim=2)
@@ -266,6 +275,13 @@ def make_session(
     if source not in SOURCES:
         raise ValueError(f"source must be one of {list(SOURCES)}; got {source!r}.")
     all_attrs["source"] = source
+    gone = _parse_missing(all_attrs.get("missing"))
+    if position is None and "position" not in gone:
+        all_attrs["missing"] = ", ".join(["position", *gone])
+    elif position is not None and "position" in gone:
+        raise ValueError(
+            "attrs['missing'] names 'position' but a position was given; drop one of them."
+        )
     if environments is not None:
         all_attrs["environments_json"] = json.dumps([dict(e) for e in environments])
     return xr.Dataset(data_vars, coords=coords, attrs=all_attrs)
@@ -427,6 +443,72 @@ def environments(ds: xr.Dataset) -> list[dict[str, Any]]:
     return json.loads(text) if text else []
 
 
+def _parse_missing(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+def missing(ds: xr.Dataset) -> list[str]:
+    """Required variables a session does not hold because its source had none.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A session dataset.
+
+    Returns
+    -------
+    list of str
+        The names in ``attrs["missing"]`` (e.g. ``["position"]`` for a recording without
+        tracking); empty when nothing is missing.
+    """
+    return _parse_missing(ds.attrs.get("missing"))
+
+
+def require(ds: xr.Dataset, *names: str, purpose: str) -> xr.Dataset:
+    """Check that a session holds the variables an analysis needs; say clearly what is missing.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A session dataset.
+    *names : str
+        Variables the analysis needs (e.g. ``"position"``, ``"head_direction"``).
+    purpose : str
+        What needs them, named in the error (e.g. ``"rate maps"``).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``ds`` itself.
+
+    Raises
+    ------
+    ValueError
+        Naming the first absent variable, why it is absent (``attrs["missing"]``, the source
+        file when known) and what to do.
+    """
+    for name in names:
+        if name in ds.variables:
+            continue
+        source = ds.attrs.get("nwb_file") or ds.attrs.get("source_file")
+        origin = f" (source: {source})" if source else ""
+        if name in missing(ds):
+            raise ValueError(
+                f"{purpose} need '{name}', and this session has none: its source recorded no "
+                f"{name.replace('_', ' ')}{origin}, as attrs['missing'] says. Add it from the "
+                f"file that holds it (session.assign({name}=...), then delete "
+                "attrs['missing']) or use an analysis that does not need it (head-direction and "
+                "speed scores need only their own variable)."
+            )
+        raise ValueError(
+            f"{purpose} need '{name}', and this session has none{origin}; add it "
+            f"(session.assign({name}=...)) first."
+        )
+    return ds
+
+
 def kind_of(ds: xr.Dataset) -> str:
     """Return the kind of a dataset (``"session"``, ``"rate_maps"`` or ``"scores"``).
 
@@ -503,8 +585,14 @@ def _validate_session(ds: xr.Dataset, problems: list[str]) -> None:
         if ds[TIME].attrs.get("units") != "s":
             problems.append("coordinate 'time' must have attrs['units'] == 's'")
     if "position" not in ds:
-        problems.append("missing variable 'position' (time, axis) in m")
+        if "position" not in missing(ds):
+            problems.append(
+                "missing variable 'position' (time, axis) in m (a recording without tracking "
+                "says so with attrs['missing'] = 'position')"
+            )
     else:
+        if "position" in missing(ds):
+            problems.append("attrs['missing'] names 'position' but the session holds one")
         p = ds["position"]
         if p.dims != (TIME, AXIS):
             problems.append(f"'position' must have dims ('time', 'axis'); got {p.dims}")

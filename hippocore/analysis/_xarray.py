@@ -8,7 +8,16 @@ import numpy as np
 import xarray as xr
 
 from hippocore._checks import check_choice
-from hippocore.schema import UNIT, X, Y, kind_of, make_rate_maps, make_scores, spike_trains
+from hippocore.schema import (
+    UNIT,
+    X,
+    Y,
+    kind_of,
+    make_rate_maps,
+    make_scores,
+    require,
+    spike_trains,
+)
 
 from ._autocorr import autocorrelogram
 from ._gridness import gridness
@@ -60,11 +69,11 @@ def compute_rate_maps(
     check_choice(variable, "variable", ("spikes", "activity"))
     if (
         not isinstance(session, xr.Dataset)
-        or "position" not in session
         or "time" not in session.coords
         or kind_of(session) != "session"
     ):
         raise TypeError("session must be a hippocore session dataset (see schema.make_session).")
+    require(session, "position", purpose="rate maps")
     t = session["time"].values
     pos = session["position"].transpose("time", "axis").values
     units = session[UNIT].values if UNIT in session.coords else np.arange(0)

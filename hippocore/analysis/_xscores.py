@@ -11,7 +11,7 @@ import numpy as np
 import xarray as xr
 
 from hippocore._checks import check_choice
-from hippocore.schema import UNIT, X, Y, kind_of, make_scores, spike_trains
+from hippocore.schema import UNIT, X, Y, kind_of, make_scores, require, spike_trains
 
 from ._band import band_score
 from ._border import border_score
@@ -44,10 +44,11 @@ def _rate_maps(ds: xr.Dataset, name: str = "rate_maps") -> xr.Dataset:
     return ds
 
 
-def _session(ds: xr.Dataset) -> xr.Dataset:
-    if not isinstance(ds, xr.Dataset) or "position" not in ds or kind_of(ds) != "session":
+def _session(ds: xr.Dataset, purpose: str | None = None) -> xr.Dataset:
+    """``ds`` if it is a session; with ``purpose``, also require its position."""
+    if not isinstance(ds, xr.Dataset) or "time" not in ds.coords or kind_of(ds) != "session":
         raise TypeError("session must be a hippocore session dataset (see schema.make_session).")
-    return ds
+    return ds if purpose is None else require(ds, "position", purpose=purpose)
 
 
 def _population(ds: xr.Dataset):
@@ -393,7 +394,7 @@ def stability_scores(
     xarray.Dataset
         Scores dataset with ``stability``.
     """
-    ds = _session(session)
+    ds = _session(session, "stability scores")
     trains, act = _units(ds, variable)
     r = stability(
         ds["time"].values,
@@ -461,7 +462,7 @@ def score_session(
         ``label`` and one boolean ``is_<label>`` per label; attrs record every parameter
         (maps, shuffles, classification percentile and rules).
     """
-    ds = _session(session)
+    ds = _session(session, "score_session (rate maps, grid, border and place scores)")
     trains, act = _units(ds, variable)
     hd = ds["head_direction"].values if "head_direction" in ds else None
     speed = ds["speed"].values if "speed" in ds else None

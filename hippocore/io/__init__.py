@@ -4,6 +4,8 @@
 - :func:`write_nwb` -- a session -> NWB that passes nwbinspector (optionally DANDI-ready);
 - :func:`read_kavli_mat`, :func:`convert_kavli_to_nwb` -- the Kavli/Moser MAT release of
   Sargolini et al. (2006) -> session, or -> NWB in the DANDI:000582 layout;
+- :func:`read_axona`, :func:`convert_axona_to_nwb` -- Axona dacqUSB/TINT trials (``.set``,
+  ``.pos``, tetrode and ``.cut``/``.clu`` files) -> session in m and s, or -> NWB;
 - :func:`to_netcdf`, :func:`open_dataset`, :func:`to_zarr`, :func:`open_zarr` -- any schema
   dataset, identical round trips, lazy dask opening; :func:`open_sessions` -- many sessions as
   one dataset along ``session``.
@@ -13,7 +15,9 @@ file beside the target and renames it into place only when complete; documented 
 with :class:`DataRepairWarning`. See ``docs/io.md``.
 """
 
+from hippocore.io._axona import convert_axona_to_nwb, read_axona
 from hippocore.io._common import DataRepairWarning, NoUnitsWarning
+from hippocore.io._inspect import FileSummary, inspect_file
 from hippocore.io._kavli import convert_kavli_to_nwb, read_kavli_mat
 from hippocore.io._netcdf import open_dataset, to_netcdf
 from hippocore.io._nwb_read import read_nwb
@@ -26,11 +30,15 @@ __all__ = [
     "write_nwb",
     "read_kavli_mat",
     "convert_kavli_to_nwb",
+    "read_axona",
+    "convert_axona_to_nwb",
     "to_netcdf",
     "open_dataset",
     "to_zarr",
     "open_zarr",
     "open_sessions",
+    "inspect_file",
+    "FileSummary",
     "DataRepairWarning",
     "NoUnitsWarning",
 ]

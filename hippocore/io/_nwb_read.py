@@ -20,6 +20,7 @@ from hippocore.io._common import (
     combine_leds,
     drop_nan_samples,
 )
+from hippocore.io._nwb_meta import metadata_attrs, subject_attrs
 from hippocore.io._nwb_tables import (
     Selector,
     intervals_json,
@@ -48,6 +49,15 @@ _TO_METRES = {
     "millimeters": 0.001,
     "millimetre": 0.001,
     "millimetres": 0.001,
+}
+_TO_M_PER_S = {
+    "m/s": 1.0,
+    "meters/second": 1.0,
+    "metres/second": 1.0,
+    "cm/s": 0.01,
+    "centimeters/second": 0.01,
+    "centimetres/second": 0.01,
+    "mm/s": 0.001,
 }
 _TO_RAD = {"radian": 1.0, "radians": 1.0, "rad": 1.0, "degree": np.pi / 180, "degrees": np.pi / 180}
 
@@ -186,9 +196,18 @@ def _find_by_type(nwbfile: Any, cls: type) -> list[tuple[str, Any]]:
     return found
 
 
+def _columns(series: Any) -> int:
+    shape = tuple(series.data.shape)
+    return 1 if len(shape) == 1 else int(shape[1])
+
+
 def _position_series(
     nwbfile: Any, position: str | Sequence[str] | None, label: str
-) -> list[tuple[str, Any]]:
+) -> tuple[list[tuple[str, Any]], str]:
+    """The chosen position series and how to read them: "one", "leds" or "xy" ("none": absent).
+
+    Two series with one column each are (x, y); two with two or three columns are two LEDs.
+    """
     from pynwb.behavior import Position
 
     containers = _find_by_type(nwbfile, Position)
@@ -198,19 +217,18 @@ def _position_series(
         for name, ss in sorted(pos.spatial_series.items())
     ]
     if not series:
-        objects = sorted(
-            f"processing/{m}/{o}"
-            for m, mod in nwbfile.processing.items()
-            for o in mod.data_interfaces
-        ) + sorted(f"acquisition/{o}" for o in nwbfile.acquisition)
+        if position is None:
+            return [], "none"
         raise ValueError(
-            f"{label}: no position found -- no pynwb.behavior.Position container with a "
-            f"SpatialSeries in processing or acquisition (objects present: {objects or 'none'})."
+            f"{label}: position={position!r} was given but the file holds no "
+            "pynwb.behavior.Position container with a SpatialSeries."
         )
     if position is not None:
         wanted = [position] if isinstance(position, str) else list(position)
         if not 1 <= len(wanted) <= 2:
-            raise ValueError(f"position must name one series or two LEDs; got {position!r}.")
+            raise ValueError(
+                f"position must name one series, two LEDs or an (x, y) pair; got {position!r}."
+            )
         chosen = []
         for w in wanted:
             hits = [(p, s) for p, s in series if s.name == w or p == w]
@@ -220,13 +238,47 @@ def _position_series(
                     f"{[p for p, _ in series]}."
                 )
             chosen.append(hits[0])
-        return chosen
-    if len(series) <= 2:
-        return series
+    elif len(series) <= 2:
+        chosen = series
+        if len(chosen) == 2 and all(_columns(s) == 1 for _, s in chosen):
+            names = [s.name.lower().rstrip("_ ") for _, s in chosen]
+            if not (names[0].endswith("x") and names[1].endswith("y")):
+                raise ValueError(
+                    f"{label}: two one-column position series {[p for p, _ in chosen]}; say "
+                    "which is x and which is y with position=('x series', 'y series')."
+                )
+    else:
+        raise ValueError(
+            f"{label}: {len(series)} position SpatialSeries found ({[p for p, _ in series]}); "
+            "choose one (position='name'), two LEDs (position=('LED1', 'LED2')) or two "
+            "one-column series as (x, y) (position=('X', 'Y'))."
+        )
+    cols = [_columns(s) for _, s in chosen]
+    if len(chosen) == 1:
+        if cols[0] == 1:
+            raise ValueError(
+                f"{label}: {chosen[0][0]} has one column; hippocore needs x and y. If x and y "
+                "are separate one-column series, pass position=('X series', 'Y series')."
+            )
+        return chosen, "one"
+    if cols == [1, 1]:
+        return chosen, "xy"
+    if min(cols) >= 2:
+        return chosen, "leds"
     raise ValueError(
-        f"{label}: {len(series)} position SpatialSeries found ({[p for p, _ in series]}); choose "
-        "one (position='name') or two LEDs (position=('LED1', 'LED2'))."
+        f"{label}: {chosen[0][0]} has {cols[0]} column(s) and {chosen[1][0]} has {cols[1]}; "
+        "give two LED series (2-3 columns each) or two one-column series as (x, y)."
     )
+
+
+def _to_metres(series: Any, where: str) -> float:
+    unit = str(series.unit).strip().lower()
+    if unit not in _TO_METRES:
+        raise ValueError(
+            f"{where}: position unit {series.unit!r} cannot be converted to metres (known: m, cm, "
+            "mm). Convert pixel or arbitrary units before reading."
+        )
+    return _TO_METRES[unit]
 
 
 def _metres(series: Any, where: str, ranges: list[tuple[int, int]]) -> NDArray[np.float64]:
@@ -240,12 +292,7 @@ def _metres(series: Any, where: str, ranges: list[tuple[int, int]]) -> NDArray[n
             f"{where}: position has {shape[1]} columns; NWB allows at most 3 (x, y, z). Store each "
             "tracked LED or body part as its own SpatialSeries."
         )
-    unit = str(series.unit).strip().lower()
-    if unit not in _TO_METRES:
-        raise ValueError(
-            f"{where}: position unit {series.unit!r} cannot be converted to metres (known: m, cm, "
-            "mm). Convert pixel or arbitrary units before reading."
-        )
+    scale = _to_metres(series, where)
     raw = _read_rows(series.data, ranges).astype(np.float64)
     if shape[1] == 3:
         warnings.warn(
@@ -254,16 +301,18 @@ def _metres(series: Any, where: str, ranges: list[tuple[int, int]]) -> NDArray[n
             stacklevel=4,
         )
     xy = raw[:, :2]
-    return (xy * float(series.conversion) + float(series.offset)) * _TO_METRES[unit]
+    return (xy * float(series.conversion) + float(series.offset)) * scale
 
 
-def _head_direction(
-    nwbfile: Any,
-    t: NDArray[np.float64],
-    ranges: list[tuple[int, int]],
-    t_all: NDArray[np.float64],
-    label: str,
-) -> NDArray[np.float64] | None:
+def _one_column(series: Any, where: str, ranges: list[tuple[int, int]]) -> NDArray[np.float64]:
+    """A one-column coordinate series (x or y alone) in metres."""
+    scale = _to_metres(series, where)
+    raw = _read_rows(series.data, ranges).astype(np.float64).reshape(-1)
+    return (raw * float(series.conversion) + float(series.offset)) * scale
+
+
+def _compass_series(nwbfile: Any, label: str) -> tuple[str, Any] | None:
+    """The first ``CompassDirection`` SpatialSeries (checked: 1-D, radians or degrees)."""
     from pynwb.behavior import CompassDirection
 
     found = [
@@ -277,23 +326,115 @@ def _head_direction(
     unit = str(ss.unit).strip().lower()
     if unit not in _TO_RAD:
         raise ValueError(f"{label}: {where} has unit {ss.unit!r}; expected radians or degrees.")
-    ts = _series_time(ss, f"{label}: {where}")
     shape = tuple(ss.data.shape)
     if len(shape) > 1 and shape[1] != 1:
         raise ValueError(f"{label}: {where} must be 1-D head direction; got shape {shape}.")
+    return where, ss
 
-    def radians(raw: np.ndarray) -> NDArray[np.float64]:  # data * conversion + offset, in rad
-        values = np.asarray(raw, dtype=np.float64).reshape(-1)
-        return (values * float(ss.conversion) + float(ss.offset)) * _TO_RAD[unit]
+
+def _speed_series(nwbfile: Any, label: str) -> tuple[str, Any, float] | None:
+    """A 1-D ``TimeSeries`` named like "speed" in ``processing`` (m/s, cm/s or mm/s), if any.
+
+    ``processing/behavior`` is searched first; a speed series in another unit is skipped with a
+    :class:`DataRepairWarning`.
+    """
+    from pynwb import TimeSeries
+    from pynwb.behavior import SpatialSeries
+
+    modules = sorted(nwbfile.processing.items(), key=lambda kv: kv[0] != "behavior")
+    for mod_name, module in modules:
+        for obj in module.data_interfaces.values():
+            if not isinstance(obj, TimeSeries) or isinstance(obj, SpatialSeries):
+                continue
+            if "speed" not in obj.name.lower() or obj.data is None:
+                continue
+            where = f"processing/{mod_name}/{obj.name}"
+            shape = tuple(obj.data.shape)
+            unit = str(obj.unit).strip().lower().replace(" ", "")
+            if (len(shape) > 1 and shape[1] != 1) or unit not in _TO_M_PER_S:
+                warnings.warn(
+                    f"{label}: {where} (unit {obj.unit!r}, shape {shape}) is not read as speed; "
+                    "hippocore reads 1-D speed in m/s, cm/s or mm/s.",
+                    DataRepairWarning,
+                    stacklevel=5,
+                )
+                continue
+            return where, obj, _TO_M_PER_S[unit]
+    return None
+
+
+def _on_clock(
+    series: Any,
+    where: str,
+    convert: Any,
+    t: NDArray[np.float64],
+    ranges: list[tuple[int, int]],
+    t_all: NDArray[np.float64],
+    *,
+    circular: bool,
+) -> NDArray[np.float64]:
+    """A 1-D series' values (converted) at the session's sample times ``t``.
+
+    On the session's clock the chosen ranges are read; on another clock the whole series is
+    read and interpolated linearly (cos and sin for angles), NaN outside its span.
+    """
+    ts = _series_time(series, where)
+
+    def values(raw: Any) -> NDArray[np.float64]:
+        return convert(np.asarray(raw, dtype=np.float64).reshape(-1))
 
     if ts.size == t_all.size and np.allclose(ts, t_all, rtol=0, atol=1e-9):
-        return np.angle(np.exp(1j * radians(_read_rows(ss.data, ranges))))
-    # another clock: interpolate cos and sin linearly onto the position samples
-    hd_all = radians(ss.data[:])
-    ok = np.isfinite(hd_all)
-    c = np.interp(t, ts[ok], np.cos(hd_all[ok]), left=np.nan, right=np.nan)
-    s = np.interp(t, ts[ok], np.sin(hd_all[ok]), left=np.nan, right=np.nan)
+        v = values(_read_rows(series.data, ranges))
+        if circular:  # wrap into (-pi, pi]; values already there stay bit-identical
+            out = (v > np.pi) | (v <= -np.pi)
+            v[out] = np.angle(np.exp(1j * v[out]))
+        return v
+    v_all = values(series.data[:])
+    ok = np.isfinite(v_all)
+    if not circular:
+        return np.interp(t, ts[ok], v_all[ok], left=np.nan, right=np.nan)
+    c = np.interp(t, ts[ok], np.cos(v_all[ok]), left=np.nan, right=np.nan)
+    s = np.interp(t, ts[ok], np.sin(v_all[ok]), left=np.nan, right=np.nan)
     return np.arctan2(s, c)
+
+
+def _head_direction(
+    found: tuple[str, Any],
+    t: NDArray[np.float64],
+    ranges: list[tuple[int, int]],
+    t_all: NDArray[np.float64],
+    label: str,
+) -> NDArray[np.float64]:
+    where, ss = found
+    scale = _TO_RAD[str(ss.unit).strip().lower()]
+
+    def radians(v: NDArray[np.float64]) -> NDArray[np.float64]:  # data * conversion + offset
+        return (v * float(ss.conversion) + float(ss.offset)) * scale
+
+    return _on_clock(ss, f"{label}: {where}", radians, t, ranges, t_all, circular=True)
+
+
+def _speed(
+    found: tuple[str, Any, float],
+    t: NDArray[np.float64],
+    ranges: list[tuple[int, int]],
+    t_all: NDArray[np.float64],
+    label: str,
+) -> NDArray[np.float64]:
+    where, ts, scale = found
+
+    def metres_per_second(v: NDArray[np.float64]) -> NDArray[np.float64]:
+        return (v * float(ts.conversion) + float(ts.offset)) * scale
+
+    return _on_clock(ts, f"{label}: {where}", metres_per_second, t, ranges, t_all, circular=False)
+
+
+def _exact_time(nwbfile: Any, layout: dict[str, Any] | None) -> NDArray[np.float64] | None:
+    """The session's exact sample times, when the writer stored them beside a rounded rate."""
+    name = (layout or {}).get("time_scratch")
+    if not name or name not in nwbfile.scratch:
+        return None
+    return np.asarray(nwbfile.get_scratch(name)[:], dtype=np.float64)
 
 
 def _layout(nwbfile: Any) -> dict[str, Any] | None:
@@ -326,12 +467,21 @@ def read_nwb(
     ``offset`` (``data * conversion + offset``, as ``SpatialSeries.get_data_in_units``) and its
     ``unit`` (m, cm or mm). One series is the position; two series are two LEDs (taken in name
     order, LED 1 first): their midpoint is the position and ``atan2`` of LED1 - LED2 the head
-    direction. Otherwise head direction comes from a ``CompassDirection`` (radians or degrees;
-    interpolated circularly when on another clock). Sample times come from ``timestamps`` or
-    ``starting_time`` + ``rate``. Spike times and every scalar column of the ``units`` table
-    become per-unit coordinates; interval tables (epochs, trials, ...) are returned in
-    ``attrs["intervals_json"]``. Files written by :func:`write_nwb` come back identical
-    (activity, populations, environments, attrs).
+    direction; two one-column series are x and y. Otherwise head direction comes from a
+    ``CompassDirection`` (radians or degrees; interpolated circularly when on another clock),
+    and speed from a ``TimeSeries`` named like "speed" (m/s, cm/s or mm/s). Sample times come
+    from ``timestamps`` or ``starting_time`` + ``rate``. Spike times and every scalar column of
+    the ``units`` table become per-unit coordinates; interval tables (epochs, trials, ...) are
+    returned in ``attrs["intervals_json"]``; the file's and subject's metadata become attrs
+    (see :mod:`hippocore.io._nwb_meta`) that :func:`write_nwb` writes back, and
+    ``units.resolution`` becomes ``attrs["spike_resolution"]``. Files written by
+    :func:`write_nwb` come back identical (activity, populations, environments, attrs, sample
+    times bit for bit).
+
+    A file without position (units in one file, tracking in another; head direction or speed
+    only) reads too: the session has no ``position``, ``attrs["missing"] == "position"``, its
+    ``time`` is the clock of the head direction, else of the speed, else empty, and spikes are
+    kept as recorded. Analyses that need position then raise an error naming it.
 
     Lazy: the units' index and the selected units' spike-time ranges are read, not the whole
     spike table; position, activity and head direction are read only for the sample ranges of
@@ -356,8 +506,9 @@ def read_nwb(
     interval_table : str, default "epochs"
         The ``TimeIntervals`` table ``epochs`` selects from (e.g. "trials", "environments").
     position : str or pair of str, optional
-        Name (or path) of the position SpatialSeries, or of two LED series, when the file has
-        more than two.
+        Name (or path) of the position SpatialSeries; or two names: two LED series (2-3
+        columns each) or an (x, y) pair of one-column series, in that order. Needed when the
+        file has more than two position series.
     outside_tracking : {"drop", "keep", "raise"}, default "drop"
         Spikes before the first or after the last tracked sample (plus one sample interval):
         dropped with a :class:`DataRepairWarning`, kept, or an error.
@@ -369,17 +520,19 @@ def read_nwb(
     -------
     xarray.Dataset
         A schema session (``validate``-clean). ``attrs`` record ``nwb_file``,
-        ``session_id``, subject fields, ``position_series`` and the intervals.
+        ``position_series``, the file's metadata (``description``, ``session_id``,
+        ``experimenter_json``, ``institution`` ...), the subject's fields, ``spike_resolution``,
+        the intervals and, for a file without tracking, ``missing``.
 
     Raises
     ------
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        For a file that is not NWB, truncated, has no position, a position with more than 3
-        columns or in unconvertible units, non-monotonic or duplicated timestamps, a series
-        without timestamps or rate, or a selection that matches nothing. The message names the
-        object.
+        For a file that is not NWB, truncated, holds nothing hippocore reads (no position, head
+        direction, speed or units), a position with more than 3 columns or in unconvertible
+        units, non-monotonic or duplicated timestamps, a series without timestamps or rate, or
+        a selection that matches nothing. The message names the object.
     """
     p = Path(path)
     if outside_tracking not in ("drop", "keep", "raise"):
@@ -410,17 +563,35 @@ def _read(
 ) -> xr.Dataset:
     label = p.name
     layout = _layout(nwbfile)
-    chosen = _position_series(nwbfile, position, label)
-    where1, s1 = chosen[0]
-    t_all = _series_time(s1, f"{label}: {where1}")
+    chosen, mode = _position_series(nwbfile, position, label)
+    compass = _compass_series(nwbfile, label)
+    speed_found = _speed_series(nwbfile, label)
+
+    # ---- the session's clock: position, else head direction, else speed, else activity
+    clock: tuple[str, Any] | None = chosen[0] if chosen else compass
+    if clock is None and speed_found is not None:
+        clock = speed_found[:2]
+    if clock is None and layout is not None and layout.get("activity_series"):
+        name = next(iter(layout["activity_series"].values()))
+        clock = (f"processing/misc/{name}", nwbfile.processing["misc"][name])
+    t_all = np.zeros(0) if clock is None else _series_time(clock[1], f"{label}: {clock[0]}")
     if len(chosen) == 2:
-        where2, s2 = chosen[1]
-        t2 = _series_time(s2, f"{label}: {where2}")
+        where1, where2 = chosen[0][0], chosen[1][0]
+        t2 = _series_time(chosen[1][1], f"{label}: {where2}")
         if t2.size != t_all.size or not np.allclose(t2, t_all, rtol=0, atol=1e-9):
             raise ValueError(
-                f"{label}: the two LED series {where1} and {where2} have different timestamps; "
-                "choose one with position='name'."
+                f"{label}: the two position series {where1} and {where2} have different "
+                "timestamps; choose one with position='name'."
             )
+    exact = _exact_time(nwbfile, layout)
+    if exact is not None:
+        if exact.size != t_all.size:
+            raise ValueError(
+                f"{label}: scratch/{layout['time_scratch']} holds {exact.size} sample times for "
+                f"{t_all.size} samples of {clock[0] if clock else 'no series'}; the file is "
+                "inconsistent."
+            )
+        t_all = exact
 
     windows = None
     epoch_rows: list[dict[str, Any]] | None = None
@@ -436,21 +607,32 @@ def _read(
         stops = np.asarray(table["stop_time"].data[:], dtype=np.float64)[rows]
         windows = list(zip(starts.tolist(), stops.tolist(), strict=True))
         epoch_rows = [{"start_time": a, "stop_time": b} for a, b in windows]
-    ranges = _ranges(t_all, windows)
-    if not ranges:
-        raise ValueError(f"{label}: the chosen epochs contain no position sample.")
-    t = np.concatenate([t_all[a:b] for a, b in ranges])
-    led1 = _metres(s1, f"{label}: {where1}", ranges)
-    led2 = _metres(chosen[1][1], f"{label}: {chosen[1][0]}", ranges) if len(chosen) == 2 else None
-    pos, hd = combine_leds(led1, led2)
-    if hd is None:
-        hd = _head_direction(nwbfile, t, ranges, t_all, label)
-    keep = drop_nan_samples(t, pos, f"{label}: {where1}", stacklevel=5)
-    speed = None
-    if layout is not None and "behavior" in nwbfile.processing:
-        beh = nwbfile.processing["behavior"]
-        if "speed" in beh.data_interfaces:
-            speed = _read_rows(beh["speed"].data, ranges).astype(np.float64)
+    ranges = _ranges(t_all, windows) if t_all.size else []
+    if t_all.size and not ranges:
+        raise ValueError(f"{label}: the chosen epochs contain no sample of {clock[0]}.")
+    t = np.concatenate([t_all[a:b] for a, b in ranges]) if ranges else np.zeros(0)
+
+    pos: NDArray[np.float64] | None = None
+    hd: NDArray[np.float64] | None = None
+    if mode in ("one", "leds"):
+        where1, s1 = chosen[0]
+        led1 = _metres(s1, f"{label}: {where1}", ranges)
+        led2 = None
+        if mode == "leds":
+            led2 = _metres(chosen[1][1], f"{label}: {chosen[1][0]}", ranges)
+        pos, hd = combine_leds(led1, led2)
+    elif mode == "xy":
+        (wx, sx), (wy, sy) = chosen
+        pos = np.column_stack(
+            [_one_column(sx, f"{label}: {wx}", ranges), _one_column(sy, f"{label}: {wy}", ranges)]
+        )
+    if hd is None and compass is not None:
+        hd = _head_direction(compass, t, ranges, t_all, label)
+    if pos is not None:
+        keep = drop_nan_samples(t, pos, f"{label}: {chosen[0][0]}", stacklevel=5)
+    else:
+        keep = np.ones(t.size, dtype=bool)
+    speed = _speed(speed_found, t, ranges, t_all, label) if speed_found is not None else None
 
     # ---- units
     unit_table = nwbfile.units
@@ -495,7 +677,8 @@ def _read(
                     )
         unit_coords = cols
         if "spike_times" in unit_table.colnames:
-            trains = _spike_trains(unit_table, unit_rows, windows, t_all, outside_tracking, label)
+            tracked = t_all if pos is not None else None  # no tracking: keep every spike
+            trains = _spike_trains(unit_table, unit_rows, windows, tracked, outside_tracking, label)
         elif layout is None or not layout.get("activity_series"):
             warnings.warn(
                 f"{label}: the units table has no spike_times column and the file holds no "
@@ -528,9 +711,20 @@ def _read(
 
     attrs = _attrs(nwbfile, layout, p, [w for w, _ in chosen], epoch_rows, interval_table)
     with_units = ids is not None and trains is not None
+    if pos is None and hd is None and speed is None and not with_units and activity is None:
+        objects = sorted(
+            f"processing/{m}/{o}"
+            for m, mod in nwbfile.processing.items()
+            for o in mod.data_interfaces
+        ) + sorted(f"acquisition/{o}" for o in nwbfile.acquisition)
+        raise ValueError(
+            f"{label}: nothing hippocore can read -- no position (pynwb.behavior.Position), head "
+            "direction (CompassDirection), speed series, units with spike times or hippocore "
+            f"activity (objects present: {objects or 'none'})."
+        )
     ds = make_session(
         t[keep],
-        pos[keep],
+        pos[keep] if pos is not None else None,
         spike_times=trains if with_units else None,
         unit=ids if with_units else None,
         population=(population if population is not None else "unknown") if with_units else None,
@@ -649,16 +843,19 @@ def _spike_trains(
     table: Any,
     rows: NDArray[np.int64],
     windows: list[tuple[float, float]] | None,
-    t_all: NDArray[np.float64],
+    t_all: NDArray[np.float64] | None,
     outside_tracking: str,
     label: str,
 ) -> list[np.ndarray]:
+    """The rows' spike trains; with ``t_all`` (the tracking clock) spikes outside it are handled."""
     ends = np.asarray(table["spike_times"].data[:], dtype=np.int64)  # VectorIndex: cumulative ends
     data = table["spike_times"].target.data
     starts = np.concatenate([[0], ends[:-1]])
-    dt = np.diff(t_all)
-    lo = t_all[0]
-    hi = t_all[-1] + (float(np.median(dt)) if dt.size else 0.0)
+    lo, hi = -np.inf, np.inf
+    if t_all is not None and t_all.size:
+        dt = np.diff(t_all)
+        lo = t_all[0]
+        hi = t_all[-1] + (float(np.median(dt)) if dt.size else 0.0)
     trains = []
     n_out = 0
     for r in rows:
@@ -700,30 +897,34 @@ def _attrs(
     epoch_rows: list[dict[str, Any]] | None,
     interval_table: str,
 ) -> dict[str, Any]:
+    resolution = None
+    if nwbfile.units is not None and nwbfile.units.resolution is not None:
+        res = float(nwbfile.units.resolution)
+        if np.isfinite(res) and res > 0:
+            resolution = res
     if layout is not None:
         attrs = {
             k: v
             for k, v in layout["attrs"].items()
             if k not in ("hippocore_kind", "schema_version", "hippocore_version")
         }
+        # files written before write_nwb recorded an explicit spike_resolution: the units
+        # table states it, and a recording cannot be re-exported without it
+        if (
+            resolution is not None
+            and "spike_resolution" not in attrs
+            and not layout.get("sampled_spikes")
+            and attrs.get("source") == "recording"
+        ):
+            attrs["spike_resolution"] = resolution
     else:
-        attrs = {"source": "recording", "nwb_file": p.name, "position_series": ", ".join(series)}
-        if nwbfile.session_description:
-            attrs["description"] = str(nwbfile.session_description)
-        if nwbfile.session_id:
-            attrs["session_id"] = str(nwbfile.session_id)
-        attrs["session_start_time"] = nwbfile.session_start_time.isoformat()
-        attrs["identifier"] = str(nwbfile.identifier)
-        subj = nwbfile.subject
-        if subj is not None:
-            for key in ("subject_id", "species", "sex", "age", "strain"):
-                value = getattr(subj, key, None)
-                if value:
-                    attrs[key] = str(value)
-        if nwbfile.units is not None and nwbfile.units.resolution is not None:
-            res = float(nwbfile.units.resolution)
-            if np.isfinite(res) and res > 0:
-                attrs["spike_resolution"] = res
+        attrs = {"source": "recording", "nwb_file": p.name}
+        if series:
+            attrs["position_series"] = ", ".join(series)
+        attrs.update(metadata_attrs(nwbfile))
+        attrs.update(subject_attrs(nwbfile.subject))
+        if resolution is not None:
+            attrs["spike_resolution"] = resolution
         intervals = intervals_json(nwbfile, skip=set())
         if intervals:
             attrs["intervals_json"] = intervals

@@ -37,7 +37,15 @@ from numpy.typing import NDArray
 from hippocore._checks import as_rng, check_positive
 from hippocore._version import __version__
 from hippocore.io._atomic import atomic_path
-from hippocore.io._common import regular_rate, sanitize_name
+from hippocore.io._common import REGULAR_RTOL, regular_rate, sanitize_name
+from hippocore.io._nwb_meta import (
+    LIST_FIELDS,
+    TEXT_FIELDS,
+    metadata_args_as_attrs,
+    metadata_from_attrs,
+    subject_args_as_attrs,
+    subject_from_attrs,
+)
 from hippocore.io._spikes import sample_spikes
 from hippocore.schema import UNIT, validate
 
@@ -47,6 +55,8 @@ __all__ = [
     "LAYOUT_SCRATCH",
     "CONFIG_SCRATCH",
     "UNITS_TABLE_NO_SPIKES",
+    "TIME_SCRATCH",
+    "regular_clock",
 ]
 
 #: NCBI Taxonomy "synthetic construct" (taxid 32630): the default species of an in-silico agent.
@@ -55,6 +65,8 @@ LAYOUT_SCRATCH = "hippocore_session"
 #: Name of the per-unit table in ``processing/misc`` when a session has activity but no spikes.
 UNITS_TABLE_NO_SPIKES = "model_units"
 CONFIG_SCRATCH = "hippocore_config"
+#: Scratch dataset with the exact sample times when ``starting_time`` + ``rate`` is not exact.
+TIME_SCRATCH = "hippocore_time"
 LAYOUT_VERSION = 1
 #: ``units.resolution`` (s) stated for in-silico spike times computed in float64.
 CONTINUOUS_SPIKE_RESOLUTION = 1e-6
@@ -63,14 +75,9 @@ _META_KEYS = (
     "session_description",
     "identifier",
     "session_start_time",
-    "session_id",
-    "experimenter",
-    "institution",
-    "lab",
-    "experiment_description",
-    "keywords",
-    "related_publications",
-    "notes",
+    "timestamps_reference_time",
+    *LIST_FIELDS,
+    *TEXT_FIELDS,
 )
 _SUBJECT_KEYS = (
     "subject_id",
@@ -82,6 +89,7 @@ _SUBJECT_KEYS = (
     "strain",
     "genotype",
     "weight",
+    "age__reference",
 )
 _RESERVED_COLUMNS = {
     "id",
@@ -165,10 +173,7 @@ def _subject(
         raise ValueError(f"subject has unknown field(s) {unknown}; allowed: {list(_SUBJECT_KEYS)}.")
     attrs = session.attrs
     in_silico = attrs.get("source") in ("model", "synthetic")
-    fields: dict[str, Any] = {}
-    for key in _SUBJECT_KEYS:
-        if key in attrs and key != "description":
-            fields[key] = attrs[key]
+    fields: dict[str, Any] = subject_from_attrs(attrs)
     if in_silico:
         label = attrs.get("model", "synthetic")
         seed = attrs.get("seed")
@@ -184,7 +189,10 @@ def _subject(
             "are placeholders, not biological facts.",
         )
     fields.update(given)
-    fields = {k: str(v) if k != "weight" else v for k, v in fields.items() if v is not None}
+    fields = {k: v if k in ("weight", "date_of_birth") else str(v) for k, v in fields.items()}
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if isinstance(fields.get("date_of_birth"), str):
+        fields["date_of_birth"] = datetime.fromisoformat(fields["date_of_birth"])
     missing = [k for k in ("subject_id", "species", "sex", "age") if k not in fields]
     if missing and "date_of_birth" in fields and "age" in missing:
         missing.remove("age")
@@ -235,11 +243,7 @@ def _metadata(
         "identifier": str(uuid.uuid4()),
         "keywords": ["hippocore"] + (["simulation", str(model)] if model else []),
     }
-    for key in ("session_id", "experimenter", "institution", "lab", "experiment_description"):
-        if key in attrs:
-            out[key] = attrs[key]
-    if "session_start_time" in attrs:
-        out["session_start_time"] = datetime.fromisoformat(str(attrs["session_start_time"]))
+    out.update(metadata_from_attrs(attrs))  # what a reader kept (see hippocore.io._nwb_meta)
     out.update(given)
     start = out.get("session_start_time") or datetime.now(timezone.utc).replace(microsecond=0)
     if isinstance(start, str):
@@ -254,8 +258,11 @@ def _metadata(
             "datetime(2024, 1, 1, tzinfo=timezone.utc)."
         )
     out["session_start_time"] = start
-    if isinstance(out.get("experimenter"), str):
-        out["experimenter"] = [out["experimenter"]]
+    if isinstance(out.get("timestamps_reference_time"), str):
+        out["timestamps_reference_time"] = datetime.fromisoformat(out["timestamps_reference_time"])
+    for key in LIST_FIELDS:
+        if isinstance(out.get(key), str):
+            out[key] = [out[key]]
     if "session_id" in out:
         out["session_id"] = str(out["session_id"])
         if "/" in out["session_id"]:
@@ -432,6 +439,49 @@ def _unit_table(
     )
 
 
+def regular_clock(time: NDArray[np.float64]) -> tuple[float | None, bool]:
+    """The rate to store for a clock, and whether ``t0 + arange(n) / rate`` gives it back exactly.
+
+    A regular clock (see :func:`~hippocore.io._common.regular_rate`) is stored as
+    ``starting_time`` + ``rate``; the rate is the fitted one rounded to 10 significant digits
+    (50.0, not 50.00000000000001) when that is as regular. Readers (pynwb, pynapple,
+    :func:`read_nwb`) rebuild ``starting_time + arange(n) / rate``; when that is not
+    bit-identical to ``time`` (clocks computed another way, e.g. the Kavli ``post``), the
+    second value is False and the writer also stores the exact times.
+
+    Parameters
+    ----------
+    time : ndarray of shape (n,)
+        Sample times (s).
+
+    Returns
+    -------
+    rate : float or None
+        None for an irregular clock (store timestamps).
+    exact : bool
+    """
+    fitted = regular_rate(time)
+    if fitted is None:
+        return None, True
+    k = np.arange(time.size)
+    rounded = float(f"{fitted:.10g}")
+    candidates = [rounded, fitted] if rounded != fitted else [fitted]
+    for rate in candidates:
+        if np.array_equal(k / rate + time[0], time):
+            return rate, True
+    rebuilt = k / rounded + time[0]
+    if np.max(np.abs(rebuilt - time)) <= REGULAR_RTOL / rounded:
+        return rounded, False
+    return fitted, False
+
+
+def _timestamps_once(timing: dict[str, Any], series: Any) -> dict[str, Any]:
+    """After the first series that holds the timestamps, later ones link to it."""
+    if "timestamps" in timing and not hasattr(timing["timestamps"], "timestamps"):
+        return {"timestamps": series}
+    return timing
+
+
 def _add_behavior(
     nwbfile: Any,
     session: xr.Dataset,
@@ -441,70 +491,69 @@ def _add_behavior(
 ) -> dict[str, Any]:
     """Position, head direction and speed in ``processing/behavior``; returns the timing kwargs.
 
-    The timing is ``starting_time`` + ``rate`` for a regular clock, else a link to the position
-    series' timestamps (written once).
+    The timing is ``starting_time`` + ``rate`` for a regular clock, else timestamps written
+    once (with the first series) and linked from the others. A session without position (a
+    recording without tracking) gets only the behaviour it has.
     """
     from pynwb import TimeSeries
     from pynwb.behavior import CompassDirection, Position, SpatialSeries
 
     n_time = time.size
-    behavior = nwbfile.create_processing_module(
-        name="behavior", description="position, head direction and speed of the agent/animal"
-    )
-    pos = np.asarray(session["position"].values, dtype=np.float64)
-    ref = str(
-        session.attrs.get(
-            "reference_frame",
-            "x, y in metres in the session's own frame (hippocore schema: columns x, y; "
-            "arena origin as given by the model or recording)",
-        )
-    )
     chunk_t = min(n_time, 1 << 16) or 1
     if rate is not None:
         timing: dict[str, Any] = {"starting_time": float(time[0]), "rate": float(rate)}
     else:
-        timing = {"timestamps": _data_io(time, level=level, chunks=(chunk_t,))}
-    position_series = SpatialSeries(
-        name="position",
-        description="position of the agent/animal (x, y)",
-        data=_data_io(pos, level=level, chunks=(chunk_t, 2)),
-        unit="meters",
-        reference_frame=ref,
-        **timing,
+        timing = {"timestamps": _data_io(time, level=level, chunks=(chunk_t,)) if n_time else time}
+    if not any(name in session for name in ("position", "head_direction", "speed")):
+        return timing
+    behavior = nwbfile.create_processing_module(
+        name="behavior", description="position, head direction and speed of the agent/animal"
     )
-    behavior.add(Position(name="Position", spatial_series=position_series))
-    if rate is None:
-        timing = {"timestamps": position_series}
+    if "position" in session:
+        pos = np.asarray(session["position"].values, dtype=np.float64)
+        ref = str(
+            session.attrs.get(
+                "reference_frame",
+                "x, y in metres in the session's own frame (hippocore schema: columns x, y; "
+                "arena origin as given by the model or recording)",
+            )
+        )
+        position_series = SpatialSeries(
+            name="position",
+            description="position of the agent/animal (x, y)",
+            data=_data_io(pos, level=level, chunks=(chunk_t, 2)),
+            unit="meters",
+            reference_frame=ref,
+            **timing,
+        )
+        behavior.add(Position(name="Position", spatial_series=position_series))
+        timing = _timestamps_once(timing, position_series)
     if "head_direction" in session:
         hd = np.asarray(session["head_direction"].values, dtype=np.float64)
-        behavior.add(
-            CompassDirection(
-                name="CompassDirection",
-                spatial_series=SpatialSeries(
-                    name="head_direction",
-                    description="head direction, counter-clockwise from +x",
-                    data=_data_io(hd, level=level, chunks=(chunk_t,)),
-                    unit="radians",
-                    reference_frame="0 rad = +x axis, counter-clockwise positive",
-                    **timing,
-                ),
-            )
+        hd_series = SpatialSeries(
+            name="head_direction",
+            description="head direction, counter-clockwise from +x",
+            data=_data_io(hd, level=level, chunks=(chunk_t,)),
+            unit="radians",
+            reference_frame="0 rad = +x axis, counter-clockwise positive",
+            **timing,
         )
+        behavior.add(CompassDirection(name="CompassDirection", spatial_series=hd_series))
+        timing = _timestamps_once(timing, hd_series)
     if "speed" in session:
-        behavior.add(
-            TimeSeries(
-                name="speed",
-                description="running speed",
-                data=_data_io(
-                    np.asarray(session["speed"].values, dtype=np.float64),
-                    level=level,
-                    chunks=(chunk_t,),
-                ),
-                unit="m/s",
-                **timing,
-            )
+        speed_series = TimeSeries(
+            name="speed",
+            description="running speed",
+            data=_data_io(
+                np.asarray(session["speed"].values, dtype=np.float64),
+                level=level,
+                chunks=(chunk_t,),
+            ),
+            unit="m/s",
+            **timing,
         )
-
+        behavior.add(speed_series)
+        timing = _timestamps_once(timing, speed_series)
     return timing
 
 
@@ -534,23 +583,23 @@ def _add_activity(
             name += "_"
         used.add(name)
         activity_series[p] = name
-        misc.add(
-            TimeSeries(
-                name=name,
-                description=(
-                    f"activity of population {p!r} ({cols.size} units, time x unit); column j "
-                    f"is the units-table row with population={p!r} and population_index=j"
-                ),
-                data=_data_io(
-                    _activity_iterator(act, cols, n_time),
-                    level=level,
-                    chunks=(min(n_time, _block_size(min(cols.size, 64))), min(cols.size, 64)),
-                ),
-                unit=units_label,
-                continuity="continuous",
-                **timing,
-            )
+        series = TimeSeries(
+            name=name,
+            description=(
+                f"activity of population {p!r} ({cols.size} units, time x unit); column j "
+                f"is the units-table row with population={p!r} and population_index=j"
+            ),
+            data=_data_io(
+                _activity_iterator(act, cols, n_time),
+                level=level,
+                chunks=(min(n_time, _block_size(min(cols.size, 64))), min(cols.size, 64)),
+            ),
+            unit=units_label,
+            continuity="continuous",
+            **timing,
         )
+        misc.add(series)
+        timing = _timestamps_once(timing, series)
     return activity_series
 
 
@@ -603,7 +652,16 @@ def write_nwb(
     ``environments`` interval table when the session has an ``environment`` coordinate;
     ``was_generated_by``, the configuration JSON (``scratch/hippocore_config``) and everything
     needed for a lossless read-back (``scratch/hippocore_session``). A regular clock is stored as
-    ``starting_time`` + ``rate``, an irregular one as timestamps (written once and linked).
+    ``starting_time`` + ``rate`` (the rate rounded to 10 digits when as regular), an irregular
+    one as timestamps (written once and linked); when ``starting_time + arange(n) / rate`` does
+    not rebuild the times bit for bit, they are also stored in ``scratch/hippocore_time`` (see
+    :func:`regular_clock`). A session without position (``attrs["missing"]``) gets only the
+    behaviour it has.
+
+    Metadata comes from the session's attrs (as :func:`read_nwb` stores a lab file's: see
+    :mod:`hippocore.io._nwb_meta`), overridden by ``metadata`` and ``subject``. What is given
+    in ``metadata``, ``subject`` and ``spike_resolution`` is recorded in the file, so the
+    session :func:`read_nwb` gives back re-exports without those arguments.
     Datasets are gzip-compressed and chunked; activity is streamed chunk by chunk
     (``GenericDataChunkIterator``), so a dask-backed session is never loaded whole.
 
@@ -694,6 +752,8 @@ def write_nwb(
             resolution = 0.001
         elif "spike_resolution" in session.attrs:
             resolution = float(session.attrs["spike_resolution"])
+        elif "spikes_sampled_resolution" in session.attrs:  # a read-back sampled export
+            resolution = float(session.attrs["spikes_sampled_resolution"])
         elif session.attrs.get("source") in ("model", "synthetic"):
             resolution = CONTINUOUS_SPIKE_RESOLUTION
         elif has_spikes:
@@ -710,8 +770,14 @@ def write_nwb(
     subj = _subject(session, subject, dandi=dandi)
     meta = _metadata(session, metadata, dandi=dandi)
     attrs = {k: _json_safe(v) for k, v in session.attrs.items()}
+    # what the caller passed is recorded too, so that read_nwb gives a session that
+    # re-exports without the arguments (identifier excepted: a new file gets a new one)
+    attrs.update(subject_args_as_attrs(subject or {}))
+    attrs.update(metadata_args_as_attrs(metadata or {}))
+    if spike_resolution is not None and has_spikes:
+        attrs["spike_resolution"] = float(resolution)
     time = np.asarray(session["time"].values, dtype=np.float64)
-    rate = regular_rate(time)
+    rate, exact_clock = regular_clock(time)
 
     nwbfile = NWBFile(
         **meta,
@@ -727,6 +793,21 @@ def write_nwb(
             description="model configuration (JSON) that produced this session",
         )
 
+    time_scratch = None
+    if not exact_clock:  # the rate rebuilds the times to < 1e-6 of a sample, not bit for bit
+        time_scratch = TIME_SCRATCH
+        from pynwb.core import ScratchData
+
+        nwbfile.add_scratch(
+            ScratchData(
+                name=TIME_SCRATCH,
+                data=_data_io(time, level=level, chunks=(min(time.size, 1 << 16),)),
+                description=(
+                    "exact sample times (s) of the session; the series store starting_time + "
+                    "rate, which rebuild them to within 1e-6 of a sample"
+                ),
+            )
+        )
     timing = _add_behavior(nwbfile, session, time, rate, level)
     n_unit = session.sizes.get(UNIT, 0)
     populations = [str(p) for p in np.asarray(session["population"].values)] if n_unit else []
@@ -811,6 +892,7 @@ def write_nwb(
         "activity_series": activity_series,
         "has_spikes": bool(has_spikes),
         "sampled_spikes": sampled,
+        "time_scratch": time_scratch,
     }
     nwbfile.add_scratch(
         json.dumps(layout),

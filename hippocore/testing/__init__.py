@@ -3,9 +3,11 @@
 Tuning functions (:func:`grid_rate`, :func:`band_rate`, :func:`place_rate`,
 :func:`square_grid_rate`), the same evaluated on map bins (:func:`grid_map`,
 :func:`band_map`, :func:`place_map`), and lab-like recordings with Poisson spikes
-(:func:`synthetic_recording`). All randomness is explicit (``seed``).
+(:func:`synthetic_recording`), and the same written as an Axona trial
+(:func:`write_axona_trial`). All randomness is explicit (``seed``).
 """
 
+from hippocore.testing._axona import AxonaTrial, write_axona_trial, write_tetrode_file
 from hippocore.testing._maps import (
     band_map,
     band_rate,
@@ -31,4 +33,7 @@ __all__ = [
     "place_map",
     "poisson_spikes",
     "synthetic_recording",
+    "AxonaTrial",
+    "write_axona_trial",
+    "write_tetrode_file",
 ]

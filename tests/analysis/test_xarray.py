@@ -61,7 +61,9 @@ def test_activity_variable_maps_the_true_rates(session):
 
 
 def test_wrong_dataset_kinds_raise(session):
-    with pytest.raises(TypeError, match="session"):
+    with pytest.raises(ValueError, match="rate maps need 'position'"):
         ha.compute_rate_maps(session.drop_vars("position"), bin_size=0.05)
+    with pytest.raises(TypeError, match="session"):
+        ha.compute_rate_maps(session.drop_vars("time"), bin_size=0.05)
     with pytest.raises(TypeError, match="rate-map"):
         ha.grid_scores(session)

@@ -93,10 +93,16 @@ def test_choosing_units_in_a_file_without_units_is_a_clear_error(tmp_path):
         read_nwb(_lab_file(tmp_path / "nounits.nwb"), units=["t1c1"])
 
 
-def test_no_position_is_a_clear_error(tmp_path):
+def test_no_position_reads_units_and_says_position_is_missing(tmp_path):
     path = _lab_file(tmp_path / "nopos.nwb", position=False, spikes=[[1.0]])
-    with pytest.raises(ValueError, match="no position found"):
-        read_nwb(path)
+    ds = read_nwb(path)
+    assert "position" not in ds and ds.attrs["missing"] == "position"
+    np.testing.assert_array_equal(spike_trains(ds)[0], [1.0])
+    with pytest.raises(ValueError, match="holds no pynwb.behavior.Position"):
+        read_nwb(path, position="led")
+    empty = _lab_file(tmp_path / "empty.nwb", position=False)
+    with pytest.raises(ValueError, match="nothing hippocore can read"):
+        read_nwb(empty)
 
 
 def test_more_than_three_columns_is_a_clear_error(tmp_path):
