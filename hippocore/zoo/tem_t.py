@@ -678,11 +678,10 @@ class TEMT(nn.Module):
         spacing = torch.tensor(m.grid_spacing, dtype=torch.float32).expand(n_mod)
         # |k| at which three waves 60 degrees apart make a hexagonal grid of this spacing.
         self.register_buffer("wave_length", 4 * math.pi / (math.sqrt(3) * spacing))
-        # U_m = expm(S - S^T): which unit reads which plane; a small S starts near the
-        # identity (units = plane coordinates, i.e. bands), so mixing has to be learned.
-        self.mixing_param = nn.Parameter(
-            0.3 / math.sqrt(size) * torch.randn(n_mod, size, size, generator=g)
-        )
+        # U_m = expm(S - S^T): which unit reads which plane. S = 0 starts at the identity:
+        # every unit is one plane coordinate, i.e. a band, so whether a unit combines its
+        # module's waves into a grid is learned, not given (a random U would mix them).
+        self.mixing_param = nn.Parameter(torch.zeros(n_mod, size, size))
         if m.wave_geometry == "triad":
             self.wave_orientation = nn.Parameter(2 * math.pi * torch.rand(n_mod, generator=g))
         else:
@@ -737,8 +736,11 @@ class TEMT(nn.Module):
             n_a, n_mod, 2 * n_planes, 2 * n_planes
         )
         u = self.mixing()
-        w_mod = u[None] @ blocks @ u.transpose(1, 2)[None]
-        return torch.stack([torch.block_diag(*w_mod[a]) for a in range(n_a)])
+        w_mod = u[None] @ blocks @ u.transpose(1, 2)[None]  # (n_a, n_mod, size, size)
+        eye_m = torch.eye(n_mod, dtype=c.dtype, device=c.device)
+        # Block-diagonal over modules in one product (no Python loop over actions).
+        size = 2 * n_planes
+        return torch.einsum("amij,mn->aminj", w_mod, eye_m).reshape(n_a, n_mod * size, n_mod * size)
 
     def transition_matrices(self) -> Tensor:
         """W_a for every action plus the identity for stay (last), shape (n_a + 1, n_e, n_e)."""
