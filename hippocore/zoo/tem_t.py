@@ -221,7 +221,15 @@ class ModelConfig:
     action_geometry : {"lattice", "learned"}, default "lattice"
         ``transition = "plane-waves"`` only: each action's displacement ``d_a`` (2-D) is
         the lattice's own (unit steps at the action's angle; diagonals of 8-connected worlds
-        have length sqrt 2), or a learned 2-D vector (started at random).
+        have length sqrt 2), or a learned 2-D vector (started at random directions with
+        length 0.1, so that early codes change slowly with position; the module's actual
+        period is then ``grid_spacing / |d_a|`` node spacings).
+    mixing_init : float, default 0.01
+        ``transition = "plane-waves"`` only: standard deviation of the entries of S at
+        initialisation (``U = expm(S - S^T)``). Near 0 every unit starts as one plane
+        coordinate, a band; exactly 0 is a stationary point of the non-negativity penalty
+        (a unit that reads one plane gains nothing on average from a little of another), so
+        a small value breaks the symmetry and training has to do the mixing.
     """
 
     n_e: int = 60
@@ -238,6 +246,7 @@ class ModelConfig:
     grid_spacing: tuple[float, ...] = ()
     wave_geometry: Literal["triad", "free"] = "triad"
     action_geometry: Literal["lattice", "learned"] = "lattice"
+    mixing_init: float = 0.01
 
     def __post_init__(self) -> None:
         _check_int(self.n_e, "model.n_e", 2)
@@ -320,6 +329,11 @@ class ModelConfig:
                 "model.max_phase_step / fixed_phase_step act on the 'orthogonal' transition; "
                 "the 'plane-waves' transition sets its scales with model.grid_spacing "
                 "(set max_phase_step = [] and fixed_phase_step = false)."
+            )
+        if not (math.isfinite(self.mixing_init) and self.mixing_init >= 0):
+            raise ValueError(
+                f"model.mixing_init must be a finite standard deviation >= 0; got "
+                f"{self.mixing_init!r}."
             )
         if len(self.grid_spacing) not in (1, self.n_modules):
             raise ValueError(
@@ -678,10 +692,12 @@ class TEMT(nn.Module):
         spacing = torch.tensor(m.grid_spacing, dtype=torch.float32).expand(n_mod)
         # |k| at which three waves 60 degrees apart make a hexagonal grid of this spacing.
         self.register_buffer("wave_length", 4 * math.pi / (math.sqrt(3) * spacing))
-        # U_m = expm(S - S^T): which unit reads which plane. S = 0 starts at the identity:
-        # every unit is one plane coordinate, i.e. a band, so whether a unit combines its
-        # module's waves into a grid is learned, not given (a random U would mix them).
-        self.mixing_param = nn.Parameter(torch.zeros(n_mod, size, size))
+        # U_m = expm(S - S^T): which unit reads which plane. A small S starts near the
+        # identity: every unit (nearly) one plane coordinate, i.e. a band, so whether a unit
+        # combines its module's waves into a grid is learned, not given (a random U mixes).
+        self.mixing_param = nn.Parameter(
+            m.mixing_init * torch.randn(n_mod, size, size, generator=g)
+        )
         if m.wave_geometry == "triad":
             self.wave_orientation = nn.Parameter(2 * math.pi * torch.rand(n_mod, generator=g))
         else:
@@ -693,7 +709,8 @@ class TEMT(nn.Module):
             self.register_buffer("action_displacement", disp)
         else:
             angle = 2 * math.pi * torch.rand(len(disp), generator=g)
-            self.action_displacement = nn.Parameter(torch.stack([angle.cos(), angle.sin()], 1))
+            start = 0.1 * torch.stack([angle.cos(), angle.sin()], 1)
+            self.action_displacement = nn.Parameter(start)
 
     def _equal_plane_start(self, g: torch.Generator) -> Tensor:
         """A start vector with every rotation plane at amplitude sqrt(2), random phases."""
