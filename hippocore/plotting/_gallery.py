@@ -147,10 +147,10 @@ def unit_gallery(
             ax_map = fig.add_subplot(spec[r, 2 * c], label=f"map {u}")
             text = f"u{u}" + (f" {labels[u]}" if labels is not None else "")
             plot_lattice_map(world, maps[u], ax=ax_map, cmap=cmap)
-            ax_map.set_title(text, fontsize=6, pad=2)
+            ax_map.set_title(text, fontsize=7, pad=2)
             ax_ac = fig.add_subplot(spec[r, 2 * c + 1], label=f"acorr {u}")
             plot_autocorrelogram(ac[u], ax=ax_ac, gridness=float(sc[u]), annulus=False, title=False)
-            ax_ac.set_title(score_text(float(sc[u])), fontsize=6, pad=2)
+            ax_ac.set_title(score_text(float(sc[u])), fontsize=7, pad=2)
             for ax in (ax_map, ax_ac):
                 ax.set_xticks([])
                 ax.set_yticks([])
