@@ -27,6 +27,7 @@ from hippocore.analysis._direction import (
 )
 from hippocore.analysis._gridness import Gridness, gridness
 from hippocore.analysis._lattice_fields import LatticeFields, lattice_fields
+from hippocore.analysis._null import count_finite, percentile_nan_low
 from hippocore.analysis._place import PlaceField, place_fields
 from hippocore.analysis._ratemap import (
     RateMap,
@@ -107,6 +108,8 @@ __all__: list[str] = [
     "SCORES",
     "ShuffleScores",
     "shuffle_scores",
+    "percentile_nan_low",
+    "count_finite",
     "LABELS",
     "Classification",
     "classify",
