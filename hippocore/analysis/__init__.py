@@ -27,6 +27,11 @@ from hippocore.analysis._direction import (
 )
 from hippocore.analysis._gridness import Gridness, gridness
 from hippocore.analysis._lattice_fields import LatticeFields, lattice_fields
+from hippocore.analysis._lattice_grid import (
+    MIN_LATTICE_SHUFFLES,
+    LatticeGridUnits,
+    lattice_grid_units,
+)
 from hippocore.analysis._null import count_finite, percentile_nan_low
 from hippocore.analysis._place import PlaceField, place_fields
 from hippocore.analysis._ratemap import (
@@ -66,6 +71,9 @@ __all__: list[str] = [
     "lattice_rate_map",
     "LatticeFields",
     "lattice_fields",
+    "LatticeGridUnits",
+    "lattice_grid_units",
+    "MIN_LATTICE_SHUFFLES",
     "smooth_map",
     "SpikesOutsideTrackingWarning",
     "UntrackedPositionWarning",
