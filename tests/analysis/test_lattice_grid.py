@@ -76,9 +76,9 @@ def test_pooled_null_passes_the_same_controls(width):
 
 def test_node_permutation_null_rarely_binds():
     # Why the default null is spectral: node-permuted maps are white noise with NaN gridness
-    # for nearly every shuffle, so the node null leaves only the 0.3 floor, which 7-12 % of
-    # smooth random fields on 15x15 maps exceed (measured over 4-17 seeds of 30 fields; 6 of
-    # these 120). Counting NaN shuffles as not beating the unit makes that visible.
+    # for nearly every shuffle, so the node null leaves only the 0.3 floor, which about 8 %
+    # of smooth random fields on 15x15 maps exceed (5-12 % by seed over 25 seeds of 30
+    # fields; 6 of these 120). Counting NaN shuffles as not beating the unit shows it.
     world = make_world("hexagonal", 15)
     c = lattice_controls(world, "noise", N_UNITS["noise"], seed=15)
     res = lattice_grid_units(
