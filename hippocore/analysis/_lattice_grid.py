@@ -137,8 +137,10 @@ def _radial_power(rate: NDArray[np.float64], bin_size: float) -> tuple[NDArray, 
     square of side max(64, 2 x its longest side) and Fourier transformed; power |F|^2 is
     summed in rings of width one frequency step; the zero-frequency ring gets no weight.
     """
-    r = rate - np.nanmean(rate, axis=(-2, -1), keepdims=True)
-    r = np.nan_to_num(r, nan=0.0)
+    ok = np.isfinite(rate)
+    count = ok.sum(axis=(-2, -1), keepdims=True)
+    mean = np.where(ok, rate, 0.0).sum(axis=(-2, -1), keepdims=True) / np.maximum(count, 1)
+    r = np.where(ok, rate - mean, 0.0)  # an all-undefined map has no power (flat surrogates)
     n = max(64, 2 * max(r.shape[-2:]))
     power = np.abs(np.fft.fft2(r, s=(n, n))) ** 2
     f = np.fft.fftfreq(n, d=bin_size)

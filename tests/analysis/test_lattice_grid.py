@@ -209,3 +209,12 @@ def test_bad_input_is_refused_with_the_fix():
         lattice_grid_units(world, nodes + 1, act)
     with pytest.raises(ValueError, match="NaN"):
         lattice_grid_units(world, nodes, np.full_like(act, np.nan))
+
+
+def test_a_walk_that_barely_moves_gives_no_grid_units_and_no_warning():
+    world = make_world("hexagonal", 7)
+    act = lattice_controls(world, "grid", 2, seed=0).activity
+    nodes = np.array([3, 3, 4, 3])  # two nodes: no triangle has three visited corners
+    res = lattice_grid_units(world, nodes, act[nodes], seed=0)
+    assert np.isnan(res.score).all() and not res.is_grid.any()
+    assert np.all(res.n_finite_shuffles == 0) and res.grid_fraction == 0
