@@ -1,7 +1,7 @@
 """Controls of the lattice grid-unit test on a world size: ideal grids, bands, smooth noise.
 
 Run: PYTHONPATH=. python benchmarks/grid_controls.py [--widths 11 15] [--units 30]
-     [--seeds 0 1 2 3] [--null per-unit] [--shuffle spectral] [--bin-size-spacings 0.5]
+     [--seeds 0 1 ... 7] [--null per-unit] [--shuffle spectral] [--bin-size-spacings 0.5]
 
 Each control population (``hippocore.testing.lattice_controls``: three plane waves 60 deg
 apart with wavelengths 4-7 node spacings; single plane waves with the same wavelengths;
@@ -11,6 +11,11 @@ through (``hippocore.analysis.lattice_grid_units``: lattice rate map, BNT gridne
 and > the 95th percentile of 100 null maps per unit). Prints the fraction passing per seed
 and overall, to quote beside a model's grid fraction (positive control: grids; negative
 controls: bands, noise). ``control_fractions`` is importable.
+
+Batches of 120 smooth-noise fields vary: on 15x15 worlds seeds 0-3 pass 5-7 of 120 (with
+null seeds 100+ or 1000+) while 17 other seeds pass 16 of 510. The per-unit null is
+calibrated (about 5 % of null-like maps beat their own 95th percentile; the 0.3 floor removes
+some), so quote pass rates over at least 8 seeds (240 patterns).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from hippocore.testing import CONTROL_KINDS, lattice_controls
 def control_fractions(
     width: int,
     *,
-    seeds: Sequence[int] = (0, 1, 2, 3),
+    seeds: Sequence[int] = tuple(range(8)),
     n_units: int = 30,
     null: str = "per-unit",
     shuffle: str = "spectral",
@@ -41,7 +46,7 @@ def control_fractions(
     ----------
     width : int
         World width (nodes), e.g. 11 or 15.
-    seeds : sequence of int, default (0, 1, 2, 3)
+    seeds : sequence of int, default 0-7
         One population of ``n_units`` per seed and kind (patterns from ``seed``, null maps
         from ``1000 + seed``).
     n_units : int, default 30
@@ -86,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--widths", type=int, nargs="+", default=[11, 15])
     p.add_argument("--units", type=int, default=30)
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
+    p.add_argument("--seeds", type=int, nargs="+", default=list(range(8)))
     p.add_argument("--null", default="per-unit", choices=["per-unit", "pooled"])
     p.add_argument("--shuffle", default="spectral", choices=["spectral", "nodes"])
     p.add_argument("--bin-size-spacings", type=float, default=None, help="map bin / spacing")

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         for width in (11, 15):
             res = control_fractions(width, null=a.null)
             print(
-                f"  controls {width}x{width} (4 seeds x 30): "
+                f"  controls {width}x{width} (8 seeds x 30): "
                 + ", ".join(f"{k} {r['passed']}/{r['total']}" for k, r in res.items())
             )
 
