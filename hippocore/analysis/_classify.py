@@ -149,9 +149,9 @@ def classify(
         n_sh = shuffles.null[score].shape[1]
         need = max(1, math.ceil(min_finite * n_sh))
         for u in np.flatnonzero(~np.isfinite(thr) & np.isfinite(obs)):
-            notes[u].append(
-                f"{score}: {n_finite[score][u]} of {n_sh} shuffles finite (< {need}): no threshold"
-            )
+            k = n_finite[score][u]
+            why = f"< {need}" if k < need else f"the {percentile:g}th percentile is undefined"
+            notes[u].append(f"{score}: {k} of {n_sh} shuffles finite ({why}): no threshold")
     band_label = np.array(["none"] * n, dtype=object)
     if "band_power" in thresholds:
         bin_size = float(shuffles.parameters["bin_size"])

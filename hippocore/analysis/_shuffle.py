@@ -155,7 +155,8 @@ class ShuffleScores:
         Returns
         -------
         ndarray of shape (unit,)
-            NaN where too few shuffles are finite.
+            NaN where too few shuffles are finite (or, with a ``min_finite`` below
+            ``1 - q / 100``, where the percentile falls among the undefined shuffles).
         """
         if name not in self.null:
             raise KeyError(f"no null for {name!r}; available: {sorted(self.null)}.")
@@ -169,7 +170,9 @@ class ShuffleScores:
         null = self.null[name]
         out = percentile_nan_low(null, q, axis=1)
         enough = count_finite(null, axis=1) >= max(1, math.ceil(min_finite * null.shape[1]))
-        return np.where(enough, out, np.nan)
+        # With a very low min_finite the percentile can fall among the undefined shuffles
+        # (-inf); that is no threshold either.
+        return np.where(enough & np.isfinite(out), out, np.nan)
 
 
 class _Engine:

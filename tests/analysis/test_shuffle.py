@@ -220,6 +220,15 @@ def test_nan_shuffles_count_as_not_beating_the_unit():
     assert c.note[2] == "gridness: 10 of 100 shuffles finite (< 20): no threshold"
     assert np.isnan(c.thresholds["gridness"][2]) and not c.passed["grid"][2]
     assert c.label[2] != "grid" and c.min_finite == 0.2 and "NaN shuffles" in c.rules
+    # A minimum so low that the 95th percentile falls among undefined shuffles: still none.
+    null4 = null.copy()
+    null4[2, 90:96] = np.nan  # 4 finite of 100
+    sh4 = _hand_made(np.array([0.2, 0.2, 0.2]), null4)
+    assert np.isnan(sh4.percentile("gridness", 95, min_finite=0.01)[2])
+    c4 = classify(sh4, min_finite=0.01)
+    assert c4.note[2] == (
+        "gridness: 4 of 100 shuffles finite (the 95th percentile is undefined): no threshold"
+    )
     with pytest.raises(ValueError, match="min_finite"):
         sh.percentile("gridness", 95, min_finite=20)
     with pytest.raises(ValueError, match="min_finite"):
