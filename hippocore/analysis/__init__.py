@@ -28,6 +28,12 @@ from hippocore.analysis._direction import (
 )
 from hippocore.analysis._gridness import Gridness, gridness
 from hippocore.analysis._lattice_fields import LatticeFields, lattice_fields, lattice_node_means
+from hippocore.analysis._lattice_grid import (
+    MIN_LATTICE_SHUFFLES,
+    LatticeGridUnits,
+    lattice_grid_units,
+)
+from hippocore.analysis._null import count_finite, percentile_nan_low
 from hippocore.analysis._place import PlaceField, place_fields
 from hippocore.analysis._ratemap import (
     MAX_MAP_BINS,
@@ -75,6 +81,9 @@ __all__: list[str] = [
     "LatticeFields",
     "lattice_fields",
     "lattice_node_means",
+    "LatticeGridUnits",
+    "lattice_grid_units",
+    "MIN_LATTICE_SHUFFLES",
     "smooth_map",
     "MAX_MAP_BINS",
     "PositionsOutsideLimitsWarning",
@@ -122,6 +131,8 @@ __all__: list[str] = [
     "SCORES",
     "ShuffleScores",
     "shuffle_scores",
+    "percentile_nan_low",
+    "count_finite",
     "LABELS",
     "Classification",
     "classify",

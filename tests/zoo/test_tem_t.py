@@ -651,19 +651,30 @@ def test_cli_train(tmp_path, capsys):
 
 
 def test_grid_monitor_runs(trained):
-    analysis = pytest.importorskip("hippocore.analysis")
-    if not hasattr(analysis, "gridness"):
-        pytest.skip("needs hippocore.analysis.gridness (Analysis I)")
     from hippocore.zoo import grid_monitor, grid_summary
 
     w = make_world("hexagonal", 6)
-    s = grid_summary(trained.model, w, 400, seed=0, n_shuffles=8)
+    s = grid_summary(trained.model, w, 400, seed=0)
     assert s.score.shape == s.threshold.shape == s.is_grid.shape == (12,)
-    assert s.rate.shape[0] == 12
-    assert 0 <= s.grid_fraction <= 1 and 0 <= s.shuffle_fraction <= 0.5
+    assert s.rate.shape[0] == 12 and s.test.n_shuffles == 100
+    assert np.all(s.n_finite_shuffles <= 100) and np.all(s.threshold >= 0.3)
+    assert 0 <= s.grid_fraction <= 1 and 0 <= s.shuffle_fraction <= 0.05 + 1e-12
     assert np.array_equal(s.is_grid, np.isfinite(s.score) & (s.score > s.threshold))
-    line = grid_monitor(width=5, steps_per_node=10, n_shuffles=4)(trained.model, 300)
-    assert set(line) == {"grid_fraction", "grid_shuffle_fraction", "grid_score_median"}
+    line = grid_monitor(width=5, steps_per_node=10)(trained.model, 300)
+    assert set(line) == {
+        "grid_fraction",
+        "grid_shuffle_fraction",
+        "grid_score_median",
+        "grid_finite_null",
+    }
+    # Issue 12: fewer than 100 shuffles, or a lattice the grid test's controls fail on, are
+    # refused before training starts.
+    with pytest.raises(ValueError, match="n_shuffles"):
+        grid_monitor(n_shuffles=50)
+    with pytest.raises(ValueError, match="hexagonal worlds only"):
+        grid_monitor(kind="square")
+    with pytest.raises(ValueError, match="n_shuffles"):
+        grid_summary(trained.model, w, 400, seed=0, n_shuffles=8)
 
 
 # ----------------------------------------------------------------------------- plane waves
