@@ -22,14 +22,23 @@ from hippocore.envs import make_world
 from hippocore.zoo import grid_summary, load_checkpoint, pretrained
 
 
+def _trained(checkpoint: str):
+    if checkpoint.startswith("pretrained:"):
+        return pretrained(checkpoint.split(":", 1)[1])
+    return load_checkpoint(checkpoint)[0]
+
+
 def load(checkpoint: str | None, untrained: bool):
     """The model to score and a label for it."""
     if untrained:
         from hippocore.zoo import TEMTConfig, get_model
 
-        return get_model("tem-t", TEMTConfig()), "untrained TEM-t (TEMTConfig())"
+        if checkpoint:  # the untrained twin: same config and seed, fresh weights
+            net = _trained(checkpoint)
+            return get_model("tem-t", net.config).eval(), f"untrained twin of {checkpoint}"
+        return get_model("tem-t", TEMTConfig()).eval(), "untrained TEM-t (TEMTConfig())"
     if checkpoint:
-        return load_checkpoint(checkpoint)[0], checkpoint
+        return _trained(checkpoint), checkpoint
     return pretrained("tem-t"), 'pretrained("tem-t")'
 
 

@@ -137,6 +137,7 @@ LEGACY_MODEL_VALUES: dict[str, Any] = {
     "offset": False,
     "max_phase_step": [],
     "fixed_phase_step": False,
+    "grid_spacing": [],
 }
 """What a checkpoint's ``[model]`` means when it lacks these keys: it was written before
 they existed, when the model had one module, no baseline and no angle cap (their defaults
@@ -157,12 +158,17 @@ class ModelConfig:
     """TEM-t sizes and switches.
 
     The defaults are the grid-cell setting (docs/results/tem-t.md): 10 modules of 6 units
-    (3 rotation planes each: the fewest that make a hexagonal pattern), per-module rotation
-    angles held at fixed values (5 spatial scales, two modules each), a firing-rate
-    baseline, and a sharp start for the attention (``beta_init = 8``: low-frequency codes
-    need a high inverse temperature to tell neighbouring nodes apart, and learning it up
-    from 2 took thousands of steps). Checkpoints written before these fields existed load
-    with their old behaviour (see :data:`LEGACY_MODEL_VALUES`).
+    whose transitions are plane-wave path integrators (``transition = "plane-waves"``: three
+    rotation planes per module, wave vectors a triad 120 degrees apart, five spatial scales
+    of 4-8 node spacings, two modules each, the lattice's own action displacements), a
+    learned mixing of each module's planes into its units, a firing-rate baseline, and a
+    sharp start for the attention (``beta_init = 8``: low-frequency codes need a high
+    inverse temperature to tell neighbouring nodes apart, and learning it up from 2 took
+    thousands of steps). With the non-negativity and activity penalties of
+    :class:`TrainConfig` training mixes each module's three waves into hexagonal grid
+    units; the previous default (held rotation angles, free ``W_a`` per action) made band
+    units only and is ``docs/configs/tem-t-bands.toml``. Checkpoints written before these
+    fields existed load with their old behaviour (see :data:`LEGACY_MODEL_VALUES`).
 
     Attributes
     ----------
@@ -172,9 +178,15 @@ class ModelConfig:
         Key/query dimension (columns of W_e).
     activation : {"linear", "relu"}, default "linear"
         f in e_t = f(e_{t-1} W_a). The paper reports grid cells with a linear f.
-    transition : {"orthogonal", "free"}, default "orthogonal"
-        W_a parameterisation: ``expm(A - A^T)`` (a rotation) or an unconstrained matrix
-        initialised near the identity.
+    transition : {"orthogonal", "free", "plane-waves"}, default "plane-waves"
+        W_a parameterisation: ``expm(A - A^T)`` (a rotation), an unconstrained matrix
+        initialised near the identity, or ``"plane-waves"``: per module,
+        ``W_a = U R(K d_a) U^T``, rotations of the module's planes by the phase ``k_j . d_a``
+        that a plane wave of wave vector ``k_j`` advances for the action's displacement
+        ``d_a``, seen through a learned orthogonal mixing ``U`` (which unit reads which
+        planes). A module's W_a then commute and integrate 2-D paths exactly (path
+        integration by rotations; Dorrell et al. 2023). See ``grid_spacing``,
+        ``wave_geometry``, ``action_geometry`` and ``mixing_init``.
     position_correction : bool, default True
         Correct e_t from stimulus memory after observing x_t.
     memory_capacity : int, default 2048
@@ -193,7 +205,7 @@ class ModelConfig:
         the per-module rescaling act on). Without it ``e = r``. With the non-negativity and
         activity penalties of :class:`TrainConfig` this is the "non-negative and efficient"
         setting in which Dorrell et al. (2023) derive grid cells.
-    max_phase_step : tuple of float, default (1.4, 1.4, 1.2, 1.2, 1.05, 1.05, 0.9, 0.9, 0.75, 0.75)
+    max_phase_step : tuple of float, default ()
         Per-module largest rotation angle (radians) of ``W_a`` (orthogonal transition
         only): after every optimiser step the generator ``A_a - A_a^T`` of each module is
         scaled so that its largest rotation angle, the phase a plane wave of that module
@@ -202,14 +214,14 @@ class ModelConfig:
         about ``2 pi / cap`` steps along the fastest direction (hexagonal lattice:
         ``2 pi cos(30 deg) / cap`` node spacings or more). One value applies to every module;
         empty: no cap.
-    fixed_phase_step : bool, default True
+    fixed_phase_step : bool, default False
         Hold each action's largest rotation angle at the module's ``max_phase_step`` (scale
         the generator to it after every optimiser step, up or down) instead of only capping
         it. A module then keeps its spatial scale: the non-negativity and activity penalties
         cannot flatten it into a constant code (W_a -> I), which otherwise happens to the
         modules prediction does not need, and which also lets ``train.path_loss`` be used
         without collapsing the code.
-    grid_spacing : tuple of float, default ()
+    grid_spacing : tuple of float, default (4, 4, 5, 5, 6, 6, 7, 7, 8, 8)
         ``transition = "plane-waves"`` only: each module's spatial period in node spacings
         (one value per module, or one for all). A module's wave vectors have length
         ``4 pi / (sqrt(3) * spacing)``, the length at which three waves 60 degrees apart
@@ -224,7 +236,7 @@ class ModelConfig:
         have length sqrt 2), or a learned 2-D vector (started at random directions with
         length 0.1, so that early codes change slowly with position; the module's actual
         period is then ``grid_spacing / |d_a|`` node spacings).
-    mixing_init : float, default 0.01
+    mixing_init : float, default 0.1
         ``transition = "plane-waves"`` only: standard deviation of the entries of S at
         initialisation (``U = expm(S - S^T)``). Near 0 every unit starts as one plane
         coordinate, a band; exactly 0 is a stationary point of the non-negativity penalty
@@ -235,18 +247,18 @@ class ModelConfig:
     n_e: int = 60
     n_k: int = 64
     activation: Literal["linear", "relu"] = "linear"
-    transition: Literal["orthogonal", "free", "plane-waves"] = "orthogonal"
+    transition: Literal["orthogonal", "free", "plane-waves"] = "plane-waves"
     position_correction: bool = True
     memory_capacity: int = 2048
     beta_init: float = 8.0
     n_modules: int = 10
     offset: bool = True
-    max_phase_step: tuple[float, ...] = (1.4, 1.4, 1.2, 1.2, 1.05, 1.05, 0.9, 0.9, 0.75, 0.75)
-    fixed_phase_step: bool = True
-    grid_spacing: tuple[float, ...] = ()
+    max_phase_step: tuple[float, ...] = ()
+    fixed_phase_step: bool = False
+    grid_spacing: tuple[float, ...] = (4.0, 4.0, 5.0, 5.0, 6.0, 6.0, 7.0, 7.0, 8.0, 8.0)
     wave_geometry: Literal["triad", "free"] = "triad"
     action_geometry: Literal["lattice", "learned"] = "lattice"
-    mixing_init: float = 0.01
+    mixing_init: float = 0.1
 
     def __post_init__(self) -> None:
         _check_int(self.n_e, "model.n_e", 2)
@@ -356,7 +368,7 @@ class TrainConfig:
     ----------
     seed : int, default 0
         Seeds the weights (torch generator) and the worlds/walks (numpy).
-    n_steps : int, default 4000
+    n_steps : int, default 2000
         Gradient steps.
     batch_size : int, default 16
         Environments walked in parallel.
@@ -420,7 +432,7 @@ class TrainConfig:
     """
 
     seed: int = 0
-    n_steps: int = 4000
+    n_steps: int = 2000
     batch_size: int = 16
     chunk_length: int = 50
     lr: float = 2e-3
