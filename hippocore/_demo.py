@@ -211,8 +211,9 @@ def _remapping(model, world, runs) -> None:  # noqa: ANN001 - a TEM-t and its tw
     mem = np.flatnonzero(pop == "memory")
     mem_r = spatial_correlation(maps[0][mem][:, None], maps[1][mem][:, None])
     print(
-        "    remapping across two worlds whose walks start at opposite corners: position "
-        f"units keep their pair correlations within modules (r = {pairs.r:+.2f}) while each "
-        f"map moves (map-by-map r = {np.nanmean(naive):+.2f}); memory neurons remap "
-        f"(map-by-map r = {np.nanmean(mem_r):+.3f})"
+        "    remapping across two worlds whose walks start at opposite corners (one pair of "
+        f"walks): position units' pair correlations within modules r = {pairs.r:+.2f}, "
+        f"map-by-map r = {np.nanmean(naive):+.2f}; memory neurons map-by-map r = "
+        f"{np.nanmean(mem_r):+.3f} (5 pairs of walks and the untrained model: "
+        "docs/results/tem-t.md)"
     )
