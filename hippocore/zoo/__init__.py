@@ -1,8 +1,8 @@
 """Model zoo: TEM and TEM-t on graph worlds (requires the ``zoo`` extra, i.e. torch).
 
 >>> from hippocore.zoo import get_model, list_models
->>> "tem-t" in list_models()
-True
+>>> list_models()
+['tem', 'tem-t']
 
 Public names: :func:`get_model`, :func:`list_models`, :func:`train`, :func:`load_checkpoint`,
 :func:`pretrained`, :func:`evaluate`, :func:`rollout`, the config dataclasses and the model
@@ -46,6 +46,7 @@ from hippocore.zoo._registry import (
     register_model,
 )
 from hippocore.zoo._train import TrainResult, as_config, config_document, learning_rate, train
+from hippocore.zoo.tem import TEM, TEMConfig
 from hippocore.zoo.tem_t import TEMT, ModelConfig, TEMTConfig, TrainConfig
 
 __all__ = [
@@ -80,6 +81,8 @@ __all__ = [
     "config_from_dict",
     "config_to_dict",
     "load_toml",
+    "TEM",
+    "TEMConfig",
     "TEMT",
     "TEMTConfig",
     "EnvConfig",
