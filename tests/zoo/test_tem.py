@@ -278,3 +278,204 @@ def test_the_models_own_memory_is_attention_on_a_walk():
         values = keys.sum(1, keepdim=True) * x_sum * x
         torch.testing.assert_close(readout, attention_without_softmax(keys[t], keys, values))
         torch.testing.assert_close(readout, memory_readout(keys, x, keys[t])[1])
+
+
+# ----------------------------------------------------------------------------- training
+
+
+# Bounds are margins over seeds and torch kernel paths: ``tests/zoo/margins.py 0 6 tem``
+# under ATEN_CPU_CAPABILITY=default/avx2/avx512 (18 float trajectories, AMD EPYC); the
+# range over those runs is quoted beside each bound, which leaves about half as margin.
+
+
+def test_tiny_tem_trains_through_the_shared_loop(trained):
+    first, last = trained.metrics[0], trained.metrics[-1]
+    assert trained.step == 200 and [m["step"] for m in trained.metrics] == [50, 100, 150, 200]
+    assert last["loss"] < first["loss"] - 0.45  # fell by 0.91-1.94 over the 18 runs
+    # chance is 1/10: memory beats it on revisits, not on first visits
+    assert last["revisit_accuracy"] > 0.17  # 0.248-0.317
+    assert last["first_visit_accuracy"] < 0.16  # 0.081-0.115
+    assert (trained.out / "config.toml").read_text().startswith('model_name = "tem"')
+    assert as_config(trained.out / "config.toml") == trained.config
+
+
+def test_checkpoint_round_trip(trained):
+    model, cfg = load_checkpoint(trained.out / "checkpoint.pt")
+    assert cfg == trained.config and isinstance(cfg, TEMConfig)
+    assert model.model_name == "tem" and model.trained_steps == 200
+    for (k, a), (k2, b) in zip(
+        trained.model.state_dict().items(), model.state_dict().items(), strict=True
+    ):
+        assert k == k2 and torch.equal(a, b)
+    w = make_world("hexagonal", 4)
+    assert evaluate(model, w, 60, seed=1) == evaluate(trained.model, w, 60, seed=1)
+
+
+class _Interrupt(Exception):
+    pass
+
+
+def test_resume_equals_uninterrupted(tmp_path):
+    cfg = tiny(n_steps=30, log_every=5, checkpoint_every=10)
+    full = train(cfg, out=tmp_path / "full", progress=False)
+
+    def stop_at_25(model, step):
+        if step == 25:
+            raise _Interrupt
+        return {}
+
+    with pytest.raises(_Interrupt):
+        train(cfg, out=tmp_path / "cut", progress=False, monitor=stop_at_25, monitor_every=5)
+    assert torch.load(tmp_path / "cut" / "checkpoint.pt", weights_only=True)["step"] == 20
+    resumed = train(cfg, out=tmp_path / "cut", progress=False)
+    for a, b in zip(
+        full.model.state_dict().values(), resumed.model.state_dict().values(), strict=True
+    ):
+        assert torch.equal(a, b)
+    drop = ("steps_per_s", "wall_time_s")
+    assert [{k: v for k, v in m.items() if k not in drop} for m in full.metrics] == [
+        {k: v for k, v in m.items() if k not in drop} for m in resumed.metrics
+    ]
+
+
+def test_visits_lifetime_follows_the_curriculum_and_resumes():
+    d = json.loads(json.dumps(TINY))
+    d["env"].update(lifetime="visits", visits_per_node=[4.0, 1.0], visits_jitter=2)
+    d["env"]["visits_anneal_steps"] = 10
+    cfg = as_config(d)
+    model = get_model("tem", cfg)
+    stream = WalkStream(cfg.env, model.actions, 2, 15, seed=0)
+    lengths = []
+    for step in range(40):
+        stream.next_chunk(step)
+        lengths.append(stream._episodes[0].nodes.size)
+    nodes = stream._episodes[0].world.n_nodes
+    assert all(n % 15 == 0 for n in lengths)  # whole chunks
+    assert lengths[0] >= 15 * ((4 * 16) // 15)  # the first world: >= 4 visits per node of 16
+    assert lengths[-1] <= 15 * max(1, (2 * nodes) // 15)  # late: (1 + 0..1) visits per node
+    # the stream's state regenerates the same walks (the step a world started is saved)
+    saved = stream.state_dict()
+    again = WalkStream(cfg.env, model.actions, 2, 15, seed=0)
+    again.load_state_dict(json.loads(json.dumps(saved)))
+    a, b = stream.next_chunk(40), again.next_chunk(40)
+    assert np.array_equal(a.actions, b.actions) and np.array_equal(a.observations, b.observations)
+
+
+# ----------------------------------------------------------------------------- export
+
+
+@pytest.mark.parametrize("name", ["tem", "tem-t"])
+def test_every_registered_model_rolls_out_to_a_valid_session(name, tmp_path):
+    assert set(list_models()) == {"tem", "tem-t"}  # add a row here with a new model
+    if name == "tem":
+        cfg = tiny(n_steps=2, log_every=1)
+    else:
+        cfg = as_config(
+            {
+                "env": {"widths": [4, 5], "chunks_per_env": [2, 4]},
+                "model": {"n_e": 12, "n_modules": 2, "max_phase_step": [1.4, 0.9]},
+                "train": {"n_steps": 2, "log_every": 1, "batch_size": 2, "chunk_length": 20},
+            }
+        )
+    model = train(cfg, progress=False).model
+    w = make_world("hexagonal", 5)
+    ds = rollout(model, w, 120, seed=4)
+    validate(ds, "session")
+    assert ds.attrs["model"] == name and ds.attrs["step"] == 2
+    assert json.loads(ds.attrs["config_json"]) == config_to_dict(cfg)
+    pops = set(ds.population.values)
+    assert ds.attrs["grid_population"] in pops and ds.attrs["memory_population"] in pops
+    np.testing.assert_allclose(ds.position.values, w.coords[ds.node.values])
+
+
+def test_tem_rollout_populations_and_modules(trained):
+    ds = rollout(trained.model, make_world("hexagonal", 5), 90, seed=2)
+    validate(ds, "session")
+    pops, module = ds.population.values, ds["module"].values
+    cfg = trained.config.model
+    assert (pops == "g").sum() == cfg.n_g and (pops == "p").sum() == cfg.n_p
+    assert (pops == "x").sum() == cfg.n_modules * cfg.n_x_compressed
+    assert module[pops == "g"].tolist() == [0] * 9 + [1] * 6
+    assert module[pops == "p"].tolist() == [0] * 15 + [1] * 10
+    # unit i of g is the model's g unit i on this walk
+    ep = make_episode(
+        make_world("hexagonal", 5),
+        90,
+        trained.model.actions,
+        n_x=10,
+        direction_bias=0.2,
+        rng=np.random.default_rng(2),
+    )
+    from hippocore.zoo._evaluate import run_episodes
+
+    g = run_episodes(trained.model, [ep], chunk_length=15)["e"][0]
+    np.testing.assert_allclose(ds.activity.values[:, pops == "g"], g, rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "override, match",
+    [
+        ({"model": {"n_grids": [9, 6], "n_phases": [3]}}, "n_phases has 1 values"),
+        ({"model": {"n_phases": [10, 2]}}, r"n_phases\[0\] \(10\) must be <= model.n_grids"),
+        ({"model": {"filter_init": [0.01, 1.0]}}, r"filter_init\[1\] must be < 1"),
+        ({"model": {"n_x_compressed": 4}}, "6 two-hot codes, fewer than env.n_x = 10"),
+        ({"model": {"prediction_module": 2}}, "prediction_module must be a module index"),
+        ({"model": {"kappa": -1.0}}, "kappa must be >= 0"),
+        ({"train": {"grad_clip_mode": "sometimes"}}, "grad_clip_mode must be"),
+        ({"train": {"hebb_warmup": 0}}, "hebb_warmup must be an integer >= 1"),
+        ({"train": {"visited_only": 1}}, "visited_only must be true or false"),
+        ({"env": {"lifetime": "forever"}}, "lifetime must be one of"),
+        ({"env": {"visits_per_node": [4.0]}}, "visits_per_node must be"),
+        ({"model": {"n_e": 12}}, r"unknown key\(s\) \['n_e'\] in config.model"),
+    ],
+)
+def test_bad_tem_config(override, match):
+    d = json.loads(json.dumps(TINY))
+    for section, values in override.items():
+        d[section].update(values)
+    with pytest.raises(ConfigError, match=match):
+        as_config(d)
+
+
+def test_model_name_errors(tmp_path):
+    with pytest.raises(ConfigError, match="model_name='tem-x' is not a registered model"):
+        as_config({"model_name": "tem-x"})
+    with pytest.raises(ConfigError, match="for model_name='tem', not 'tem-t'"):
+        as_config({"model_name": "tem"}, model_name="tem-t")
+    with pytest.raises(TypeError, match="a zoo model's config"):
+        as_config(3)
+    path = tmp_path / "c.toml"
+    path.write_text(dump_toml(config_document(tiny())))
+    assert as_config(path) == tiny()
+
+
+def test_checkpoint_of_another_model_or_a_newer_format(trained, tmp_path):
+    ckpt = trained.out / "checkpoint.pt"
+    with pytest.raises(CheckpointError, match="holds a 'tem' model, not 'tem-t'"):
+        load_checkpoint(ckpt, model="tem-t")
+    payload = torch.load(ckpt, weights_only=True)
+    torch.save(dict(payload, format_version=payload["format_version"] + 1), tmp_path / "new.pt")
+    with pytest.raises(CheckpointError, match="newer"):
+        load_checkpoint(tmp_path / "new.pt")
+    # a TEM-t run resumed in a folder holding a TEM checkpoint
+    other = tmp_path / "run"
+    other.mkdir()
+    (other / "checkpoint.pt").write_bytes(ckpt.read_bytes())
+    with pytest.raises(ValueError, match="holds a 'tem' model, not 'tem-t'"):
+        train({"train": {"n_steps": 1}}, out=other, progress=False)
+    # fine-tuning TEM-t from a TEM checkpoint
+    with pytest.raises(ValueError, match="holds a 'tem' model; this config trains 'tem-t'"):
+        train({"train": {"n_steps": 1, "init_from": str(ckpt)}}, progress=False)
+
+
+def test_documented_tem_configs(tmp_path):
+    root = Path(__file__).parents[2] / "docs" / "configs"
+    tf2 = as_config(load_toml(root / "tem.toml"))
+    assert tf2 == TEMConfig()  # the file shows the defaults
+    torch_like = as_config(root / "tem-torch.toml")
+    assert (torch_like.env.kinds, torch_like.env.widths) == (("square",), (5, 5))
+    assert (torch_like.train.chunk_length, torch_like.train.batch_size) == (20, 16)
+    assert get_model("tem", torch_like).config.model.n_modules == 5
