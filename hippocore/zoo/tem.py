@@ -750,8 +750,7 @@ class TEM(ZooModel):
         a, b : Tensor (b, S, n_p)
         weights : Tensor (Q, S)
         first_product : Tensor (b, Q, n_p), optional
-            ``f_p(query) @ memory`` if already known (the structured queries of
-            :meth:`_sensory_product` and :meth:`_grid_product`).
+            ``f_p(query) @ memory`` if already known (structured queries: :meth:`_row_sums`).
 
         Returns
         -------
