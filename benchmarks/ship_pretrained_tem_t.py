@@ -11,11 +11,19 @@ import platform
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from hippocore._version import __version__
 from hippocore.envs import make_world
-from hippocore.zoo import TEMTConfig, evaluate, export_weights, load_checkpoint, read_checkpoint
+from hippocore.zoo import (
+    TEMTConfig,
+    evaluate,
+    export_weights,
+    grid_summary,
+    load_checkpoint,
+    read_checkpoint,
+)
 
 DEST = Path(__file__).resolve().parents[1] / "hippocore" / "zoo" / "pretrained"
 
@@ -33,6 +41,17 @@ def main(run: str, command: str) -> None:
     torch.set_num_threads(1)
     worlds = [make_world("hexagonal", w) for w in (6, 7, 8, 9) for _ in range(4)]
     ev = evaluate(model, worlds, 600, seed=2024)
+    grids = {}
+    for width in (11, 15):  # the controlled grid-unit test of issue 12, two fresh walks each
+        runs = [
+            grid_summary(model, make_world("hexagonal", width), 50 * width * width, seed=s)
+            for s in (0, 1)
+        ]
+        grids[f"hexagonal_{width}x{width}"] = {
+            "grid_fraction_per_walk": [r.grid_fraction for r in runs],
+            "median_gridness_per_walk": [float(np.nanmedian(r.score)) for r in runs],
+            "walk_seeds": [0, 1],
+        }
     DEST.mkdir(exist_ok=True)
     export_weights(run_dir / "checkpoint.pt", DEST / "tem-t.pt")
     card = {
@@ -55,6 +74,7 @@ def main(run: str, command: str) -> None:
             "n_revisits": ev.n_revisits,
             "n_zero_shot": ev.n_zero_shot,
         },
+        "grid_units_lattice_grid_units_per_unit_null_100_shuffles": grids,
         "machine": f"2-core Linux VM ({platform.processor() or 'AMD EPYC'}), shared with other jobs",
         "versions": {
             "hippocore": __version__,

@@ -27,8 +27,10 @@ def _train(args: argparse.Namespace) -> int:
     if args.grid_every:
         from hippocore.zoo import grid_monitor
 
-        # Score on a world of the first kind the model is trained on (it knows no others).
-        monitor = grid_monitor(kind=as_config(cfg).env.kinds[0])
+        # Grid units are tested on hexagonal worlds only; the model must know them (a model
+        # trained on other lattices gets grid_monitor's error before training starts).
+        kinds = as_config(cfg).env.kinds
+        monitor = grid_monitor(kind="hexagonal" if "hexagonal" in kinds else kinds[0])
     result = train(
         cfg,
         out=args.out,

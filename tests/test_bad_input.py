@@ -50,7 +50,10 @@ TINY = {
         "n_e": 12,
         "n_k": 16,
         "n_modules": 2,
+        "transition": "orthogonal",
         "max_phase_step": [1.4, 0.9],
+        "fixed_phase_step": True,
+        "grid_spacing": [],
         "memory_capacity": 80,
     },
     "train": {"n_steps": 2, "batch_size": 2, "chunk_length": 20, "log_every": 1},
@@ -422,6 +425,26 @@ ANALYSIS = [
         lambda c: ha.speed_score(c.t, np.ones(100), [0.5], variant="1999"),
         Raises(ValueError, "variant"),
     ),
+    Case(
+        "pair_structure of stacks with different units",
+        lambda c: ha.pair_structure(np.ones((3, 9)), np.ones((4, 9))),
+        Raises(ValueError, "must hold the same units"),
+    ),
+    Case(
+        "pair_structure with one group label too few",
+        lambda c: ha.pair_structure(np.ones((3, 9)), np.ones((3, 9)), groups=[0, 1]),
+        Raises(ValueError, "groups must have one label per unit"),
+    ),
+    Case(
+        "lattice_node_means node out of range",
+        lambda c: ha.lattice_node_means(HEX, [0, 1, 999], np.ones(3)),
+        Raises(ValueError, "nodes must be integers in 0.."),
+    ),
+    Case(
+        "one_field_at with one node for several units",
+        lambda c: ha.lattice_fields(HEX, [0, 1], np.ones((2, 3))).one_field_at([0]),
+        Raises(ValueError, "one node per unit"),
+    ),
 ]
 
 
@@ -708,7 +731,45 @@ def _write_bytes(path: Path, data: bytes) -> Path:
     return path
 
 
-TABLE = [("analysis", c) for c in ANALYSIS] + [("io", c) for c in IO] + [("zoo", c) for c in ZOO]
+def _plotting():
+    pytest.importorskip("matplotlib")
+    import hippocore.plotting
+
+    return hippocore.plotting
+
+
+PLOTTING = [
+    Case(
+        "plot_lattice_map with a value count that is not the node count",
+        lambda c: _plotting().plot_lattice_map(HEX, np.ones(HEX.n_nodes - 1)),
+        Raises(ValueError, "one value per node"),
+    ),
+    Case(
+        "plot_lattice_map without a World",
+        lambda c: _plotting().plot_lattice_map("hexagonal", np.ones(4)),
+        Raises(TypeError, "world must be a hippocore.envs.World"),
+    ),
+    Case(
+        "plot_autocorrelogram given a stack's Gridness",
+        lambda c: _plotting().plot_autocorrelogram(
+            np.zeros((9, 9)), gridness=ha.gridness(np.zeros((2, 9, 9)))
+        ),
+        Raises(ValueError, "gridness must describe one autocorrelogram"),
+    ),
+    Case(
+        "unit_gallery with fewer autocorrelograms than maps",
+        lambda c: _plotting().unit_gallery(HEX, np.ones((3, HEX.n_nodes)), np.zeros((2, 9, 9))),
+        Raises(ValueError, "one autocorrelogram per unit"),
+    ),
+]
+
+
+TABLE = (
+    [("analysis", c) for c in ANALYSIS]
+    + [("io", c) for c in IO]
+    + [("zoo", c) for c in ZOO]
+    + [("plotting", c) for c in PLOTTING]
+)
 
 
 # ----------------------------------------------------------------------------- checks

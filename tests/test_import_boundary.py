@@ -12,6 +12,7 @@ LIGHT = [
     "hippocore.testing",
     "hippocore.analysis",
     "hippocore.io",
+    "hippocore.plotting",  # matplotlib is imported when a figure is drawn, not on import
 ]
 
 
@@ -37,6 +38,27 @@ def test_light_layers_never_import_matplotlib():
     res = _run(code)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "False"
+
+
+def test_plotting_draws_without_torch_or_pyplot():
+    # Plotting takes data, never a model: drawing a full gallery must not load torch, and
+    # figures are made without pyplot, so no global figure state is created or leaked.
+    pytest.importorskip("matplotlib")
+    code = (
+        "import io, sys\n"
+        "import numpy as np\n"
+        "from hippocore.envs import make_world\n"
+        "from hippocore.plotting import unit_gallery\n"
+        "w = make_world('hexagonal', 5)\n"
+        "rng = np.random.default_rng(0)\n"
+        "fig = unit_gallery(w, rng.random((4, w.n_nodes)), rng.random((4, 9, 9)) - 0.5)\n"
+        "fig.savefig(io.BytesIO(), format='png', dpi=30)\n"
+        "print(sorted(m for m in ('torch', 'matplotlib.pyplot') if m in sys.modules), "
+        "'matplotlib' in sys.modules)"
+    )
+    res = _run(code)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["[]", "True"]
 
 
 def test_zoo_imports_with_torch():

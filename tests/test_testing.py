@@ -127,3 +127,64 @@ def test_synthetic_recording_known_answers():
     assert np.array_equal(again.spike_time.values, ds.spike_time.values)
     with pytest.raises(ValueError, match="at least one cell"):
         synthetic_recording(10, n_grid=0, n_band=0, n_place=0, n_uniform=0)
+
+
+def test_plane_wave_grid_is_hexagonal_non_negative_and_peaks_at_its_phase():
+    from hippocore.testing import plane_wave_grid_rate
+
+    lam, theta, phase = 0.5, np.deg2rad(17), np.array([0.3, -0.2])
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(-2, 2, size=(500, 2))
+    r = plane_wave_grid_rate(pts, wavelength=lam, orientation=theta, phase=phase)
+    assert r.min() >= 0 and r.max() <= 1 + 1e-12
+    assert plane_wave_grid_rate(phase[None], wavelength=lam, orientation=theta, phase=phase)[
+        0
+    ] == pytest.approx(1.0)
+    # Invariant under 60-degree rotations about a field and translation by the field spacing.
+    rot = np.array([[0.5, -np.sqrt(3) / 2], [np.sqrt(3) / 2, 0.5]])
+    turned = (pts - phase) @ rot.T + phase
+    kw = dict(wavelength=lam, orientation=theta, phase=phase)
+    np.testing.assert_allclose(plane_wave_grid_rate(turned, **kw), r, atol=1e-9)
+    spacing = lam * 2 / np.sqrt(3)
+    step = spacing * np.array([np.cos(theta + np.pi / 6), np.sin(theta + np.pi / 6)])
+    np.testing.assert_allclose(plane_wave_grid_rate(pts + step, **kw), r, atol=1e-9)
+
+
+def test_lattice_controls_shapes_ranges_and_reproducibility():
+    from hippocore.envs import make_world
+    from hippocore.testing import CONTROL_KINDS, lattice_controls, smooth_noise_on_nodes
+
+    world = make_world("hexagonal", 9)
+    for kind in CONTROL_KINDS:
+        c = lattice_controls(world, kind, 5, seed=1)
+        assert c.kind == kind and c.activity.shape == (world.n_nodes, 5)
+        assert c.activity.min() >= 0 and c.activity.max() <= 1 + 1e-12
+        np.testing.assert_array_equal(c.activity, lattice_controls(world, kind, 5, seed=1).activity)
+        if kind == "noise":
+            assert np.all((c.sigma >= 1) & (c.sigma <= 2)) and np.isnan(c.wavelength).all()
+        else:
+            assert np.all((c.wavelength >= 4) & (c.wavelength <= 7)) and np.isnan(c.sigma).all()
+    band = lattice_controls(world, "band", 3, seed=2)
+    # A band is constant along its crests: project the nodes on the wave vector.
+    k = np.array([np.cos(band.orientation[0]), np.sin(band.orientation[0])])
+    along = world.coords @ k / world.spacing
+    expected = (1 + np.cos(2 * np.pi * along / band.wavelength[0] - band.phase[0, 0])) / 2
+    np.testing.assert_allclose(band.activity[:, 0], expected, atol=1e-12)
+    # Smoother noise has more correlated neighbours.
+    adj = world.adjacency
+    rough = smooth_noise_on_nodes(world, sigma=0.5, n_units=20, seed=0)
+    smooth = smooth_noise_on_nodes(world, sigma=2.0, n_units=20, seed=0)
+
+    def neighbour_corr(f):
+        i, j = np.nonzero(adj)
+        return np.mean([np.corrcoef(f[i, u], f[j, u])[0, 1] for u in range(f.shape[1])])
+
+    assert neighbour_corr(smooth) > neighbour_corr(rough) + 0.2
+    with pytest.raises(ValueError, match="kind"):
+        lattice_controls(world, "place", 2)
+    with pytest.raises(ValueError, match="n_units"):
+        lattice_controls(world, "grid", 0)
+    with pytest.raises(ValueError, match="wavelength"):
+        lattice_controls(world, "grid", 2, wavelength=(7, 4))
+    with pytest.raises(TypeError, match="World"):
+        lattice_controls(world.coords, "grid", 2)

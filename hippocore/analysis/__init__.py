@@ -1,8 +1,9 @@
 """Spatial analysis of model units and real recordings with the rodent-lab methods.
 
 Rate maps, spatial autocorrelograms and BNT gridness; place fields, spatial information,
-border, head-direction, speed, remapping and band (Fourier) scores; shuffles and
-classification. numpy, scipy, scikit-image and xarray only: never torch, io or plotting.
+border, head-direction, speed, remapping (map, population-vector and unit-pair structure)
+and band (Fourier) scores; shuffles and classification. numpy, scipy, scikit-image and
+xarray only: never torch, io or plotting.
 """
 
 from hippocore.analysis._accessor import HippocoreAccessor
@@ -26,7 +27,13 @@ from hippocore.analysis._direction import (
     head_direction_tuning,
 )
 from hippocore.analysis._gridness import Gridness, gridness
-from hippocore.analysis._lattice_fields import LatticeFields, lattice_fields
+from hippocore.analysis._lattice_fields import LatticeFields, lattice_fields, lattice_node_means
+from hippocore.analysis._lattice_grid import (
+    MIN_LATTICE_SHUFFLES,
+    LatticeGridUnits,
+    lattice_grid_units,
+)
+from hippocore.analysis._null import count_finite, percentile_nan_low
 from hippocore.analysis._place import PlaceField, place_fields
 from hippocore.analysis._ratemap import (
     MAX_MAP_BINS,
@@ -38,7 +45,13 @@ from hippocore.analysis._ratemap import (
     rate_map,
     smooth_map,
 )
-from hippocore.analysis._remap import population_vector_correlation, spatial_correlation
+from hippocore.analysis._remap import (
+    PairStructure,
+    pair_structure,
+    population_vector_correlation,
+    spatial_correlation,
+    unit_pair_correlations,
+)
 from hippocore.analysis._shuffle import SCORES, ShuffleScores, shuffle_scores
 from hippocore.analysis._speed import speed_score
 from hippocore.analysis._stability import stability
@@ -67,6 +80,10 @@ __all__: list[str] = [
     "lattice_rate_map",
     "LatticeFields",
     "lattice_fields",
+    "lattice_node_means",
+    "LatticeGridUnits",
+    "lattice_grid_units",
+    "MIN_LATTICE_SHUFFLES",
     "smooth_map",
     "MAX_MAP_BINS",
     "PositionsOutsideLimitsWarning",
@@ -99,6 +116,9 @@ __all__: list[str] = [
     # remapping and stability
     "spatial_correlation",
     "population_vector_correlation",
+    "PairStructure",
+    "pair_structure",
+    "unit_pair_correlations",
     "stability",
     # band cells
     "FourierComponents",
@@ -111,6 +131,8 @@ __all__: list[str] = [
     "SCORES",
     "ShuffleScores",
     "shuffle_scores",
+    "percentile_nan_low",
+    "count_finite",
     "LABELS",
     "Classification",
     "classify",

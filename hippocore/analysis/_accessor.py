@@ -224,6 +224,7 @@ class HippocoreAccessor:
         n_shuffles: int = 100,
         min_shift: float = 20.0,
         percentile: float = 95.0,
+        min_finite: float = 0.2,
         scores: Sequence[str] | None = None,
         seed: int | np.random.Generator | None = None,
         progress: bool = False,
@@ -232,7 +233,7 @@ class HippocoreAccessor:
 
         Parameters
         ----------
-        bin_size, limits, smooth, max_gap, variable, n_shuffles, min_shift, percentile, scores, seed, progress
+        bin_size, limits, smooth, max_gap, variable, n_shuffles, min_shift, percentile, min_finite, scores, seed, progress
             As in :func:`hippocore.analysis.score_session`.
 
         Returns
@@ -249,6 +250,7 @@ class HippocoreAccessor:
             n_shuffles=n_shuffles,
             min_shift=min_shift,
             percentile=percentile,
+            min_finite=min_finite,
             scores=scores,
             seed=seed,
             progress=progress,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,7 +10,7 @@ from numpy.typing import NDArray
 
 from hippocore._checks import check_positive
 from hippocore.analysis._band import band_score
-from hippocore.analysis._shuffle import ShuffleScores
+from hippocore.analysis._shuffle import MIN_FINITE_FRACTION, ShuffleScores
 
 __all__ = ["LABELS", "Classification", "classify"]
 
@@ -40,11 +41,20 @@ class Classification:
         Whether each unit passed each label's test (several can be true, e.g. a conjunctive
         grid x head-direction cell).
     thresholds : dict of str to ndarray of shape (unit,)
-        The per-unit threshold each score was compared with (its null's ``percentile``).
+        The per-unit threshold each score was compared with (its null's
+        :meth:`ShuffleScores.percentile`, NaN shuffles counted as not beating the unit); NaN
+        where fewer than ``min_finite`` of the shuffles had a defined score.
+    n_finite : dict of str to ndarray of int, shape (unit,)
+        Shuffles with a defined (finite) score, per tested score and unit.
+    note : ndarray of str, shape (unit,)
+        Tests that could not be run for want of finite shuffles (``""`` when none), e.g.
+        ``"gridness: 12 of 100 shuffles finite (< 20): no threshold"``.
     band_label : ndarray of str, shape (unit,)
         The Fourier call (band / grid / other / none) at the unit's band-power threshold.
     percentile : float
         Null percentile used.
+    min_finite : float
+        Smallest fraction of finite shuffles for a threshold.
     rules : str
         The rules, in words.
     """
@@ -52,8 +62,11 @@ class Classification:
     label: NDArray[np.str_]
     passed: dict[str, NDArray[np.bool_]]
     thresholds: dict[str, NDArray[np.float64]]
+    n_finite: dict[str, NDArray[np.int64]]
+    note: NDArray[np.str_]
     band_label: NDArray[np.str_]
     percentile: float
+    min_finite: float
     rules: str
 
 
@@ -62,6 +75,7 @@ def classify(
     *,
     percentile: float = 95.0,
     min_fields: int = 1,
+    min_finite: float = MIN_FINITE_FRACTION,
 ) -> Classification:
     """Label each unit grid / band / border / head-direction / place / none from its shuffles.
 
@@ -84,6 +98,12 @@ def classify(
     (no or too few spikes) fails every test. Tests whose score was not computed (e.g. no
     head direction given) are skipped and reported as all False.
 
+    Shuffles whose score is NaN count as shuffles that did not beat the unit (never dropped;
+    :meth:`ShuffleScores.percentile`). A unit with fewer than ``min_finite`` x
+    ``n_shuffles`` finite shuffles for a score gets a NaN threshold for it: that test is not
+    run (the unit cannot get that label from it) and ``note`` says why; its other tests
+    still count. ``n_finite`` reports the finite shuffles per score and unit.
+
     Parameters
     ----------
     shuffles : ShuffleScores
@@ -92,6 +112,9 @@ def classify(
         Null percentile a score must exceed (95 and 99 are the usual choices).
     min_fields : int, default 1
         Place fields required for the place label.
+    min_finite : float, default 0.2
+        Smallest fraction of finite shuffles for a threshold (why 0.2: see
+        :meth:`ShuffleScores.percentile`).
 
     Returns
     -------
@@ -102,20 +125,33 @@ def classify(
             f"classify expects the ShuffleScores of shuffle_scores; got {type(shuffles).__name__}."
         )
     check_positive(percentile, "percentile")
+    if not 0 <= min_finite <= 1:
+        raise ValueError(
+            f"min_finite must be a fraction of the shuffles in [0, 1], e.g. 0.2; got {min_finite!r}."
+        )
     if percentile >= 100:
         raise ValueError(f"percentile must be below 100; got {percentile!r}.")
     n = shuffles.n_units
     passed: dict[str, NDArray[np.bool_]] = {}
     thresholds: dict[str, NDArray[np.float64]] = {}
+    n_finite: dict[str, NDArray[np.int64]] = {}
+    notes: list[list[str]] = [[] for _ in range(n)]
     for label, score in _CRITERIA.items():
         if score not in shuffles.null:
             passed[label] = np.zeros(n, dtype=bool)
             continue
-        thr = shuffles.percentile(score, percentile)
+        thr = shuffles.percentile(score, percentile, min_finite=min_finite)
         thresholds[score] = thr
+        n_finite[score] = shuffles.n_finite(score)
         obs = shuffles.observed[score]
         with np.errstate(invalid="ignore"):
             passed[label] = np.isfinite(obs) & np.isfinite(thr) & (obs > thr)
+        n_sh = shuffles.null[score].shape[1]
+        need = max(1, math.ceil(min_finite * n_sh))
+        for u in np.flatnonzero(~np.isfinite(thr) & np.isfinite(obs)):
+            k = n_finite[score][u]
+            why = f"< {need}" if k < need else f"the {percentile:g}th percentile is undefined"
+            notes[u].append(f"{score}: {k} of {n_sh} shuffles finite ({why}): no threshold")
     band_label = np.array(["none"] * n, dtype=object)
     if "band_power" in thresholds:
         bin_size = float(shuffles.parameters["bin_size"])
@@ -137,13 +173,18 @@ def classify(
         f"score > per-unit {percentile:g}th percentile of its shuffled null; grid: gridness; "
         "band: Fourier band_power and a single dominant component; border: border score; "
         "head-direction: mean vector length; place: information content (bits/spike) and "
-        f">= {min_fields} field(s); precedence band > grid > border > place > head-direction"
+        f">= {min_fields} field(s); precedence band > grid > border > place > head-direction; "
+        "NaN shuffles count as not beating the unit; no threshold (test not run, noted) with "
+        f"fewer than {min_finite:g} of the shuffles finite"
     )
     return Classification(
         label=label.astype(str),
         passed=passed,
         thresholds=thresholds,
+        n_finite=n_finite,
+        note=np.array(["; ".join(x) for x in notes], dtype=str),
         band_label=band_label.astype(str),
         percentile=float(percentile),
+        min_finite=float(min_finite),
         rules=rules,
     )

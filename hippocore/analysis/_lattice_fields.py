@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components
 
 from hippocore.analysis._ratemap import check_lattice_inputs
 
-__all__ = ["LatticeFields", "lattice_fields"]
+__all__ = ["LatticeFields", "lattice_fields", "lattice_node_means"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,97 @@ class LatticeFields:
     peak_node: NDArray[np.int64]
     n_fields: NDArray[np.int64]
     fields: tuple[tuple[NDArray[np.int64], ...], ...]
+
+    def one_field_at(self, nodes: ArrayLike) -> NDArray[np.bool_]:
+        """Which units have exactly one field, and that field contains a given node.
+
+        The test for a memory neuron (or any unit expected to fire at one known place, e.g.
+        where its memory was written): a unit passes when it has one field and no other,
+        and ``nodes[u]`` belongs to it.
+
+        Parameters
+        ----------
+        nodes : array_like of int, shape (n_unit,)
+            The node expected inside each unit's field.
+
+        Returns
+        -------
+        ndarray of bool, shape (n_unit,)
+            False for silent units and for units with 0 or several fields.
+
+        Raises
+        ------
+        ValueError
+            For a length other than the number of units or a node outside the world.
+        """
+        n_unit, n_nodes = self.node_rate.shape
+        nd = np.asarray(nodes)
+        if nd.shape != (n_unit,):
+            raise ValueError(
+                f"nodes must give one node per unit, shape ({n_unit},); got shape {nd.shape}."
+            )
+        if not np.issubdtype(nd.dtype, np.integer) or (
+            nd.size and (nd.min() < 0 or nd.max() >= n_nodes)
+        ):
+            raise ValueError(f"nodes must be integers in 0..{n_nodes - 1}; got {nodes!r}.")
+        return np.array(
+            [
+                self.n_fields[u] == 1 and bool(np.isin(nd[u], self.fields[u][0]))
+                for u in range(n_unit)
+            ],
+            dtype=bool,
+        )
+
+
+def _node_means(
+    nd: NDArray[np.int64], a2: NDArray[np.float64], n_nodes: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Visits per node (n_nodes,) and mean activity per node (n_unit, n_nodes), NaN unvisited."""
+    occupancy = np.bincount(nd, minlength=n_nodes).astype(float)
+    # Sum activity per node for all units at once: (n_nodes, n_steps) one-hot @ (n_steps, n_unit).
+    onehot = coo_matrix(
+        (np.ones(nd.size), (nd, np.arange(nd.size))), shape=(n_nodes, nd.size)
+    ).tocsr()
+    sums = np.asarray(onehot @ a2).T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        node_rate = np.where(occupancy > 0, sums / occupancy, np.nan)
+    return occupancy, node_rate
+
+
+def lattice_node_means(
+    world,  # noqa: ANN001 - a hippocore.envs.World (duck-typed: analysis does not import envs)
+    nodes: ArrayLike,
+    activity: ArrayLike,
+) -> NDArray[np.float64]:
+    """Mean activity of each unit at each node of a lattice world: the node map.
+
+    The map on the world's own resolution (one value per node, no interpolation): what
+    :func:`lattice_fields` counts fields on and :func:`pair_structure` correlates.
+    :func:`lattice_rate_map` gives the same values on square worlds and interpolates them
+    onto square bins on hexagonal ones (for autocorrelograms).
+
+    Parameters
+    ----------
+    world : hippocore.envs.World
+        The lattice (uses ``coords``).
+    nodes : array_like of int, shape (n_steps,)
+        Node visited at each time step.
+    activity : array_like of shape (n_steps,) or (n_steps, n_unit)
+        Activity of each unit at each step (any units).
+
+    Returns
+    -------
+    ndarray of shape (n_nodes,) or (n_unit, n_nodes)
+        Mean activity over the steps spent at each node; NaN at unvisited nodes.
+
+    Raises
+    ------
+    ValueError
+        For nodes outside the world, NaN activity or mismatched lengths.
+    """
+    coords, nd, act = check_lattice_inputs(world, nodes, activity)
+    _, node_rate = _node_means(nd, act[:, None] if act.ndim == 1 else act, coords.shape[0])
+    return node_rate[0] if act.ndim == 1 else node_rate
 
 
 def lattice_fields(
@@ -105,16 +196,7 @@ def lattice_fields(
         raise ValueError(f"threshold must be in (0, 1]; got {threshold!r}.")
     if isinstance(min_nodes, bool) or not isinstance(min_nodes, (int, np.integer)) or min_nodes < 1:
         raise ValueError(f"min_nodes must be an integer >= 1; got {min_nodes!r}.")
-    a2 = act[:, None] if act.ndim == 1 else act
-
-    occupancy = np.bincount(nd, minlength=n_nodes).astype(float)
-    # Sum activity per node for all units at once: (n_nodes, n_steps) one-hot @ (n_steps, n_unit).
-    onehot = coo_matrix(
-        (np.ones(nd.size), (nd, np.arange(nd.size))), shape=(n_nodes, nd.size)
-    ).tocsr()
-    sums = np.asarray(onehot @ a2).T
-    with np.errstate(invalid="ignore", divide="ignore"):
-        node_rate = np.where(occupancy > 0, sums / occupancy, np.nan)
+    occupancy, node_rate = _node_means(nd, act[:, None] if act.ndim == 1 else act, n_nodes)
 
     src, act_idx = np.nonzero(transitions >= 0)
     dst = transitions[src, act_idx]

@@ -1,13 +1,22 @@
-"""Remapping measures: spatial cross-correlation and population-vector correlation (BNT)."""
+"""Remapping measures: spatial and population-vector correlation (BNT), unit-pair structure."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hippocore.analysis._stack import as_map_stack
+from hippocore._checks import as_float_array
+from hippocore.analysis._stack import as_map_stack, reject_inf
 
-__all__ = ["spatial_correlation", "population_vector_correlation"]
+__all__ = [
+    "spatial_correlation",
+    "population_vector_correlation",
+    "PairStructure",
+    "pair_structure",
+    "unit_pair_correlations",
+]
 
 
 def spatial_correlation(map_a: ArrayLike, map_b: ArrayLike) -> float | NDArray[np.float64]:
@@ -97,3 +106,220 @@ def population_vector_correlation(stack_a: ArrayLike, stack_b: ArrayLike) -> NDA
     with np.errstate(invalid="ignore"):
         r = (da * db).sum(axis=0) / np.where(den > 0, den, np.nan)
     return np.clip(r, -1, 1)
+
+
+@dataclass(frozen=True)
+class PairStructure:
+    """How well two environments keep the correlations between pairs of units.
+
+    Result of :func:`pair_structure`.
+
+    Attributes
+    ----------
+    r : float
+        Pearson r, across unit pairs, between the pair correlations in environment a and in
+        environment b (over the pairs used: within groups when ``groups`` was given). NaN
+        when fewer than 3 pairs are defined in both or either set of pair correlations is
+        constant.
+    n_pairs : int
+        Pairs that entered ``r`` (defined in both environments).
+    group_labels : ndarray of shape (n_group,)
+        The distinct group labels, sorted (``[0]`` when no groups were given).
+    group_r : ndarray of shape (n_group,)
+        ``r`` computed within each group alone (NaN for groups with fewer than 3 pairs).
+    group_n_pairs : ndarray of int, shape (n_group,)
+        Pairs that entered each ``group_r``.
+    corr_a, corr_b : ndarray of shape (n_unit, n_unit)
+        Unit-by-unit Pearson correlation of the maps in each environment (symmetric, 1 on
+        the diagonal of defined units, NaN for undefined pairs).
+    """
+
+    r: float
+    n_pairs: int
+    group_labels: NDArray
+    group_r: NDArray[np.float64]
+    group_n_pairs: NDArray[np.int64]
+    corr_a: NDArray[np.float64]
+    corr_b: NDArray[np.float64]
+
+
+def _as_unit_stack(value: ArrayLike, name: str) -> NDArray[np.float64]:
+    """A float copy of shape (n_unit, n_samples) from (unit, n) or (unit, y, x) maps."""
+    arr = as_float_array(value, name, ndim=(2, 3))
+    reject_inf(arr, name)
+    if arr.shape[0] < 2:
+        raise ValueError(
+            f"{name} must hold at least 2 units (unit, ...); got shape {arr.shape}. A pair "
+            "structure needs pairs."
+        )
+    return arr.reshape(arr.shape[0], -1)
+
+
+def unit_pair_correlations(stack: ArrayLike, *, min_samples: int = 3) -> NDArray[np.float64]:
+    """Pearson correlation between every pair of units' maps, pairwise-complete.
+
+    Parameters
+    ----------
+    stack : array_like of shape (n_unit, n_nodes) or (n_unit, y, x)
+        Maps of the units in one environment: per-node means on a lattice or binned rate
+        maps (any units; NaN = unvisited).
+    min_samples : int, default 3
+        Fewest nodes / bins valid in both maps for a pair to be defined.
+
+    Returns
+    -------
+    ndarray of shape (n_unit, n_unit)
+        Symmetric; NaN for pairs with fewer than ``min_samples`` shared valid samples or
+        where either map is constant over them.
+
+    Notes
+    -----
+    NaN policy: a sample (node or bin) that is NaN in either unit of a pair is left out of
+    that pair only (pairwise-complete, as :func:`spatial_correlation` does for one unit in
+    two sessions). A map whose values over the shared samples vary by less than about
+    1e-12 of its magnitude counts as constant.
+    """
+    x = _as_unit_stack(stack, "stack")
+    if isinstance(min_samples, bool) or not isinstance(min_samples, (int, np.integer)):
+        raise TypeError(f"min_samples must be an integer; got {min_samples!r}.")
+    if min_samples < 2:
+        raise ValueError(f"min_samples must be at least 2; got {min_samples}.")
+    return _pair_corr(x, int(min_samples))
+
+
+def _pair_corr(x: NDArray[np.float64], min_samples: int) -> NDArray[np.float64]:
+    valid = np.isfinite(x)
+    mf = valid.astype(float)
+    n_valid = valid.sum(axis=1)
+    # Centre each unit on its own mean first so the sums below do not cancel.
+    mean = np.where(n_valid > 0, np.where(valid, x, 0.0).sum(1) / np.maximum(n_valid, 1), 0.0)
+    x0 = np.where(valid, x - mean[:, None], 0.0)
+    scale = np.max(np.abs(np.where(valid, x, 0.0)), axis=1)
+    lo = np.min(np.where(valid, x, np.inf), axis=1)
+    hi = np.max(np.where(valid, x, -np.inf), axis=1)
+    flat = ~(hi > lo)  # constant (or empty) over all its samples: constant on any subset
+    n = mf @ mf.T  # shared samples of (i, j)
+    s = x0 @ mf.T  # s[i, j]: sum of unit i over the samples shared with j
+    ss = (x0 * x0) @ mf.T
+    sxy = x0 @ x0.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        nn = np.where(n > 0, n, 1.0)
+        cov = sxy - s * s.T / nn
+        var = ss - s * s / nn  # var[i, j]: unit i over the samples shared with j (x n)
+        tol = n * (1e3 * np.finfo(float).eps * scale[:, None]) ** 2
+        ok = (n >= min_samples) & (var > tol) & (var.T > tol.T)
+        ok &= ~flat[:, None] & ~flat[None, :]
+        r = np.where(ok, cov / np.sqrt(np.where(ok, var * var.T, 1.0)), np.nan)
+    r = np.clip(r, -1.0, 1.0)
+    r = (r + r.T) / 2  # exact symmetry (the two triangles differ by rounding only)
+    np.fill_diagonal(r, np.where(np.diag(ok), 1.0, np.nan))
+    return r
+
+
+def _pearson(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    if a.size < 3:
+        return float("nan")
+    da, db = a - a.mean(), b - b.mean()
+    den = np.sqrt((da * da).sum() * (db * db).sum())
+    if not den > 0:
+        return float("nan")
+    return float(np.clip((da * db).sum() / den, -1.0, 1.0))
+
+
+def pair_structure(
+    stack_a: ArrayLike,
+    stack_b: ArrayLike,
+    *,
+    groups: ArrayLike | None = None,
+    min_samples: int = 3,
+) -> PairStructure:
+    """Correlation between two environments' unit-by-unit correlation matrices.
+
+    Grid cells remap by moving their maps, but cells of one module move together: the
+    spatial relation of a pair of cells is kept across rooms even when each cell's map
+    shifts (Fyhn et al. 2007; Yoon et al. 2013). This measures that. In each environment
+    the Pearson correlation of every pair of units' maps is computed
+    (:func:`unit_pair_correlations`); the result is the Pearson r, across pairs (upper
+    triangle, i < j), between the two environments' pair correlations. A population whose
+    maps all translate together scores about 1, while a map-by-map correlation
+    (:func:`spatial_correlation`) of the same units can be about 0 or negative; independent
+    maps in the two environments score about 0.
+
+    The maps of the two environments need not share nodes or bins (the rooms may differ in
+    size): only the units must be the same, in the same order.
+
+    Parameters
+    ----------
+    stack_a, stack_b : array_like of shape (n_unit, n_nodes) or (n_unit, y, x)
+        Maps of the same units in environment a and b (per-node means on a lattice, e.g.
+        :func:`lattice_node_means`, or rate maps; NaN = unvisited).
+    groups : array_like of shape (n_unit,), optional
+        Group label of each unit (e.g. its grid module). When given, only pairs within a
+        group are used, and ``group_r`` gives each group's own r. Default: all pairs, one
+        group.
+    min_samples : int, default 3
+        Fewest samples valid in both maps of a pair for its correlation to be defined.
+
+    Returns
+    -------
+    PairStructure
+
+    Raises
+    ------
+    ValueError
+        When the stacks hold different numbers of units or fewer than 2, ``groups`` has the
+        wrong length, or a map holds an infinite value.
+
+    Notes
+    -----
+    NaN policy: within an environment a sample NaN in either unit of a pair is left out of
+    that pair (pairwise-complete); a pair undefined in either environment (too few shared
+    samples, a constant map) is left out of ``r`` and not counted in ``n_pairs``; with
+    fewer than 3 pairs left, ``r`` is NaN. Inputs are never modified.
+
+    References
+    ----------
+    Fyhn M, Hafting T, Treves A, Moser M-B, Moser EI (2007) Hippocampal remapping and grid
+    realignment in entorhinal cortex. Nature 446:190-194.
+    Yoon K, Buice MA, Barry C, Hayman R, Burgess N, Fiete IR (2013) Specific evidence of
+    low-dimensional continuous attractor dynamics in grid cells. Nat Neurosci 16:1077-1084.
+    """
+    a = _as_unit_stack(stack_a, "stack_a")
+    b = _as_unit_stack(stack_b, "stack_b")
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"stack_a and stack_b must hold the same units; got {a.shape[0]} and {b.shape[0]} "
+            "units. Pass the maps of the same units, in the same order, in both environments."
+        )
+    if isinstance(min_samples, bool) or not isinstance(min_samples, (int, np.integer)):
+        raise TypeError(f"min_samples must be an integer; got {min_samples!r}.")
+    if min_samples < 2:
+        raise ValueError(f"min_samples must be at least 2; got {min_samples}.")
+    n_unit = a.shape[0]
+    if groups is None:
+        g = np.zeros(n_unit, dtype=np.int64)
+    else:
+        g = np.asarray(groups)
+        if g.shape != (n_unit,):
+            raise ValueError(
+                f"groups must have one label per unit, shape ({n_unit},); got shape {g.shape}."
+            )
+    corr_a = _pair_corr(a, int(min_samples))
+    corr_b = _pair_corr(b, int(min_samples))
+    i, j = np.triu_indices(n_unit, 1)
+    ca, cb = corr_a[i, j], corr_b[i, j]
+    use = (g[i] == g[j]) & np.isfinite(ca) & np.isfinite(cb)
+    labels = np.unique(g)
+    group_r = np.array(
+        [_pearson(ca[use & (g[i] == lab)], cb[use & (g[i] == lab)]) for lab in labels]
+    )
+    group_n = np.array([int((use & (g[i] == lab)).sum()) for lab in labels], dtype=np.int64)
+    return PairStructure(
+        r=_pearson(ca[use], cb[use]),
+        n_pairs=int(use.sum()),
+        group_labels=labels,
+        group_r=group_r,
+        group_n_pairs=group_n,
+        corr_a=corr_a,
+        corr_b=corr_b,
+    )

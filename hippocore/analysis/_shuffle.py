@@ -24,6 +24,7 @@ from hippocore.analysis._band import max_fourier_power
 from hippocore.analysis._border import border_score
 from hippocore.analysis._direction import _circular_smooth, head_direction_stats
 from hippocore.analysis._gridness import gridness
+from hippocore.analysis._null import count_finite, percentile_nan_low
 from hippocore.analysis._place import place_fields
 from hippocore.analysis._ratemap import (
     SpikesOutsideTrackingWarning,
@@ -36,7 +37,7 @@ from hippocore.analysis._samples import as_activity, as_spike_list, dwell_times,
 from hippocore.analysis._speed import _check_range, shifted_speed_scores
 from hippocore.analysis._stats import coherence, map_stats
 
-__all__ = ["SCORES", "ShuffleScores", "shuffle_scores"]
+__all__ = ["SCORES", "MIN_FINITE_FRACTION", "ShuffleScores", "shuffle_scores"]
 
 #: Every score :func:`shuffle_scores` can build a null for (higher = more tuned, for all).
 SCORES = (
@@ -51,6 +52,8 @@ SCORES = (
     "speed",
 )
 _MAP_SCORES = SCORES[:7]
+#: Default smallest fraction of finite shuffles for a threshold (see ShuffleScores.percentile).
+MIN_FINITE_FRACTION = 0.2
 _EPS = np.finfo(float).eps
 
 
@@ -100,8 +103,45 @@ class ShuffleScores:
         """Number of units."""
         return int(self.note.size)
 
-    def percentile(self, name: str, q: float) -> NDArray[np.float64]:
-        """Per-unit ``q``-th percentile of the null of score ``name`` (NaN shuffles ignored).
+    def n_finite(self, name: str) -> NDArray[np.int64]:
+        """Shuffles of each unit whose score ``name`` is defined (finite).
+
+        Parameters
+        ----------
+        name : str
+            A key of ``null``.
+
+        Returns
+        -------
+        ndarray of int, shape (unit,)
+        """
+        if name not in self.null:
+            raise KeyError(f"no null for {name!r}; available: {sorted(self.null)}.")
+        return count_finite(self.null[name], axis=1)
+
+    def percentile(
+        self, name: str, q: float, *, min_finite: float = MIN_FINITE_FRACTION
+    ) -> NDArray[np.float64]:
+        """Per-unit ``q``-th percentile of the null of score ``name``; NaN shuffles never beat.
+
+        NaN policy (issue 12): every score here is "higher = more tuned", and a shuffle whose
+        score is undefined (NaN, e.g. BNT gridness of a map without a central
+        autocorrelogram peak) did not beat the unit. It is kept and counted below every
+        number (NaN -> -inf, :func:`~hippocore.analysis.percentile_nan_low`), never dropped:
+        dropping NaN shuffles built thresholds from the few finite values left, so they
+        rose with the number of shuffles drawn. A unit with fewer than ``min_finite`` x
+        ``n_shuffles`` finite shuffles (and at least one) gets NaN: no threshold, and
+        :func:`classify` notes it instead of testing the unit on that score.
+
+        Why 0.2 by default: with a fraction f of finite shuffles counted as the top of the
+        null, the q-th percentile of the whole null is the (100 - (100 - q) / f)-th
+        percentile of the finite part. At f >= 0.2 the 95th percentile stays at or above the
+        75th percentile of the real (finite) scores, and the 99th at or above their 95th;
+        below that it slides towards the smallest finite score and the test degenerates
+        into "the score is defined" (which is how plane waves passed on lattice maps).
+        Higher minima would drop real grid cells: time-shifted maps of synthetic grid cells
+        with 2.5 cm bins have 41-69 % finite gridness, the Sargolini et al. (2006) cells of
+        session 10073 63-79 %, untuned synthetic cells 11-27 %.
 
         Parameters
         ----------
@@ -109,21 +149,30 @@ class ShuffleScores:
             A key of ``null``.
         q : float
             Percentile in [0, 100], e.g. 95 or 99.
+        min_finite : float, default 0.2
+            Smallest fraction of finite shuffles, in [0, 1], for a threshold.
 
         Returns
         -------
         ndarray of shape (unit,)
+            NaN where too few shuffles are finite (or, with a ``min_finite`` below
+            ``1 - q / 100``, where the percentile falls among the undefined shuffles).
         """
         if name not in self.null:
             raise KeyError(f"no null for {name!r}; available: {sorted(self.null)}.")
         if not 0 <= q <= 100:
             raise ValueError(f"q must be a percentile in [0, 100]; got {q!r}.")
+        if not 0 <= min_finite <= 1:
+            raise ValueError(
+                f"min_finite must be a fraction of the shuffles in [0, 1], e.g. 0.2; got "
+                f"{min_finite!r}."
+            )
         null = self.null[name]
-        out = np.full(null.shape[0], np.nan)
-        ok = np.isfinite(null).any(axis=1)
-        if ok.any():
-            out[ok] = np.nanpercentile(null[ok], q, axis=1)
-        return out
+        out = percentile_nan_low(null, q, axis=1)
+        enough = count_finite(null, axis=1) >= max(1, math.ceil(min_finite * null.shape[1]))
+        # With a very low min_finite the percentile can fall among the undefined shuffles
+        # (-inf); that is no threshold either.
+        return np.where(enough & np.isfinite(out), out, np.nan)
 
 
 class _Engine:

@@ -19,7 +19,7 @@ from ._classify import classify
 from ._direction import head_direction_stats, head_direction_tuning
 from ._place import place_fields
 from ._remap import population_vector_correlation, spatial_correlation
-from ._shuffle import SCORES, shuffle_scores
+from ._shuffle import MIN_FINITE_FRACTION, SCORES, shuffle_scores
 from ._speed import speed_score
 from ._stability import stability
 from ._stats import coherence, map_stats, skaggs_information
@@ -431,6 +431,7 @@ def score_session(
     n_shuffles: int = 100,
     min_shift: float = 20.0,
     percentile: float = 95.0,
+    min_finite: float = MIN_FINITE_FRACTION,
     scores: Sequence[str] | None = None,
     seed: int | np.random.Generator | None = None,
     progress: bool = False,
@@ -453,14 +454,19 @@ def score_session(
         As in :func:`shuffle_scores`.
     percentile : float, default 95.0
         Null percentile used by :func:`classify`.
+    min_finite : float, default 0.2
+        Smallest fraction of finite shuffles for a threshold (:func:`classify`).
 
     Returns
     -------
     xarray.Dataset
-        Scores dataset: for every score ``s`` the observed ``s`` and its null percentiles
-        ``s_p95`` and ``s_p99``; ``n_spikes``, ``n_fields``, ``note``, ``band_label``,
-        ``label`` and one boolean ``is_<label>`` per label; attrs record every parameter
-        (maps, shuffles, classification percentile and rules).
+        Scores dataset: for every score ``s`` the observed ``s``, its null percentiles
+        ``s_p95`` and ``s_p99`` (NaN shuffles counted as not beating the unit; NaN with fewer
+        than ``min_finite`` of the shuffles finite) and ``s_n_finite`` (shuffles with a
+        defined score); ``n_spikes``, ``n_fields``, ``note`` (data), ``classify_note`` (tests
+        not run for want of finite shuffles), ``band_label``, ``label`` and one boolean
+        ``is_<label>`` per label; attrs record every parameter (maps, shuffles,
+        classification percentile, minimum finite fraction and rules).
     """
     ds = _session(session, "score_session (rate maps, grid, border and place scores)")
     trains, act = _units(ds, variable)
@@ -487,16 +493,18 @@ def score_session(
         seed=seed,
         progress=progress,
     )
-    c = classify(sh, percentile=percentile)
+    c = classify(sh, percentile=percentile, min_finite=min_finite)
     variables: dict[str, np.ndarray] = {}
     for name in SCORES:
         if name in sh.observed:
             variables[name] = sh.observed[name]
-            variables[f"{name}_p95"] = sh.percentile(name, 95)
-            variables[f"{name}_p99"] = sh.percentile(name, 99)
+            variables[f"{name}_p95"] = sh.percentile(name, 95, min_finite=min_finite)
+            variables[f"{name}_p99"] = sh.percentile(name, 99, min_finite=min_finite)
+            variables[f"{name}_n_finite"] = sh.n_finite(name)
     variables["n_spikes"] = sh.n_spikes
     variables["n_fields"] = sh.n_fields
     variables["note"] = sh.note
+    variables["classify_note"] = c.note
     variables["band_label"] = c.band_label
     variables["label"] = c.label
     for name, ok in c.passed.items():
@@ -508,6 +516,7 @@ def score_session(
             "limits_m": [float(sh.x[0] - bin_size / 2), float(sh.x[-1] + bin_size / 2),
                          float(sh.y[0] - bin_size / 2), float(sh.y[-1] + bin_size / 2)],
             "classify_percentile": float(percentile),
+            "classify_min_finite": float(min_finite),
             "classify_rules": c.rules,
             "map_method": "BNT analyses.map (2020 mirror)",
         }

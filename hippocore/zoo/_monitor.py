@@ -1,11 +1,10 @@
-"""Grid-score monitor: how many position-encoding units are grid cells, scored like lab data."""
+"""Grid-unit monitor: how many position-encoding units are grid units by issue 12's test."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -16,43 +15,62 @@ from hippocore.envs import World, make_world
 from hippocore.zoo._data import make_episode
 from hippocore.zoo._evaluate import _as_worlds, _check_steps, run_episodes
 
+if TYPE_CHECKING:
+    from hippocore.analysis import LatticeGridUnits
+
 __all__ = ["GridSummary", "grid_summary", "grid_monitor"]
 
 
 @dataclass(frozen=True)
 class GridSummary:
-    """Grid scores of a model's position-encoding units on one long walk.
+    """Grid units among a model's position-encoding units on one long walk.
 
     Attributes
     ----------
     score : ndarray (n_e,)
         BNT gridness of each unit's lattice rate map (NaN where undefined).
     threshold : ndarray (n_e,)
-        Each unit's 95th percentile of gridness over spatially shuffled maps.
+        The threshold each score had to beat: ``max(0.3, null percentile)``
+        (:func:`hippocore.analysis.lattice_grid_units`).
+    n_finite_shuffles : ndarray of int (n_e,)
+        Null maps of each unit with a defined gridness (the rest counted as not beating it).
     is_grid : ndarray of bool (n_e,)
         ``score > threshold`` (and the score is finite).
     grid_fraction : float
-        Fraction of units that are grid cells.
+        Fraction of units that are grid units.
     shuffle_fraction : float
-        Fraction of shuffled maps that pass their own unit's threshold (about 0.05 by
-        construction: the false-positive baseline to quote beside ``grid_fraction``).
+        Fraction of null maps that beat their own unit's threshold: the false-positive
+        baseline to quote beside ``grid_fraction`` (at most 0.05 with the per-unit null).
+    score_median : float
+        Median gridness over units with a defined score (NaN if none).
     rate : ndarray (n_e, n_y, n_x)
         The rate maps scored.
+    test : hippocore.analysis.LatticeGridUnits
+        The full result (null scores, null thresholds, parameters).
     """
 
     score: NDArray[np.float64]
     threshold: NDArray[np.float64]
+    n_finite_shuffles: NDArray[np.int64]
     is_grid: NDArray[np.bool_]
     grid_fraction: float
     shuffle_fraction: float
-    rate: NDArray[np.float64]
+    score_median: float
+    rate: NDArray[np.float64] = field(repr=False)
+    test: LatticeGridUnits = field(repr=False)
 
 
-def _gridness_of(world: World, nodes: NDArray[np.int64], act: NDArray[np.float64]) -> NDArray:
-    from hippocore.analysis import autocorrelogram, gridness, lattice_rate_map
-
-    maps = lattice_rate_map(world, nodes, act)
-    return gridness(autocorrelogram(maps.rate)).score, maps.rate
+def _check_grid_world(kind: str, n_shuffles: int) -> None:
+    """Fail before training starts rather than at the first monitor call."""
+    if kind != "hexagonal":
+        raise ValueError(
+            f"kind={kind!r}: grid units are tested on hexagonal worlds only (on square and "
+            "eight-connected lattices the grid test's controls fail; see "
+            "hippocore.analysis.lattice_grid_units). Monitor a model that knows hexagonal "
+            "worlds, or train without the grid monitor."
+        )
+    if isinstance(n_shuffles, bool) or not isinstance(n_shuffles, int) or n_shuffles < 100:
+        raise ValueError(f"n_shuffles must be an integer >= 100; got {n_shuffles!r}.")
 
 
 @torch.no_grad()
@@ -64,23 +82,27 @@ def grid_summary(
     *,
     n_shuffles: int = 100,
     percentile: float = 95.0,
+    min_gridness: float = 0.3,
+    null: str = "per-unit",
+    shuffle: str = "spectral",
+    bin_size: float | None = None,
 ) -> GridSummary:
-    """Score a model's position-encoding units for gridness against a shuffle null.
+    """Count the grid units among a model's position-encoding units (issue 12's test).
 
     Parameters
     ----------
     model : TEMT
         The model.
     world : World
-        Test world (e.g. ``make_world("hexagonal", 11)``), of a kind the model knows.
+        Hexagonal test world (e.g. ``make_world("hexagonal", 11)``) the model knows.
     n_steps : int
         Length of the test walk (e.g. 50 x the number of nodes).
     seed : int or Generator, optional
-        Randomness of walk, observations and shuffles.
+        Randomness of walk, observations and null maps.
     n_shuffles : int, default 100
-        Spatial shuffles per unit.
-    percentile : float, default 95
-        Shuffle percentile a unit must exceed.
+        Null maps per unit (>= 100).
+    percentile, min_gridness, null, shuffle, bin_size
+        As in :func:`hippocore.analysis.lattice_grid_units`.
 
     Returns
     -------
@@ -88,14 +110,15 @@ def grid_summary(
 
     Notes
     -----
-    Maps: :func:`hippocore.analysis.lattice_rate_map` (mean e per node over the whole walk,
-    interpolated onto a square grid for hexagonal worlds); score: BNT ``gridnessScore``
-    (:func:`hippocore.analysis.gridness`) of the autocorrelogram. Shuffle: the node labels of
-    the walk are permuted (one random permutation of the nodes per shuffle, shared by all
-    units), which keeps each unit's value distribution and destroys its spatial layout; the
-    lattice's own symmetry is kept by the map rule, so the null includes it (tem.md:
-    lattice symmetry inflates scores). NaN scores never count as grid.
+    The model walks ``world`` from a random node (TEM's direction-biased walk of its
+    config); the position code ``e`` of every step is scored by
+    :func:`hippocore.analysis.lattice_grid_units`: a unit is a grid unit when the BNT
+    gridness of its lattice rate map beats both ``min_gridness`` and the ``percentile`` of
+    its null (default: rotated-spectrum surrogates of its own map), NaN null scores counted
+    as not beating it.
     """
+    from hippocore.analysis import lattice_grid_units
+
     (w,) = _as_worlds(world)
     n_steps = _check_steps(n_steps)
     rng = as_rng(seed)
@@ -104,24 +127,20 @@ def grid_summary(
         w, n_steps, model.actions, n_x=env.n_x, direction_bias=env.direction_bias, rng=rng
     )
     e = run_episodes(model, [ep], chunk_length=model.config.train.chunk_length)["e"][0]
-    score, rate = _gridness_of(w, ep.nodes, e)
-    null = np.empty((n_shuffles, e.shape[1]))
-    for s in range(n_shuffles):
-        perm = rng.permutation(w.n_nodes)
-        null[s] = _gridness_of(w, perm[ep.nodes], e)[0]
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        # A unit whose shuffled maps all have undefined gridness gets a NaN threshold.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        thr = np.nanpercentile(np.where(np.isfinite(null), null, np.nan), percentile, axis=0)
-        is_grid = np.isfinite(score) & np.isfinite(thr) & (score > thr)
-        shuffle_pass = np.isfinite(null) & (null > thr[None])
+    res = lattice_grid_units(
+        w, ep.nodes, np.asarray(e, np.float64), n_shuffles=n_shuffles, percentile=percentile,
+        min_gridness=min_gridness, null=null, shuffle=shuffle, bin_size=bin_size, seed=rng,
+    )  # fmt: skip
     return GridSummary(
-        score=score,
-        threshold=thr,
-        is_grid=is_grid,
-        grid_fraction=float(is_grid.mean()),
-        shuffle_fraction=float(shuffle_pass.mean()),
-        rate=rate,
+        score=res.score,
+        threshold=res.threshold,
+        n_finite_shuffles=res.n_finite_shuffles,
+        is_grid=res.is_grid,
+        grid_fraction=res.grid_fraction,
+        shuffle_fraction=res.false_positive_rate,
+        score_median=res.score_median,
+        rate=res.rate,
+        test=res,
     )
 
 
@@ -130,7 +149,7 @@ def grid_monitor(
     kind: str = "hexagonal",
     width: int = 11,
     steps_per_node: int = 30,
-    n_shuffles: int = 50,
+    n_shuffles: int = 100,
     seed: int = 0,
 ) -> Callable[[torch.nn.Module, int], dict[str, Any]]:
     """A ``train(..., monitor=...)`` callback logging the fraction of grid units.
@@ -138,13 +157,14 @@ def grid_monitor(
     Parameters
     ----------
     kind : str, default "hexagonal"
-        Test-world kind.
+        Test-world kind; only ``"hexagonal"`` is accepted (the grid test's controls pass
+        there only).
     width : int, default 11
         Test-world width (nodes).
     steps_per_node : int, default 30
         Walk length as a multiple of the number of nodes.
-    n_shuffles : int, default 50
-        Shuffles per unit.
+    n_shuffles : int, default 100
+        Null maps per unit (>= 100).
     seed : int, default 0
         Same walk at every call, so changes come from the model.
 
@@ -152,18 +172,25 @@ def grid_monitor(
     -------
     callable
         ``monitor(model, step) -> {"grid_fraction", "grid_shuffle_fraction",
-        "grid_score_median"}``.
+        "grid_score_median", "grid_finite_null"}``; ``grid_finite_null`` is the fraction of
+        null maps with a defined gridness.
+
+    Raises
+    ------
+    ValueError
+        For a non-hexagonal ``kind`` or fewer than 100 shuffles (before training starts).
     """
+    _check_grid_world(kind, n_shuffles)
     world = make_world(kind, width)
     n_steps = steps_per_node * world.n_nodes
 
     def monitor(model: torch.nn.Module, step: int) -> dict[str, Any]:
         s = grid_summary(model, world, n_steps, seed, n_shuffles=n_shuffles)
-        finite = s.score[np.isfinite(s.score)]
         return {
             "grid_fraction": s.grid_fraction,
             "grid_shuffle_fraction": s.shuffle_fraction,
-            "grid_score_median": float(np.median(finite)) if finite.size else float("nan"),
+            "grid_score_median": s.score_median,
+            "grid_finite_null": float(s.n_finite_shuffles.mean() / n_shuffles),
         }
 
     return monitor

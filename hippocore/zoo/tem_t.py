@@ -72,6 +72,7 @@ LEGACY_MODEL_VALUES: dict[str, Any] = {
     "offset": False,
     "max_phase_step": [],
     "fixed_phase_step": False,
+    "grid_spacing": [],
 }
 """What a checkpoint's ``[model]`` means when it lacks these keys: it was written before
 they existed, when the model had one module, no baseline and no angle cap (their defaults
@@ -92,12 +93,17 @@ class ModelConfig:
     """TEM-t sizes and switches.
 
     The defaults are the grid-cell setting (docs/results/tem-t.md): 10 modules of 6 units
-    (3 rotation planes each: the fewest that make a hexagonal pattern), per-module rotation
-    angles held at fixed values (5 spatial scales, two modules each), a firing-rate
-    baseline, and a sharp start for the attention (``beta_init = 8``: low-frequency codes
-    need a high inverse temperature to tell neighbouring nodes apart, and learning it up
-    from 2 took thousands of steps). Checkpoints written before these fields existed load
-    with their old behaviour (see :data:`LEGACY_MODEL_VALUES`).
+    whose transitions are plane-wave path integrators (``transition = "plane-waves"``: three
+    rotation planes per module, wave vectors a triad 120 degrees apart, five spatial scales
+    of 4-8 node spacings, two modules each, the lattice's own action displacements), a
+    learned mixing of each module's planes into its units, a firing-rate baseline, and a
+    sharp start for the attention (``beta_init = 8``: low-frequency codes need a high
+    inverse temperature to tell neighbouring nodes apart, and learning it up from 2 took
+    thousands of steps). With the non-negativity and activity penalties of
+    :class:`TrainConfig` training mixes each module's three waves into hexagonal grid
+    units; the previous default (held rotation angles, free ``W_a`` per action) made band
+    units only and is ``docs/configs/tem-t-bands.toml``. Checkpoints written before these
+    fields existed load with their old behaviour (see :data:`LEGACY_MODEL_VALUES`).
 
     Attributes
     ----------
@@ -107,9 +113,15 @@ class ModelConfig:
         Key/query dimension (columns of W_e).
     activation : {"linear", "relu"}, default "linear"
         f in e_t = f(e_{t-1} W_a). The paper reports grid cells with a linear f.
-    transition : {"orthogonal", "free"}, default "orthogonal"
-        W_a parameterisation: ``expm(A - A^T)`` (a rotation) or an unconstrained matrix
-        initialised near the identity.
+    transition : {"orthogonal", "free", "plane-waves"}, default "plane-waves"
+        W_a parameterisation: ``expm(A - A^T)`` (a rotation), an unconstrained matrix
+        initialised near the identity, or ``"plane-waves"``: per module,
+        ``W_a = U R(K d_a) U^T``, rotations of the module's planes by the phase ``k_j . d_a``
+        that a plane wave of wave vector ``k_j`` advances for the action's displacement
+        ``d_a``, seen through a learned orthogonal mixing ``U`` (which unit reads which
+        planes). A module's W_a then commute and integrate 2-D paths exactly (path
+        integration by rotations; Dorrell et al. 2023). See ``grid_spacing``,
+        ``wave_geometry``, ``action_geometry`` and ``mixing_init``.
     position_correction : bool, default True
         Correct e_t from stimulus memory after observing x_t.
     memory_capacity : int, default 2048
@@ -128,7 +140,7 @@ class ModelConfig:
         the per-module rescaling act on). Without it ``e = r``. With the non-negativity and
         activity penalties of :class:`TrainConfig` this is the "non-negative and efficient"
         setting in which Dorrell et al. (2023) derive grid cells.
-    max_phase_step : tuple of float, default (1.4, 1.4, 1.2, 1.2, 1.05, 1.05, 0.9, 0.9, 0.75, 0.75)
+    max_phase_step : tuple of float, default ()
         Per-module largest rotation angle (radians) of ``W_a`` (orthogonal transition
         only): after every optimiser step the generator ``A_a - A_a^T`` of each module is
         scaled so that its largest rotation angle, the phase a plane wave of that module
@@ -137,14 +149,14 @@ class ModelConfig:
         about ``2 pi / cap`` steps along the fastest direction (hexagonal lattice:
         ``2 pi cos(30 deg) / cap`` node spacings or more). One value applies to every module;
         empty: no cap.
-    fixed_phase_step : bool, default True
+    fixed_phase_step : bool, default False
         Hold each action's largest rotation angle at the module's ``max_phase_step`` (scale
         the generator to it after every optimiser step, up or down) instead of only capping
         it. A module then keeps its spatial scale: the non-negativity and activity penalties
         cannot flatten it into a constant code (W_a -> I), which otherwise happens to the
         modules prediction does not need, and which also lets ``train.path_loss`` be used
         without collapsing the code.
-    grid_spacing : tuple of float, default ()
+    grid_spacing : tuple of float, default (4, 4, 5, 5, 6, 6, 7, 7, 8, 8)
         ``transition = "plane-waves"`` only: each module's spatial period in node spacings
         (one value per module, or one for all). A module's wave vectors have length
         ``4 pi / (sqrt(3) * spacing)``, the length at which three waves 60 degrees apart
@@ -156,23 +168,32 @@ class ModelConfig:
     action_geometry : {"lattice", "learned"}, default "lattice"
         ``transition = "plane-waves"`` only: each action's displacement ``d_a`` (2-D) is
         the lattice's own (unit steps at the action's angle; diagonals of 8-connected worlds
-        have length sqrt 2), or a learned 2-D vector (started at random).
+        have length sqrt 2), or a learned 2-D vector (started at random directions with
+        length 0.1, so that early codes change slowly with position; the module's actual
+        period is then ``grid_spacing / |d_a|`` node spacings).
+    mixing_init : float, default 0.1
+        ``transition = "plane-waves"`` only: standard deviation of the entries of S at
+        initialisation (``U = expm(S - S^T)``). Near 0 every unit starts as one plane
+        coordinate, a band; exactly 0 is a stationary point of the non-negativity penalty
+        (a unit that reads one plane gains nothing on average from a little of another), so
+        a small value breaks the symmetry and training has to do the mixing.
     """
 
     n_e: int = 60
     n_k: int = 64
     activation: Literal["linear", "relu"] = "linear"
-    transition: Literal["orthogonal", "free", "plane-waves"] = "orthogonal"
+    transition: Literal["orthogonal", "free", "plane-waves"] = "plane-waves"
     position_correction: bool = True
     memory_capacity: int = 2048
     beta_init: float = 8.0
     n_modules: int = 10
     offset: bool = True
-    max_phase_step: tuple[float, ...] = (1.4, 1.4, 1.2, 1.2, 1.05, 1.05, 0.9, 0.9, 0.75, 0.75)
-    fixed_phase_step: bool = True
-    grid_spacing: tuple[float, ...] = ()
+    max_phase_step: tuple[float, ...] = ()
+    fixed_phase_step: bool = False
+    grid_spacing: tuple[float, ...] = (4.0, 4.0, 5.0, 5.0, 6.0, 6.0, 7.0, 7.0, 8.0, 8.0)
     wave_geometry: Literal["triad", "free"] = "triad"
     action_geometry: Literal["lattice", "learned"] = "lattice"
+    mixing_init: float = 0.1
 
     def __post_init__(self) -> None:
         _check_int(self.n_e, "model.n_e", 2)
@@ -256,6 +277,11 @@ class ModelConfig:
                 "the 'plane-waves' transition sets its scales with model.grid_spacing "
                 "(set max_phase_step = [] and fixed_phase_step = false)."
             )
+        if not (math.isfinite(self.mixing_init) and self.mixing_init >= 0):
+            raise ValueError(
+                f"model.mixing_init must be a finite standard deviation >= 0; got "
+                f"{self.mixing_init!r}."
+            )
         if len(self.grid_spacing) not in (1, self.n_modules):
             raise ValueError(
                 f"model.grid_spacing has {len(self.grid_spacing)} values; give one per module "
@@ -279,6 +305,8 @@ class TrainConfig(CommonTrainConfig):
 
     Attributes
     ----------
+    n_steps : int, default 2000
+        Gradient steps (TEM-t's default; the shared options' is 4000).
     path_loss : float, default 1.0
         Weight of a path-integration loss ``mean ||e_path - sg(e)||^2 / n_e`` (the
         path-integrated code should already be where position correction puts it; TEM's
@@ -315,6 +343,7 @@ class TrainConfig(CommonTrainConfig):
         modules; empty turns it off.
     """
 
+    n_steps: int = 2000
     path_loss: float = 1.0
     nonneg_loss: float = 1.0
     activity_loss: float = 0.1
@@ -546,10 +575,12 @@ class TEMT(ZooModel):
         spacing = torch.tensor(m.grid_spacing, dtype=torch.float32).expand(n_mod)
         # |k| at which three waves 60 degrees apart make a hexagonal grid of this spacing.
         self.register_buffer("wave_length", 4 * math.pi / (math.sqrt(3) * spacing))
-        # U_m = expm(S - S^T): which unit reads which plane. S = 0 starts at the identity:
-        # every unit is one plane coordinate, i.e. a band, so whether a unit combines its
-        # module's waves into a grid is learned, not given (a random U would mix them).
-        self.mixing_param = nn.Parameter(torch.zeros(n_mod, size, size))
+        # U_m = expm(S - S^T): which unit reads which plane. A small S starts near the
+        # identity: every unit (nearly) one plane coordinate, i.e. a band, so whether a unit
+        # combines its module's waves into a grid is learned, not given (a random U mixes).
+        self.mixing_param = nn.Parameter(
+            m.mixing_init * torch.randn(n_mod, size, size, generator=g)
+        )
         if m.wave_geometry == "triad":
             self.wave_orientation = nn.Parameter(2 * math.pi * torch.rand(n_mod, generator=g))
         else:
@@ -561,7 +592,8 @@ class TEMT(ZooModel):
             self.register_buffer("action_displacement", disp)
         else:
             angle = 2 * math.pi * torch.rand(len(disp), generator=g)
-            self.action_displacement = nn.Parameter(torch.stack([angle.cos(), angle.sin()], 1))
+            start = 0.1 * torch.stack([angle.cos(), angle.sin()], 1)
+            self.action_displacement = nn.Parameter(start)
 
     def _equal_plane_start(self, g: torch.Generator) -> Tensor:
         """A start vector with every rotation plane at amplitude sqrt(2), random phases."""

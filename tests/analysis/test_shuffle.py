@@ -176,3 +176,84 @@ def test_observed_scores_equal_the_standalone_functions(recording, shuffled):
     hd = ha.head_direction_stats(tc.curve, tc.bin_centres).mean_vector_length
     np.testing.assert_allclose(obs["head_direction"], hd, rtol=1e-9)
     np.testing.assert_allclose(obs["speed"], ha.speed_score(t, ds.speed.values, trains), rtol=1e-9)
+
+
+def _hand_made(observed, null):
+    """ShuffleScores with given gridness and information content, for the NaN policy."""
+    from hippocore.analysis import ShuffleScores
+
+    n = observed.shape[0]
+    return ShuffleScores(
+        observed={"gridness": observed, "information_content": np.zeros(n)},
+        null={"gridness": null, "information_content": np.zeros_like(null)},
+        shifts=np.arange(null.shape[1], dtype=float),
+        n_spikes=np.full(n, 100),
+        n_fields=np.zeros(n, dtype=int),
+        note=np.array([""] * n),
+        rate=np.zeros((n, 4, 4)),
+        rate_raw=np.zeros((n, 4, 4)),
+        x=np.arange(4.0),
+        y=np.arange(4.0),
+        parameters={"bin_size": 0.025},
+    )
+
+
+def test_nan_shuffles_count_as_not_beating_the_unit():
+    # Issue 12: NaN shuffles were dropped, so a threshold rested on the few finite ones.
+    rng = np.random.default_rng(0)
+    null = rng.normal(0, 0.1, size=(3, 100))
+    null[1, :60] = np.nan  # 40 finite: enough (>= 20 % of 100)
+    null[2, :90] = np.nan  # 10 finite: too few
+    sh = _hand_made(np.array([0.2, 0.2, 0.2]), null)
+    np.testing.assert_array_equal(sh.n_finite("gridness"), [100, 40, 10])
+    thr = sh.percentile("gridness", 95)
+    np.testing.assert_allclose(thr[0], np.percentile(null[0], 95))
+    # NaN = lowest: the 95th percentile of the whole null, the 87.6th of the 40 finite ones.
+    filled = np.where(np.isnan(null[1]), -1e9, null[1])
+    np.testing.assert_allclose(thr[1], np.percentile(filled, 95))
+    assert thr[1] < np.nanpercentile(null[1], 95)
+    assert np.isnan(thr[2])
+    assert not np.isnan(sh.percentile("gridness", 95, min_finite=0.1)[2])
+    c = classify(sh)
+    np.testing.assert_array_equal(c.n_finite["gridness"], [100, 40, 10])
+    assert c.note[0] == c.note[1] == ""
+    assert c.note[2] == "gridness: 10 of 100 shuffles finite (< 20): no threshold"
+    assert np.isnan(c.thresholds["gridness"][2]) and not c.passed["grid"][2]
+    assert c.label[2] != "grid" and c.min_finite == 0.2 and "NaN shuffles" in c.rules
+    # A minimum so low that the 95th percentile falls among undefined shuffles: still none.
+    null4 = null.copy()
+    null4[2, 90:96] = np.nan  # 4 finite of 100
+    sh4 = _hand_made(np.array([0.2, 0.2, 0.2]), null4)
+    assert np.isnan(sh4.percentile("gridness", 95, min_finite=0.01)[2])
+    c4 = classify(sh4, min_finite=0.01)
+    assert c4.note[2] == (
+        "gridness: 4 of 100 shuffles finite (the 95th percentile is undefined): no threshold"
+    )
+    with pytest.raises(ValueError, match="min_finite"):
+        sh.percentile("gridness", 95, min_finite=20)
+    with pytest.raises(ValueError, match="min_finite"):
+        classify(sh, min_finite=-0.1)
+    with pytest.raises(KeyError, match="no null"):
+        sh.n_finite("speed")
+
+
+def test_threshold_with_nan_shuffles_estimates_one_quantity_whatever_the_shuffle_count():
+    # A null that is undefined 70 % of the time: with NaN lowest, the threshold estimates
+    # the 95th percentile of the whole null (the 83rd of its finite part), the same quantity
+    # for 100 or 400 shuffles, and about 5 % of fresh null draws exceed it.
+    rng = np.random.default_rng(1)
+
+    def draw(n_units, n):
+        v = rng.normal(size=(n_units, n))
+        v[rng.random((n_units, n)) < 0.7] = np.nan
+        return v
+
+    big = _hand_made(np.zeros(1), draw(1, 20000)).percentile("gridness", 95)[0]
+    assert big == pytest.approx(0.967, abs=0.05)  # normal quantile 1 - 0.05 / 0.3
+    for n in (100, 400):
+        new = _hand_made(np.zeros(200), draw(200, n)).percentile("gridness", 95)
+        assert np.mean(np.isnan(new)) < 0.05  # >= 20 finite of 100 nearly always
+        assert abs(np.nanmedian(new) - big) < 0.1
+        fresh = draw(200, 1)[:, 0]
+        beat = np.isfinite(fresh) & np.isfinite(new) & (fresh > new)
+        assert 0.01 <= beat.mean() <= 0.1

@@ -98,8 +98,18 @@ def test_score_session_holds_scores_percentiles_label_and_parameters(session, tm
     s = session.hc.classify(bin_size=0.025, limits=(0, 1, 0, 1), n_shuffles=100, seed=0)
     validate(s, "scores")
     for name in ("gridness", "information_content", "border", "band_power", "head_direction"):
-        assert f"{name}_p95" in s and f"{name}_p99" in s
-        assert np.all(s[f"{name}_p99"].values >= s[f"{name}_p95"].values)
+        assert f"{name}_p95" in s and f"{name}_p99" in s and f"{name}_n_finite" in s
+        p95, p99 = s[f"{name}_p95"].values, s[f"{name}_p99"].values
+        # Issue 12: a unit with too few finite shuffles has no threshold at any percentile.
+        np.testing.assert_array_equal(np.isnan(p95), np.isnan(p99))
+        ok = np.isfinite(p95)
+        assert np.all(p99[ok] >= p95[ok])
+        n_fin = s[f"{name}_n_finite"].values
+        assert n_fin.dtype.kind == "i" and np.all((n_fin >= 0) & (n_fin <= 100))
+        np.testing.assert_array_equal(np.isnan(p95), n_fin < 20)
+    # The untuned unit's gridness (undefined for most shifted maps) has no threshold here;
+    # its own score is NaN too, so it needs no classify note.
+    assert "classify_note" in s and s.attrs["classify_min_finite"] == 0.2
     expected = {"grid": "grid", "band": "band", "place": "place", "uniform": "none"}
     assert list(s["label"].values) == [expected[k] for k in session["cell_type"].values]
     assert s["is_grid"].dtype == bool

@@ -373,7 +373,7 @@ def test_every_registered_model_rolls_out_to_a_valid_session(name, tmp_path):
         cfg = as_config(
             {
                 "env": {"widths": [4, 5], "chunks_per_env": [2, 4]},
-                "model": {"n_e": 12, "n_modules": 2, "max_phase_step": [1.4, 0.9]},
+                "model": {"n_e": 12, "n_modules": 2, "grid_spacing": [4.0, 6.0]},
                 "train": {"n_steps": 2, "log_every": 1, "batch_size": 2, "chunk_length": 20},
             }
         )
@@ -479,3 +479,23 @@ def test_documented_tem_configs(tmp_path):
     assert (torch_like.env.kinds, torch_like.env.widths) == (("square",), (5, 5))
     assert (torch_like.train.chunk_length, torch_like.train.batch_size) == (20, 16)
     assert get_model("tem", torch_like).config.model.n_modules == 5
+
+
+def test_cli_trains_tem_from_a_toml_naming_it(tmp_path, capsys):
+    from hippocore.cli import main
+
+    cfg = tmp_path / "tem.toml"
+    cfg.write_text(dump_toml(config_document(tiny(log_every=2, checkpoint_every=2))))
+    out = tmp_path / "run"
+    assert main(["train", "--config", str(cfg), "--out", str(out), "--steps", "2", "--quiet"]) == 0
+    assert "trained 2 steps" in capsys.readouterr().out
+    model, loaded = load_checkpoint(out / "checkpoint.pt", model="tem")
+    assert loaded.train.n_steps == 2 and loaded.model == tiny().model
+
+
+def test_grid_monitor_scores_tems_g_units(trained):
+    from hippocore.zoo import grid_summary
+
+    s = grid_summary(trained.model, make_world("hexagonal", 6), 300, seed=0)
+    assert s.score.shape == s.is_grid.shape == (trained.config.model.n_g,)
+    assert 0 <= s.grid_fraction <= 1 and 0 <= s.shuffle_fraction <= 0.05 + 1e-12

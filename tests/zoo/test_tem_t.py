@@ -34,13 +34,19 @@ from hippocore.zoo._config import dump_toml  # noqa: E402
 from hippocore.zoo._data import episode_flags, make_episode  # noqa: E402
 from hippocore.zoo._evaluate import run_episodes  # noqa: E402
 
+# A tiny model with a free rotation W_a per action and held angles (the transition of the
+# earlier defaults): most training, checkpoint and resume tests use it. The plane-wave
+# transition of today's default has its own tests below (see _plane_waves).
 TINY = {
     "env": {"widths": [4, 5], "chunks_per_env": [2, 4]},
     "model": {
         "n_e": 12,
         "n_k": 16,
         "n_modules": 2,
+        "transition": "orthogonal",
         "max_phase_step": [1.4, 0.9],
+        "fixed_phase_step": True,
+        "grid_spacing": [],
         "memory_capacity": 80,
     },
     "train": {
@@ -246,13 +252,16 @@ def test_checkpoint_from_before_modules_loads_as_one_module(tmp_path):
     d = json.loads(json.dumps(TINY))
     d["model"] = {"n_e": 16, "n_k": 16, "memory_capacity": 80, "beta_init": 2.0}
     d["model"].update(n_modules=1, offset=False, max_phase_step=[], fixed_phase_step=False)
+    d["model"].update(transition="orthogonal", grid_spacing=[])
     d["train"].update(activity_loss=0.0, center_loss=0.0)  # the old behaviour
     d["train"].update(n_steps=10, log_every=10, checkpoint_every=10)
     old = train(as_config(d), out=tmp_path, progress=False)
     path = tmp_path / "checkpoint.pt"
     payload = torch.load(path, weights_only=False)
-    for key in ("n_modules", "offset", "max_phase_step", "fixed_phase_step"):
+    for key in ("n_modules", "offset", "max_phase_step", "fixed_phase_step", "grid_spacing"):
         del payload["config"]["model"][key]  # as written before they existed
+    for key in ("wave_geometry", "action_geometry", "mixing_init"):
+        del payload["config"]["model"][key]
     for key in ("activity_loss", "commute_loss", "center_loss", "smooth_loss"):
         del payload["config"]["train"][key]
     torch.save(payload, path)
@@ -562,6 +571,9 @@ def test_config_toml_round_trip(tmp_path):
     assert dataclasses.is_dataclass(cfg) and cfg.__dataclass_params__.frozen
 
 
+ORTHO = {"transition": "orthogonal", "grid_spacing": []}  # the earlier transition
+
+
 @pytest.mark.parametrize(
     "override, match",
     [
@@ -582,21 +594,22 @@ def test_config_toml_round_trip(tmp_path):
         ({"train": {"smooth_loss": [0.1, -1.0]}}, "smooth_loss weights must be >= 0"),
         (
             {
-                "model": {"n_modules": 4, "max_phase_step": [1.0]},
+                "model": {"n_modules": 4, "n_e": 24, "grid_spacing": [5.0]},
                 "train": {"smooth_loss": [0.1, 0.2]},
             },
             "smooth_loss has 2 weights",
         ),
         ({"model": {"n_modules": 7}}, "multiple of model.n_modules"),
-        ({"model": {"n_modules": 4, "max_phase_step": [1.0, 0.5]}}, "max_phase_step has 2 values"),
-        ({"model": {"max_phase_step": [4.0]}}, r"in \(0, pi\]"),
-        ({"model": {"transition": "free", "max_phase_step": [1.0]}}, "needs model.transition"),
+        ({"model": {**ORTHO, "n_modules": 4, "max_phase_step": [1.0, 0.5]}}, "2 values"),
+        ({"model": {**ORTHO, "max_phase_step": [4.0]}}, r"in \(0, pi\]"),
+        ({"model": {**ORTHO, "transition": "free", "max_phase_step": [1.0]}}, "needs model.tra"),
         ({"model": {"n_modules": 60}}, "at least 2 units per module"),
         ({"train": {"n_steps": "many"}}, "n_steps must be an integer"),
         ({"model": {"memory_capacity": 100}}, "exceeds model.memory_capacity"),
     ],
 )
 def test_bad_config(override, match):
+    # (ORTHO: the earlier defaults' transition, for the rows about its own fields.)
     with pytest.raises(ConfigError, match=match):
         as_config(override)
 
@@ -651,19 +664,30 @@ def test_cli_train(tmp_path, capsys):
 
 
 def test_grid_monitor_runs(trained):
-    analysis = pytest.importorskip("hippocore.analysis")
-    if not hasattr(analysis, "gridness"):
-        pytest.skip("needs hippocore.analysis.gridness (Analysis I)")
     from hippocore.zoo import grid_monitor, grid_summary
 
     w = make_world("hexagonal", 6)
-    s = grid_summary(trained.model, w, 400, seed=0, n_shuffles=8)
+    s = grid_summary(trained.model, w, 400, seed=0)
     assert s.score.shape == s.threshold.shape == s.is_grid.shape == (12,)
-    assert s.rate.shape[0] == 12
-    assert 0 <= s.grid_fraction <= 1 and 0 <= s.shuffle_fraction <= 0.5
+    assert s.rate.shape[0] == 12 and s.test.n_shuffles == 100
+    assert np.all(s.n_finite_shuffles <= 100) and np.all(s.threshold >= 0.3)
+    assert 0 <= s.grid_fraction <= 1 and 0 <= s.shuffle_fraction <= 0.05 + 1e-12
     assert np.array_equal(s.is_grid, np.isfinite(s.score) & (s.score > s.threshold))
-    line = grid_monitor(width=5, steps_per_node=10, n_shuffles=4)(trained.model, 300)
-    assert set(line) == {"grid_fraction", "grid_shuffle_fraction", "grid_score_median"}
+    line = grid_monitor(width=5, steps_per_node=10)(trained.model, 300)
+    assert set(line) == {
+        "grid_fraction",
+        "grid_shuffle_fraction",
+        "grid_score_median",
+        "grid_finite_null",
+    }
+    # Issue 12: fewer than 100 shuffles, or a lattice the grid test's controls fail on, are
+    # refused before training starts.
+    with pytest.raises(ValueError, match="n_shuffles"):
+        grid_monitor(n_shuffles=50)
+    with pytest.raises(ValueError, match="hexagonal worlds only"):
+        grid_monitor(kind="square")
+    with pytest.raises(ValueError, match="n_shuffles"):
+        grid_summary(trained.model, w, 400, seed=0, n_shuffles=8)
 
 
 # ----------------------------------------------------------------------------- plane waves

@@ -1,0 +1,181 @@
+"""Remapping of a TEM-t model beside the same architecture untrained (issue 12, item 4).
+
+Run: PYTHONPATH=. python benchmarks/remap_tem_t.py [CHECKPOINT|pretrained:NAME] [--untrained]
+     [--world hexagonal:11] [--seeds 5] [--steps-per-node 30] [--memory-units 512]
+(default: pretrained:tem-t). For each seed, two worlds of the same shape with different
+observations, walked from two different start nodes at least 3 node spacings apart
+(``--min-distance``); the same seeds and starts for the model and its untrained twin
+(``get_model("tem-t", model.config)``, fresh weights from the config's seed).
+
+(a) Position code: unit-pair structure across the two worlds
+    (``hippocore.analysis.pair_structure`` of the per-node maps): within modules (pairs
+    of units of the same module) and over all pairs; beside it the naive per-unit map
+    correlation of the same maps (``spatial_correlation``), which a moved start sends to
+    about 0 or below even for a perfect path integrator, and that naive correlation for one
+    pair of worlds walked from the same node (a reference, not a measure).
+(b) Memory neurons: fraction with exactly one field, containing the node where the memory
+    was written (``lattice_fields(...).one_field_at``). Unit j = the memory written at step
+    j; it is scored over its lifetime, steps j + 1 .. j + memory_capacity (before, it does
+    not exist; after, its ring-buffer slot is reused). Both worlds of every seed count.
+(c) Memory neurons: per-unit map correlation across the two worlds (unit j in world A vs
+    unit j in world B, lifetime node maps); the memory of step j is written at unrelated
+    nodes in the two walks, so about 0 is expected trained or not.
+Values: mean +- sd over seeds (n = seeds; for (b) n = 2 x seeds worlds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+
+import numpy as np
+import torch
+
+from hippocore.analysis import (
+    lattice_fields,
+    lattice_node_means,
+    pair_structure,
+    spatial_correlation,
+)
+from hippocore.envs import make_world
+from hippocore.zoo import get_model, load_checkpoint, pretrained, rollout
+
+
+def load(src: str):
+    """A model from ``pretrained:NAME`` or a checkpoint path."""
+    if src.startswith("pretrained:"):
+        return pretrained(src.split(":", 1)[1])
+    return load_checkpoint(src)[0]
+
+
+def parse_world(text: str):
+    kind, _, width = text.partition(":")
+    return make_world(kind, int(width or 11))
+
+
+def start_pairs(world, n: int, min_distance: float, seed: int) -> list[tuple[int, int]]:
+    """``n`` pairs of distinct start nodes at least ``min_distance`` node spacings apart."""
+    rng = np.random.default_rng(seed)
+    pairs = []
+    while len(pairs) < n:
+        a, b = rng.integers(0, world.n_nodes, 2)
+        if np.linalg.norm(world.coords[a] - world.coords[b]) >= min_distance * world.spacing:
+            pairs.append((int(a), int(b)))
+    return pairs
+
+
+def walk(model, world, n_steps: int, seed: int, start: int, n_mem: int):
+    ds = rollout(model, world, n_steps, seed=seed, start=start, n_memory_units=n_mem)
+    pop = ds.population.values
+    act = ds.activity.values.astype(float)
+    return ds.node.values, act[:, pop == "position_encoding"], act[:, pop == "memory"]
+
+
+def memory_lifetimes(model, world, nodes, mem):
+    """Per memory unit: lifetime LatticeFields and whether it has one field at its write node."""
+    cap = model.config.model.memory_capacity
+    fields, hit = [], []
+    for j in range(mem.shape[1]):
+        life = slice(j + 1, j + 1 + cap)
+        if nodes[life].size == 0:
+            continue
+        f = lattice_fields(world, nodes[life], mem[life, j])
+        fields.append((j, f))
+        hit.append(bool(f.one_field_at([nodes[j]])[0]))
+    return fields, np.array(hit)
+
+
+def measure(model, world, pairs, seeds, args) -> dict[str, list[float]]:
+    n_steps = args.steps_per_node * world.n_nodes
+    n_e = model.config.model.n_e
+    modules = np.arange(n_e) // (n_e // model.config.model.n_modules)
+    out: dict[str, list[float]] = {k: [] for k in ROWS}
+    for (sa, sb), (seed_a, seed_b) in zip(pairs, seeds, strict=True):
+        na, pa, ma = walk(model, world, n_steps, seed_a, sa, args.memory_units)
+        nb, pb, mb = walk(model, world, n_steps, seed_b, sb, args.memory_units)
+        maps_a = lattice_node_means(world, na, pa)
+        maps_b = lattice_node_means(world, nb, pb)
+        out["pairs_module"].append(pair_structure(maps_a, maps_b, groups=modules).r)
+        out["pairs_all"].append(pair_structure(maps_a, maps_b).r)
+        out["naive"].append(
+            float(np.nanmean(spatial_correlation(maps_a[:, None], maps_b[:, None])))
+        )
+        fa, hit_a = memory_lifetimes(model, world, na, ma)
+        fb, hit_b = memory_lifetimes(model, world, nb, mb)
+        out["memory_one_field"] += [float(hit_a.mean()), float(hit_b.mean())]
+        rate_a = {j: f.node_rate[0] for j, f in fa}
+        common = [(rate_a[j], f.node_rate[0]) for j, f in fb if j in rate_a]
+        r = spatial_correlation(
+            np.stack([a for a, _ in common])[:, None], np.stack([b for _, b in common])[:, None]
+        )
+        out["memory_maps"].append(float(np.nanmean(r)))
+    # reference: the same start node in both worlds
+    centre = int(np.argmin(np.linalg.norm(world.coords - world.coords.mean(0), axis=1)))
+    na, pa, _ = walk(model, world, n_steps, seeds[0][0], centre, 1)
+    nb, pb, _ = walk(model, world, n_steps, seeds[0][1], centre, 1)
+    same = spatial_correlation(
+        lattice_node_means(world, na, pa)[:, None], lattice_node_means(world, nb, pb)[:, None]
+    )
+    out["naive_same_start"].append(float(np.nanmean(same)))
+    return out
+
+
+ROWS = {
+    "pairs_module": "(a) position: unit-pair structure r, within modules",
+    "pairs_all": "(a) position: unit-pair structure r, all pairs",
+    "naive": "(a) position: naive per-unit map r (moved start)",
+    "naive_same_start": "    reference: naive per-unit map r, same start (1 pair)",
+    "memory_one_field": "(b) memory: share with one field at the write node",
+    "memory_maps": "(c) memory: per-unit map r across worlds",
+}
+
+
+def cell(values: list[float]) -> str:
+    v = np.asarray(values, float)
+    if v.size == 1:
+        return f"{v[0]:.3f}"
+    return f"{np.nanmean(v):.3f} +- {np.nanstd(v):.3f}"
+
+
+def main(argv: list[str]) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("source", nargs="?", default="pretrained:tem-t")
+    p.add_argument("--untrained", action="store_true", help="also measure the untrained twin")
+    p.add_argument("--world", default=None, help="KIND:WIDTH (default: <model kind>:11)")
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--steps-per-node", type=int, default=30)
+    p.add_argument("--memory-units", type=int, default=512)
+    p.add_argument("--min-distance", type=float, default=3.0, help="node spacings")
+    args = p.parse_args(argv)
+    torch.set_num_threads(1)
+    model = load(args.source)
+    world = parse_world(args.world or f"{model.config.env.kinds[0]}:11")
+    pairs = start_pairs(world, args.seeds, args.min_distance, seed=2024)
+    seeds = [(2 * k + 1, 2 * k + 2) for k in range(args.seeds)]
+    models = {f"{args.source} (step {getattr(model, 'trained_steps', '?')})": model}
+    if args.untrained:
+        models["untrained twin"] = get_model("tem-t", model.config).eval()
+    cols = {}
+    for name, m in models.items():
+        t0 = time.perf_counter()
+        cols[name] = measure(m, world, pairs, seeds, args)
+        print(f"measured {name} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    dist = [np.linalg.norm(world.coords[a] - world.coords[b]) / world.spacing for a, b in pairs]
+    print(
+        f"{world.kind} {world.width}x{world.height}, {args.steps_per_node * world.n_nodes} steps "
+        f"per walk, {args.seeds} pairs of worlds (seeds {seeds}), start distance "
+        f"{min(dist):.1f}-{max(dist):.1f} node spacings; {args.memory_units} memory units"
+    )
+    width = max(len(v) for v in ROWS.values())
+    names = list(cols)
+    col = max(16, *(len(n) for n in names))
+    print(f"{'measure':<{width}} | " + " | ".join(f"{n:>{col}}" for n in names))
+    for key, label in ROWS.items():
+        print(f"{label:<{width}} | " + " | ".join(f"{cell(cols[n][key]):>{col}}" for n in names))
+    print("command: PYTHONPATH=. python benchmarks/remap_tem_t.py " + shlex.join(argv))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

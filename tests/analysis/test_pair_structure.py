@@ -1,0 +1,197 @@
+"""Unit-pair structure across environments (pair_structure) and lattice node maps."""
+
+import numpy as np
+import pytest
+
+from hippocore.analysis import (
+    lattice_fields,
+    lattice_node_means,
+    lattice_rate_map,
+    pair_structure,
+    spatial_correlation,
+    unit_pair_correlations,
+)
+from hippocore.envs import make_world, random_walk
+from hippocore.testing import grid_rate
+
+ORI = 0.2  # grid orientation (rad)
+
+
+def _module(xy, spacing, phases, orientation=ORI):
+    """Ideal grid cells of one module (same spacing and orientation), one per phase."""
+    return np.stack(
+        [
+            grid_rate(
+                xy, spacing=spacing, orientation=orientation, phase=p, field_sigma=0.2 * spacing
+            )
+            for p in phases
+        ]
+    )
+
+
+def _half_period(spacing, orientation=ORI):
+    return spacing / 2 * np.array([np.cos(orientation), np.sin(orientation)])
+
+
+@pytest.mark.parametrize("spacing", [0.4, 0.5, 0.7])
+def test_translated_module_keeps_pairs_while_each_map_anticorrelates(spacing):
+    # Every map of the module moves by half a grid period (as when a path integrator
+    # starts at another node): each unit's map is anti-correlated with itself, the pair
+    # structure is unchanged.
+    world = make_world("hexagonal", 11)
+    phases = np.random.default_rng(0).uniform(0, 1, (8, 2))
+    a = _module(world.coords, spacing, phases)
+    b = _module(world.coords, spacing, phases + _half_period(spacing))
+    ps = pair_structure(a, b)
+    assert ps.r > 0.95
+    assert ps.n_pairs == 8 * 7 // 2
+    assert np.mean(spatial_correlation(a[:, None], b[:, None])) < -0.1
+
+
+def test_walks_from_different_start_nodes_keep_pairs_not_maps():
+    # Units that path-integrate from the start node: activity = grid of (position - start).
+    # Two walks (two worlds) from different start nodes give shifted node maps.
+    world = make_world("hexagonal", 11)
+    phases = np.random.default_rng(1).uniform(0, 0.5, (6, 2))
+    maps = []
+    for start, seed in ((5, 0), (115, 1)):
+        walk = random_walk(world, 30 * world.n_nodes, start=start, seed=seed)
+        rel = world.coords[walk.nodes] - world.coords[start]
+        act = _module(rel, 0.5, phases).T  # (n_steps, n_unit)
+        maps.append(lattice_node_means(world, walk.nodes, act))
+    assert pair_structure(*maps).r > 0.95
+    assert np.mean(spatial_correlation(maps[0][:, None], maps[1][:, None])) < 0.5
+
+
+def test_modules_that_realign_independently_keep_within_module_pairs():
+    world = make_world("hexagonal", 11)
+    rng = np.random.default_rng(2)
+    spacings = (0.4, 0.55, 0.7)
+    phases = [rng.uniform(0, 1, (6, 2)) for _ in spacings]
+    shifts = [rng.uniform(0, 1, 2) for _ in spacings]  # each module moves its own way
+    a = np.concatenate([_module(world.coords, s, p) for s, p in zip(spacings, phases, strict=True)])
+    b = np.concatenate(
+        [_module(world.coords, s, p + d) for s, p, d in zip(spacings, phases, shifts, strict=True)]
+    )
+    groups = np.repeat(["m0", "m1", "m2"], 6)
+    ps = pair_structure(a, b, groups=groups)
+    assert ps.group_labels.tolist() == ["m0", "m1", "m2"]
+    assert ps.group_n_pairs.tolist() == [15, 15, 15]
+    assert ps.n_pairs == 45
+    assert np.all(ps.group_r > 0.95)
+    assert ps.r > 0.95
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_independent_maps_score_about_zero(seed):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(40, 121))
+    b = rng.normal(size=(40, 121))
+    assert abs(pair_structure(a, b).r) < 0.15  # sd over 780 pairs is ~0.04
+
+
+def test_properties_symmetry_affine_and_permutation_invariance():
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(12, 50))
+    b = a + 0.5 * rng.normal(size=a.shape)
+    r = pair_structure(a, b).r
+    assert 0.3 < r < 1
+    assert pair_structure(b, a).r == pytest.approx(r, abs=1e-12)
+    scale = rng.uniform(0.5, 3, (12, 1))
+    assert pair_structure(a * scale + 7, b).r == pytest.approx(r, abs=1e-9)
+    perm = rng.permutation(12)
+    assert pair_structure(a[perm], b[perm]).r == pytest.approx(r, abs=1e-12)
+    # a maps stack (unit, y, x) is the same as its flattened (unit, n) form
+    assert pair_structure(a.reshape(12, 5, 10), b).r == pytest.approx(r, abs=1e-12)
+    # the two environments may have different numbers of samples (rooms of other sizes)
+    assert np.isfinite(pair_structure(a, b[:, :30]).r)
+
+
+def test_unit_pair_correlations_match_numpy_without_nan():
+    x = np.random.default_rng(4).normal(size=(9, 40))
+    np.testing.assert_allclose(unit_pair_correlations(x), np.corrcoef(x), atol=1e-12)
+
+
+def test_nan_is_left_out_pairwise():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(4, 30))
+    x[0, :5] = np.nan  # unvisited by unit 0 only
+    c = unit_pair_correlations(x)
+    assert c[0, 1] == pytest.approx(np.corrcoef(x[0, 5:], x[1, 5:])[0, 1], abs=1e-12)
+    assert c[2, 3] == pytest.approx(np.corrcoef(x[2], x[3])[0, 1], abs=1e-12)
+    np.testing.assert_array_equal(c, c.T)
+    original = x.copy()
+    pair_structure(x, x)
+    np.testing.assert_array_equal(x, original)  # inputs untouched
+
+
+def test_constant_and_empty_units_leave_their_pairs_out():
+    rng = np.random.default_rng(6)
+    a = rng.normal(size=(6, 40))
+    b = a + 0.3 * rng.normal(size=a.shape)
+    a[2] = 3.0  # silent / constant unit
+    b[4] = np.nan  # never defined
+    ps = pair_structure(a, b)
+    assert np.isnan(ps.corr_a[2]).all() and np.isnan(ps.corr_b[4]).all()
+    assert ps.n_pairs == 4 * 3 // 2  # pairs among the 4 units defined in both
+    assert np.isfinite(ps.r)
+
+
+def test_too_few_pairs_or_samples_give_nan():
+    a = np.array([[0.0, 1, 2, 3], [1.0, 0, 3, 2]])
+    assert np.isnan(pair_structure(a, a).r)  # one pair: no correlation across pairs
+    x = np.random.default_rng(7).normal(size=(5, 20))
+    ps = pair_structure(x, x, min_samples=21)
+    assert np.isnan(ps.r) and ps.n_pairs == 0 and np.isnan(ps.corr_a).all()
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "fragment"),
+    [
+        ((np.zeros((3, 5)), np.zeros((4, 5))), {}, ValueError, "same units"),
+        ((np.zeros((1, 5)), np.zeros((1, 5))), {}, ValueError, "at least 2 units"),
+        ((np.zeros((3, 5)), np.zeros((3, 5))), {"groups": [0, 1]}, ValueError, "groups"),
+        ((np.full((3, 5), np.inf), np.zeros((3, 5))), {}, ValueError, "stack_a"),
+        ((np.zeros((3, 5)), np.zeros((3, 5))), {"min_samples": 1}, ValueError, "min_samples"),
+        ((np.zeros(5), np.zeros(5)), {}, ValueError, "stack_a"),
+    ],
+)
+def test_bad_input(args, kwargs, error, fragment):
+    with pytest.raises(error, match=fragment):
+        pair_structure(*args, **kwargs)
+
+
+@pytest.mark.parametrize("kind", ["square", "hexagonal", "eight"])
+def test_lattice_node_means(kind):
+    world = make_world(kind, 6)
+    rng = np.random.default_rng(8)
+    nodes = rng.integers(0, world.n_nodes - 1, 400)  # the last node is never visited
+    act = rng.normal(size=(400, 3))
+    m = lattice_node_means(world, nodes, act)
+    assert m.shape == (3, world.n_nodes)
+    assert np.isnan(m[:, -1]).all()
+    k = nodes[0]
+    np.testing.assert_allclose(m[:, k], act[nodes == k].mean(axis=0), atol=1e-12)
+    np.testing.assert_array_equal(m, lattice_fields(world, nodes, act).node_rate)
+    assert lattice_node_means(world, nodes, act[:, 0]).shape == (world.n_nodes,)
+    if kind == "square":  # one bin per node: the rate map holds the same values
+        rm = lattice_rate_map(world, nodes, act)
+        cols = np.rint(world.coords[:, 0] / world.spacing).astype(int)
+        rows = np.rint(world.coords[:, 1] / world.spacing).astype(int)
+        np.testing.assert_allclose(rm.rate_raw[:, rows, cols], m, atol=1e-12)
+
+
+def test_one_field_at():
+    world = make_world("square", 9)  # node = row * 9 + col
+    nodes = np.tile(np.arange(world.n_nodes), 2)
+    one = (nodes == 40) * 1.0
+    two = (nodes == 40) * 1.0 + (nodes == 0) * 0.8
+    wide = np.isin(nodes, [40, 41, 49]) * 1.0
+    silent = np.zeros(nodes.size)
+    f = lattice_fields(world, nodes, np.stack([one, one, two, wide, silent], axis=1))
+    got = f.one_field_at([40, 41, 40, 49, 40])
+    assert got.tolist() == [True, False, False, True, False]
+    with pytest.raises(ValueError, match="one node per unit"):
+        f.one_field_at([40])
+    with pytest.raises(ValueError, match="0..80"):
+        f.one_field_at([40, 40, 40, 40, 81])
