@@ -129,8 +129,9 @@ def get_model(name: str, config: Any = None) -> Any:
     name : str
         Registry name, e.g. ``"tem-t"`` (see :func:`list_models`).
     config : config dataclass or mapping, optional
-        The model's config, or a nested mapping of overrides (unknown keys rejected);
-        default: the default config.
+        The model's config, or a nested mapping of overrides (unknown keys rejected; a
+        top-level ``model_name``, as in a TOML file, must be ``name``); default: the
+        default config.
 
     Returns
     -------
@@ -145,7 +146,14 @@ def get_model(name: str, config: Any = None) -> Any:
     if config is None:
         config = entry.config_class()
     elif isinstance(config, Mapping):
-        config = config_from_dict(entry.config_class, config)
+        data = dict(config)
+        named = data.pop("model_name", name)
+        if named != name:
+            raise ValueError(
+                f"the config is for model_name={named!r}; get_model({name!r}) needs a "
+                f"{name!r} config (or call get_model({named!r}, ...))."
+            )
+        config = config_from_dict(entry.config_class, data)
     elif not isinstance(config, entry.config_class):
         raise TypeError(
             f"config for {name!r} must be a {entry.config_class.__name__} or a mapping; "
