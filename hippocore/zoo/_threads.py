@@ -4,8 +4,9 @@ torch starts with one intra-op thread per core. For models of the zoo's size (te
 units, batches of a few walks) a step is a few small matrix products: the threads spend
 more time waiting for each other than computing, and on a machine where another process
 loads a core they wait for that process too. Measured on the project's 2-core VM
-(docs/results/threads.md): one evaluate call on the shipped TEM-t took 21-39 s with two
-threads while a second process loaded the other core, against 0.5 s with one.
+(docs/results/threads.md): one evaluate call on the shipped TEM-t took 0.8 s on one or two
+threads on a quiet machine; with a busy loop on the other core, 0.7 s on one thread and 3.6 s
+on two.
 """
 
 from __future__ import annotations
