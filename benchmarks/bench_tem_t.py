@@ -15,7 +15,7 @@ import torch
 
 from hippocore.zoo import TEMTConfig, as_config, get_model, load_toml
 from hippocore.zoo._data import WalkStream
-from hippocore.zoo._train import training_loss
+from hippocore.zoo._protocol import Batch
 
 
 def bench(n_threads: int, n_steps: int, cfg: TEMTConfig, warmup: int = 100) -> None:
@@ -31,14 +31,14 @@ def bench(n_threads: int, n_steps: int, cfg: TEMTConfig, warmup: int = 100) -> N
         t0 = time.perf_counter()
         chunk = stream.next_chunk()
         t1 = time.perf_counter()
-        obs = torch.from_numpy(chunk.observations)
-        out = model(torch.from_numpy(chunk.actions), obs, state, torch.from_numpy(chunk.reset))
-        loss = training_loss(cfg, out, obs, model)
+        batch = Batch.from_chunk(chunk, torch.device("cpu"))
+        out = model(batch.actions, batch.observations, state, batch.reset)
+        loss = model.loss(out, batch)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
         opt.step()
-        model.project_()
+        model.post_step()
         state = out.state.detach()
         t2 = time.perf_counter()
         if i >= warmup:

@@ -17,9 +17,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from hippocore.zoo import as_config, config_to_dict, train
+    from hippocore.zoo import as_config, config_document, train
 
-    cfg = config_to_dict(as_config(args.config))
+    cfg = config_document(as_config(args.config))
     for key, value in (("n_steps", args.steps), ("device", args.device), ("seed", args.seed)):
         if value is not None:
             cfg["train"][key] = value
@@ -78,9 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
     tr = sub.add_parser(
         "train",
-        help="train TEM-t (no options: retrain the shipped default checkpoint from scratch)",
+        help="train a zoo model (no options: retrain the shipped TEM-t default from scratch)",
     )
-    tr.add_argument("--config", default=None, help="TOML config file (default: built-in default)")
+    tr.add_argument(
+        "--config",
+        default=None,
+        help="TOML config file; its top-level model_name picks the model (default: tem-t's "
+        "built-in default)",
+    )
     tr.add_argument("--out", default="runs/tem-t", help="run folder (default: runs/tem-t)")
     tr.add_argument("--steps", type=int, default=None, help="override train.n_steps")
     tr.add_argument("--device", default=None, help="override train.device (default: cpu)")

@@ -669,6 +669,21 @@ ZOO = [
         Raises(ValueError, "is empty (0 bytes)"),
     ),
     Case(
+        "config naming a model that does not exist (issue 13)",
+        lambda c: _zoo().as_config({"model_name": "tem-x"}),
+        Raises(ValueError, "model_name='tem-x' is not a registered model; use one of"),
+    ),
+    Case(
+        "TEM config with a phase count per module missing (issue 13)",
+        lambda c: _zoo().as_config({"model_name": "tem", "model": {"n_phases": [10, 10]}}),
+        Raises(ValueError, "model.n_phases has 2 values; give one per module"),
+    ),
+    Case(
+        "load_checkpoint of a TEM checkpoint as TEM-t (issue 13)",
+        lambda c: _tem_checkpoint_as_tem_t(c),
+        Raises(ValueError, "holds a 'tem' model, not 'tem-t'"),
+    ),
+    Case(
         "load_checkpoint of a plain torch file",
         lambda c: _load(_torch_pickle(c, {"weights": 1})),
         Raises(ValueError, "is not a hippocore checkpoint (no format_version)"),
@@ -720,6 +735,17 @@ def _zoo():
     import hippocore.zoo
 
     return hippocore.zoo
+
+
+def _tem_checkpoint_as_tem_t(ctx: Ctx):
+    zoo = _zoo()
+    tiny = {
+        "model_name": "tem",
+        "env": {"n_x": 10},
+        "model": {"n_grids": [6], "n_phases": [2], "n_x_compressed": 5, "filter_init": [0.5]},
+    }
+    path = zoo.save_checkpoint(ctx.tmp / "tem.pt", zoo.get_model("tem", tiny), step=0)
+    return zoo.load_checkpoint(path, model="tem-t")
 
 
 def _config_path(path: Path):

@@ -1,11 +1,12 @@
-"""Model zoo: TEM-t on graph worlds (requires the ``zoo`` extra, i.e. torch).
+"""Model zoo: TEM and TEM-t on graph worlds (requires the ``zoo`` extra, i.e. torch).
 
 >>> from hippocore.zoo import get_model, list_models
->>> "tem-t" in list_models()
-True
+>>> list_models()
+['tem', 'tem-t']
 
 Public names: :func:`get_model`, :func:`list_models`, :func:`train`, :func:`load_checkpoint`,
-:func:`pretrained`, :func:`evaluate`, :func:`rollout`, and the config dataclasses.
+:func:`pretrained`, :func:`evaluate`, :func:`rollout`, the config dataclasses and the model
+protocol (:class:`ZooModel`; ``hippocore/zoo/_protocol.py`` says what a model provides).
 """
 
 try:
@@ -26,21 +27,41 @@ from hippocore.zoo._checkpoint import (
     read_checkpoint,
     save_checkpoint,
 )
-from hippocore.zoo._config import ConfigError, config_from_dict, config_to_dict, load_toml
+from hippocore.zoo._config import (
+    CommonTrainConfig,
+    ConfigError,
+    EnvConfig,
+    config_from_dict,
+    config_to_dict,
+    load_toml,
+)
 from hippocore.zoo._evaluate import EvalResult, evaluate, rollout
 from hippocore.zoo._monitor import GridSummary, grid_monitor, grid_summary
-from hippocore.zoo._registry import get_config_class, get_model, list_models, register_model
-from hippocore.zoo._train import TrainResult, as_config, learning_rate, train
-from hippocore.zoo.tem_t import TEMT, EnvConfig, ModelConfig, TEMTConfig, TrainConfig
+from hippocore.zoo._protocol import Batch, Population, ZooModel
+from hippocore.zoo._registry import (
+    get_config_class,
+    get_model,
+    list_models,
+    model_name_of,
+    register_model,
+)
+from hippocore.zoo._train import TrainResult, as_config, config_document, learning_rate, train
+from hippocore.zoo.tem import TEM, TEMConfig
+from hippocore.zoo.tem_t import TEMT, ModelConfig, TEMTConfig, TrainConfig
 
 __all__ = [
     "get_model",
     "list_models",
     "register_model",
     "get_config_class",
+    "model_name_of",
+    "ZooModel",
+    "Batch",
+    "Population",
     "train",
     "TrainResult",
     "as_config",
+    "config_document",
     "learning_rate",
     "evaluate",
     "EvalResult",
@@ -60,9 +81,12 @@ __all__ = [
     "config_from_dict",
     "config_to_dict",
     "load_toml",
+    "TEM",
+    "TEMConfig",
     "TEMT",
     "TEMTConfig",
     "EnvConfig",
+    "CommonTrainConfig",
     "ModelConfig",
     "TrainConfig",
 ]

@@ -1,24 +1,266 @@
-"""Config plumbing shared by every zoo model: dict/TOML round trips with unknown keys rejected."""
+"""Config shared by every zoo model: worlds and walks, training options, TOML round trips.
+
+The world/walk section and the model-independent training options live here, with the
+dict/TOML plumbing (unknown keys rejected).
+
+A model's config is a frozen dataclass with three sections (TOML tables): ``env``
+(:class:`EnvConfig`, the same for every model), ``model`` (the model's own) and ``train``
+(a subclass of :class:`CommonTrainConfig` that may add the model's loss weights and change
+defaults). A TOML file names its model with a top-level ``model_name = "tem"``; without it
+the file is a TEM-t config (every TOML written before there was a second model).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import re
 import types
 import typing
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-__all__ = ["config_from_dict", "config_to_dict", "load_toml", "ConfigError"]
+import torch
+
+from hippocore.envs import make_world
+
+__all__ = [
+    "EnvConfig",
+    "CommonTrainConfig",
+    "config_from_dict",
+    "config_to_dict",
+    "load_toml",
+    "ConfigError",
+    "DEFAULT_MODEL",
+]
+
+#: The model a config means when it does not name one (``model_name``).
+DEFAULT_MODEL = "tem-t"
 
 C = TypeVar("C")
 
 
 class ConfigError(ValueError):
     """A configuration is invalid (unknown key, wrong type or impossible value)."""
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _check_int(value: int, name: str, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
+
+
+def _check_real(
+    value: float, name: str, *, low: float, high: float = math.inf, strict: bool = False
+) -> None:
+    """Finite real number in ``[low, high]`` (``(low, high]`` when ``strict``), else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number; got {value!r}.")
+    above = value > low if strict else value >= low
+    if not (math.isfinite(value) and above and value <= high):
+        if math.isfinite(high):
+            bound = f"in {'(' if strict else '['}{low}, {high}]"
+        else:
+            bound = f"> {low}" if strict else f">= {low}"
+        raise ValueError(f"{name} must be {bound} and finite; got {value!r}.")
+
+
+def _check_range(value: tuple[int, int], name: str, low: int) -> None:
+    if len(value) != 2:
+        raise ValueError(f"{name} must be (min, max); got {value!r}.")
+    for v in value:
+        _check_int(v, name, low)
+    if value[0] > value[1]:
+        raise ValueError(f"{name} must be (min, max) with min <= max; got {value!r}.")
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvConfig:
+    """Worlds and walks a model is trained on (the same section for every model).
+
+    Attributes
+    ----------
+    kinds : tuple of str, default ("hexagonal",)
+        Lattice kinds (``hippocore.envs.WORLD_KINDS``); one is drawn per environment.
+    widths : (int, int), default (6, 9)
+        Smallest and largest world width (nodes per row; worlds are square, width x width);
+        drawn uniformly per environment.
+    n_x : int, default 45
+        Number of observation classes (n_x in TEM); one is drawn i.i.d. per node.
+    spacing : float, default 0.1
+        Node spacing (m), for exported positions only.
+    direction_bias : float, default 0.2
+        Probability of keeping the heading in TEM's biased walk (0.2 hex, 0.25 square in TEM).
+    lifetime : {"chunks", "visits"}, default "chunks"
+        How long a batch element stays in one environment. ``"chunks"``: a number of
+        truncated-BPTT chunks drawn uniformly from ``chunks_per_env``. ``"visits"``: TEM's
+        curriculum (TF2 ``initialise_environments``): ``(n + j) * n_nodes`` steps, rounded
+        down to whole chunks (at least one), with ``j`` uniform in ``0 .. visits_jitter - 1``
+        and ``n`` falling linearly from ``visits_per_node[0]`` to ``visits_per_node[1]``
+        over the first ``visits_anneal_steps`` gradient steps (``n`` is taken at the step
+        the environment starts).
+    chunks_per_env : (int, int), default (4, 12)
+        ``lifetime = "chunks"``: environment lifetime, in truncated-BPTT chunks, drawn
+        uniformly per environment; each batch element switches to a fresh world (new size,
+        new observations) when its lifetime ends, independently of the others.
+    visits_per_node : (float, float), default (40.0, 5.0)
+        ``lifetime = "visits"``: walk length per node at the start and at the end of the
+        curriculum (TEM's ``restart_max``, ``restart_min``).
+    visits_jitter : int, default 30
+        ``lifetime = "visits"``: range of the random extra visits per node (TEM's
+        ``seq_jitter``).
+    visits_anneal_steps : int, default 15000
+        ``lifetime = "visits"``: gradient steps over which the visits per node fall
+        (TEM: ``(40 - 5) / (400 * (40 + 5 + 30) / 2)`` per step, i.e. 15000 steps).
+    """
+
+    kinds: tuple[str, ...] = ("hexagonal",)
+    widths: tuple[int, int] = (6, 9)
+    n_x: int = 45
+    spacing: float = 0.1
+    direction_bias: float = 0.2
+    lifetime: Literal["chunks", "visits"] = "chunks"
+    chunks_per_env: tuple[int, int] = (4, 12)
+    visits_per_node: tuple[float, float] = (40.0, 5.0)
+    visits_jitter: int = 30
+    visits_anneal_steps: int = 15000
+
+    def __post_init__(self) -> None:
+        if not self.kinds:
+            raise ValueError("env.kinds must name at least one lattice kind.")
+        for k in self.kinds:
+            make_world(k, 2)  # raises a clear ValueError for an unknown kind
+        object.__setattr__(self, "kinds", tuple(make_world(k, 2).kind for k in self.kinds))
+        _check_range(self.widths, "env.widths", 2)
+        _check_int(self.n_x, "env.n_x", 2)
+        _check_real(self.spacing, "env.spacing", low=0, strict=True)
+        _check_real(self.direction_bias, "env.direction_bias", low=0, high=1)
+        if self.lifetime not in ("chunks", "visits"):
+            raise ValueError(f"env.lifetime must be 'chunks' or 'visits'; got {self.lifetime!r}.")
+        _check_range(self.chunks_per_env, "env.chunks_per_env", 1)
+        if len(self.visits_per_node) != 2:
+            raise ValueError(
+                f"env.visits_per_node must be (start, end); got {self.visits_per_node!r}."
+            )
+        for v in self.visits_per_node:
+            _check_real(v, "env.visits_per_node", low=0, strict=True)
+        _check_int(self.visits_jitter, "env.visits_jitter", 1)
+        _check_int(self.visits_anneal_steps, "env.visits_anneal_steps", 1)
+
+    def visits_at(self, step: int) -> float:
+        """``lifetime = "visits"``: walk length per node (before jitter) at gradient ``step``."""
+        start, end = self.visits_per_node
+        frac = min((step + 1) / self.visits_anneal_steps, 1.0)
+        return start + (end - start) * frac
+
+    def max_steps(self, chunk_length: int) -> int:
+        """Longest possible environment lifetime (steps) with chunks of ``chunk_length``."""
+        if self.lifetime == "chunks":
+            return self.chunks_per_env[1] * chunk_length
+        w = self.widths[1]
+        n_nodes = w * w
+        most = (max(self.visits_per_node) + self.visits_jitter - 1) * n_nodes
+        return max(chunk_length, int(most) // chunk_length * chunk_length)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommonTrainConfig:
+    """Training options every model shares (a model's ``train`` section subclasses it).
+
+    Attributes
+    ----------
+    seed : int, default 0
+        Seeds the weights (torch generator) and the worlds/walks (numpy).
+    n_steps : int, default 4000
+        Gradient steps.
+    batch_size : int, default 16
+        Environments walked in parallel.
+    chunk_length : int, default 50
+        Walk steps per gradient step (truncated-BPTT length).
+    lr : float, default 2e-3
+        Initial Adam learning rate.
+    lr_min : float, default 1e-4
+        Learning-rate floor.
+    lr_half_life : int, default 2000
+        Steps over which ``lr - lr_min`` halves (TEM's schedule).
+    grad_clip : float, default 1.0
+        Maximum gradient norm.
+    grad_clip_mode : {"global", "per-tensor", "none"}, default "global"
+        ``"global"``: the norm of all gradients together is clipped
+        (``torch.nn.utils.clip_grad_norm_``); ``"per-tensor"``: each parameter's gradient is
+        clipped on its own (TF2 TEM's ``clip_by_norm`` per variable); ``"none"``: no
+        clipping (torch_tem).
+    log_every : int, default 100
+        Steps per metrics line (metrics are averaged over the window).
+    checkpoint_every : int, default 250
+        Steps between checkpoints.
+    n_threads : int, default 1
+        torch intra-op threads during training (one beats two on a busy machine).
+    device : str, default "cpu"
+        torch device.
+    init_from : str, optional
+        Fine-tuning: start from the weights of this checkpoint (a path, or
+        ``"pretrained:<name>"`` for a shipped one) instead of a fresh initialisation; the
+        optimiser, walks and step count start afresh. Its model config and action
+        vocabulary must match this config's. Default: none (train from scratch).
+    """
+
+    seed: int = 0
+    n_steps: int = 4000
+    batch_size: int = 16
+    chunk_length: int = 50
+    lr: float = 2e-3
+    lr_min: float = 1e-4
+    lr_half_life: int = 2000
+    grad_clip: float = 1.0
+    grad_clip_mode: Literal["global", "per-tensor", "none"] = "global"
+    log_every: int = 100
+    checkpoint_every: int = 250
+    n_threads: int = 1
+    device: str = "cpu"
+    init_from: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.init_from is not None and not self.init_from:
+            raise ValueError("train.init_from must be a checkpoint path or 'pretrained:<name>'.")
+        _check_int(self.seed, "train.seed", 0)
+        _check_int(self.n_steps, "train.n_steps", 0)
+        _check_int(self.batch_size, "train.batch_size", 1)
+        _check_int(self.chunk_length, "train.chunk_length", 1)
+        _check_int(self.lr_half_life, "train.lr_half_life", 1)
+        _check_int(self.log_every, "train.log_every", 1)
+        _check_int(self.checkpoint_every, "train.checkpoint_every", 1)
+        _check_int(self.n_threads, "train.n_threads", 1)
+        for name in ("lr", "lr_min", "grad_clip"):
+            _check_real(getattr(self, name), f"train.{name}", low=0, strict=True)
+        if self.lr_min > self.lr:
+            raise ValueError(
+                f"train.lr_min ({self.lr_min!r}) must be <= train.lr ({self.lr!r}): it is the "
+                "floor the learning rate decays to; lower lr_min or raise lr."
+            )
+        if self.grad_clip_mode not in ("global", "per-tensor", "none"):
+            raise ValueError(
+                "train.grad_clip_mode must be 'global', 'per-tensor' or 'none'; got "
+                f"{self.grad_clip_mode!r}."
+            )
+        if not isinstance(self.device, str):
+            raise ValueError(f"train.device must be a string such as 'cpu'; got {self.device!r}.")
+        try:
+            torch.device(self.device)
+        except (RuntimeError, ValueError):
+            raise ValueError(
+                f"train.device must be a torch device such as 'cpu' or 'cuda:0'; got "
+                f"{self.device!r}."
+            ) from None
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:

@@ -13,9 +13,17 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from hippocore.envs import World, assign_observations, make_world, tem_walk
+from hippocore.envs import WORLD_KINDS, World, assign_observations, make_world, tem_walk
 
-__all__ = ["Episode", "make_episode", "episode_flags", "WalkStream", "Chunk", "global_actions"]
+__all__ = [
+    "Episode",
+    "make_episode",
+    "episode_flags",
+    "WalkStream",
+    "Chunk",
+    "global_actions",
+    "action_vocabulary",
+]
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,26 @@ class Episode:
     observations: NDArray[np.int64]
     revisit: NDArray[np.bool_]
     zero_shot: NDArray[np.bool_]
+
+
+def action_vocabulary(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """Global action names ``"kind:direction"`` for the given kinds (stay excluded).
+
+    Parameters
+    ----------
+    kinds : tuple of str
+        Canonical lattice kinds.
+
+    Returns
+    -------
+    tuple of str
+    """
+    names = []
+    for kind in WORLD_KINDS:
+        if kind in kinds:
+            w = make_world(kind, 2, stay=False)
+            names.extend(f"{kind}:{a}" for a in w.actions)
+    return tuple(names)
 
 
 def global_actions(world: World, vocabulary: tuple[str, ...]) -> NDArray[np.int64]:
@@ -177,6 +205,10 @@ class Chunk:
 class WalkStream:
     """Batch of environments walked in parallel, each switching to a fresh world independently.
 
+    An environment's walk length follows ``env.lifetime`` (a number of chunks, or TEM's
+    visits-per-node curriculum, which depends on the gradient step the environment starts
+    at: :meth:`next_chunk` takes that step).
+
     Parameters
     ----------
     env : EnvConfig
@@ -194,16 +226,22 @@ class WalkStream:
         self.batch_size, self.chunk_length, self.seed = batch_size, chunk_length, seed
         self.env_index = np.full(batch_size, -1, dtype=np.int64)
         self.position = np.zeros(batch_size, dtype=np.int64)  # steps consumed in the current env
+        self.start_step = np.zeros(batch_size, dtype=np.int64)  # gradient step the env began at
         self._episodes: list[Episode | None] = [None] * batch_size
 
     def state_dict(self) -> dict[str, list[int]]:
         """Resumable state (JSON-safe)."""
-        return {"env_index": self.env_index.tolist(), "position": self.position.tolist()}
+        state = {"env_index": self.env_index.tolist(), "position": self.position.tolist()}
+        if self.env.lifetime != "chunks":  # (chunk lifetimes do not depend on the step)
+            state["start_step"] = self.start_step.tolist()
+        return state
 
     def load_state_dict(self, state: dict[str, list[int]]) -> None:
         """Restore :meth:`state_dict` (episodes are regenerated from their seeds)."""
         self.env_index = np.asarray(state["env_index"], dtype=np.int64)
         self.position = np.asarray(state["position"], dtype=np.int64)
+        start = state.get("start_step", [0] * self.batch_size)
+        self.start_step = np.asarray(start, dtype=np.int64)
         self._episodes = [None] * self.batch_size
 
     def _episode(self, b: int) -> Episode:
@@ -212,9 +250,16 @@ class WalkStream:
             rng = np.random.default_rng([self.seed, b, int(self.env_index[b])])
             kind = self.env.kinds[int(rng.integers(len(self.env.kinds)))]
             width = int(rng.integers(self.env.widths[0], self.env.widths[1] + 1))
-            n_chunks = int(rng.integers(self.env.chunks_per_env[0], self.env.chunks_per_env[1] + 1))
+            world = _world(kind, width, self.env.spacing)
+            if self.env.lifetime == "chunks":
+                lo, hi = self.env.chunks_per_env
+                n_chunks = int(rng.integers(lo, hi + 1))
+            else:  # TEM's curriculum: (visits per node + jitter) x nodes, whole chunks
+                jitter = int(rng.integers(self.env.visits_jitter))
+                visits = self.env.visits_at(int(self.start_step[b])) + jitter
+                n_chunks = max(1, int(visits * world.n_nodes) // self.chunk_length)
             ep = make_episode(
-                _world(kind, width, self.env.spacing),
+                world,
                 n_chunks * self.chunk_length,
                 self.vocabulary,
                 n_x=self.env.n_x,
@@ -224,8 +269,19 @@ class WalkStream:
             self._episodes[b] = ep
         return ep
 
-    def next_chunk(self) -> Chunk:
-        """The next ``chunk_length`` steps of every batch element."""
+    def next_chunk(self, step: int = 0) -> Chunk:
+        """The next ``chunk_length`` steps of every batch element.
+
+        Parameters
+        ----------
+        step : int, default 0
+            The gradient step this chunk is for (sets the walk length of environments that
+            start now when ``env.lifetime = "visits"``).
+
+        Returns
+        -------
+        Chunk
+        """
         t_len = self.chunk_length
         out = {k: [] for k in ("actions", "observations", "revisit", "zero_shot")}
         reset = np.zeros(self.batch_size, dtype=bool)
@@ -234,6 +290,7 @@ class WalkStream:
             if ep is None or self.position[b] >= ep.nodes.size:
                 self.env_index[b] += 1
                 self.position[b] = 0
+                self.start_step[b] = step
                 self._episodes[b] = None
                 ep = self._episode(b)
             p = int(self.position[b])

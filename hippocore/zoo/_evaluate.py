@@ -15,6 +15,7 @@ from hippocore.envs import World
 from hippocore.schema import make_session
 from hippocore.zoo._config import config_to_dict
 from hippocore.zoo._data import Episode, make_episode
+from hippocore.zoo._protocol import ZooModel, concat_populations, model_device
 from hippocore.zoo._threads import torch_threads
 
 __all__ = ["EvalResult", "evaluate", "rollout", "run_episodes"]
@@ -50,12 +51,12 @@ class EvalResult:
 
 
 def _check_model(model: object) -> None:
-    """TypeError unless ``model`` is a zoo model (a module with a config and actions)."""
+    """TypeError unless ``model`` is a zoo model (a ZooModel with a config and actions)."""
     if not (
-        isinstance(model, torch.nn.Module)
+        isinstance(model, ZooModel)
         and hasattr(model, "config")
         and hasattr(model, "actions")
-        and hasattr(model, "model_name")
+        and model.model_name
     ):
         raise TypeError(
             f"model must be a hippocore zoo model (pretrained('tem-t'), load_checkpoint(path)[0] "
@@ -96,21 +97,22 @@ def run_episodes(
     episodes: Sequence[Episode],
     *,
     chunk_length: int = 50,
-    memory_weights: bool = False,
+    populations: bool = False,
     n_threads: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Run a model over equal-length episodes in one batch (no gradients).
 
     Parameters
     ----------
-    model : TEMT
+    model : ZooModel
         The model.
     episodes : sequence of Episode
         Walks of equal length.
     chunk_length : int, default 50
-        Steps per forward call (<= memory capacity).
-    memory_weights : bool, default False
-        Also return memory-slot activity.
+        Steps per forward call (at most the model's ``max_chunk_length``).
+    populations : bool, default False
+        Run the model with ``populations=True``: every exported population (e.g. TEM-t's
+        memory neurons) is returned, not only the cheap ones.
     n_threads : int or None, default None
         torch intra-op threads for the run (restored afterwards); None: ``OMP_NUM_THREADS``
         if set, else 1, the fastest for models of this size (``hippocore.zoo._threads``).
@@ -118,41 +120,37 @@ def run_episodes(
     Returns
     -------
     dict of ndarray
-        ``logits (batch, time, n_x)``, ``e (batch, time, n_e)`` and optionally
-        ``memory_weights (batch, time, capacity)``.
+        ``logits (batch, time, n_x)``, each population the model returns
+        (``model.populations``: name -> (batch, time, units)), and ``e``: the position
+        code scored for grid cells (the population ``model.grid_population``: TEM-t's
+        ``position_encoding``, TEM's ``g``).
     """
     with torch_threads(n_threads):
-        return _run_episodes(model, episodes, chunk_length, memory_weights)
+        return _run_episodes(model, episodes, chunk_length, populations)
 
 
 def _run_episodes(
-    model: torch.nn.Module, episodes: Sequence[Episode], chunk_length: int, memory_weights: bool
+    model: torch.nn.Module, episodes: Sequence[Episode], chunk_length: int, populations: bool
 ) -> dict[str, np.ndarray]:
-    device = model.e_init.device
+    device = model_device(model)
     acts = torch.from_numpy(np.stack([ep.actions for ep in episodes])).to(device)
     obs = torch.from_numpy(np.stack([ep.observations for ep in episodes])).to(device)
     b, n = acts.shape
-    chunk = max(1, min(chunk_length, model.config.model.memory_capacity))
+    longest = model.max_chunk_length
+    chunk = max(1, chunk_length if longest is None else min(chunk_length, longest))
     state = model.initial_state(b)
     reset = torch.ones(b, dtype=torch.bool, device=device)
-    logits, es, mws = [], [], []
+    parts: dict[str, list[np.ndarray]] = {"logits": []}
     for s in range(0, n, chunk):
-        out = model(
-            acts[:, s : s + chunk],
-            obs[:, s : s + chunk],
-            state,
-            reset,
-            return_memory_weights=memory_weights,
-        )
+        kwargs = {"populations": True} if populations else {}
+        out = model(acts[:, s : s + chunk], obs[:, s : s + chunk], state, reset, **kwargs)
         reset = torch.zeros_like(reset)
         state = out.state
-        logits.append(out.logits.float().cpu().numpy())
-        es.append(out.e.float().cpu().numpy())
-        if memory_weights:
-            mws.append(out.memory_weights.float().cpu().numpy())
-    res = {"logits": np.concatenate(logits, 1), "e": np.concatenate(es, 1)}
-    if memory_weights:
-        res["memory_weights"] = np.concatenate(mws, 1)
+        parts["logits"].append(out.logits.float().cpu().numpy())
+        for name, value in model.populations(out, obs[:, s : s + chunk]).items():
+            parts.setdefault(name, []).append(value.float().cpu().numpy())
+    res = {k: np.concatenate(v, 1) for k, v in parts.items()}
+    res["e"] = res[model.grid_population]
     return res
 
 
@@ -168,7 +166,7 @@ def evaluate(
 
     Parameters
     ----------
-    model : TEMT
+    model : ZooModel
         A trained model (e.g. ``pretrained("tem-t")``).
     worlds : World or sequence of World
         Worlds from ``hippocore.envs.make_world``, of a kind the model was trained on; each
@@ -196,8 +194,8 @@ def evaluate(
     Notes
     -----
     Walks use the model's training policy (TEM's straight-biased walk with
-    ``config.env.direction_bias``). A walk longer than ``model.memory_capacity`` overwrites
-    its oldest memories (ring buffer).
+    ``config.env.direction_bias``). TEM-t: a walk longer than ``model.memory_capacity``
+    overwrites its oldest memories (ring buffer).
     """
     _check_model(model)
     items = _as_worlds(worlds)
@@ -253,7 +251,7 @@ def rollout(
 
     Parameters
     ----------
-    model : TEMT
+    model : ZooModel
         The model.
     world : World
         A world of a kind the model was trained on.
@@ -264,8 +262,8 @@ def rollout(
     dt : float, default 0.1
         Duration of one step (s), to give the session a time axis.
     n_memory_units : int or None, default 512
-        Memory slots exported (slots ``0..n-1``); None exports every slot up to
-        ``min(n_steps, memory_capacity)``.
+        TEM-t: memory slots exported (slots ``0..n-1``); None exports every slot up to
+        ``min(n_steps, memory_capacity)``. Models without memory slots ignore it.
     start : int, optional
         Start node (default: uniform at random). The position code starts from the same
         vector wherever the walk starts, so compare maps across worlds from the same start.
@@ -277,13 +275,15 @@ def rollout(
     -------
     xarray.Dataset
         Session (``source="model"``): ``position (time, axis)`` = node coordinates (m);
-        ``activity (time, unit)`` (a.u.) with coords ``population`` in
-        {"position_encoding", "memory", "sensory"} and ``index`` (the unit's index within its
-        population); coord ``node`` (time); attrs ``model``, ``config_json``, ``seed``,
-        ``step``, ``environments_json``.
+        ``activity (time, unit)`` (a.u.) with coords ``population`` and ``index`` (the
+        unit's index within its population) and any per-unit metadata the model exports
+        (e.g. TEM's ``module``); coord ``node`` (time); attrs ``model``, ``config_json``,
+        ``seed``, ``step``, ``grid_population``, ``memory_population``.
 
     Notes
     -----
+    TEM-t (populations ``position_encoding``, ``memory``, ``sensory``):
+
     - ``position_encoding``: e after position correction (what is stored in memory), one
       unit per dimension of e.
     - ``memory``: the attention weight of the prediction query on each memory slot
@@ -297,6 +297,9 @@ def rollout(
       a second, unrelated field). The model may still attend to the old memory until the
       end of that chunk, where both share the slot; those few steps are not exported.
     - ``sensory``: the one-hot observation at the current node (n_x units).
+
+    TEM (populations ``g``, ``p``, ``x``; coord ``module``): see
+    :meth:`hippocore.zoo.tem.TEM.export_populations`.
     """
     _check_model(model)
     items = _as_worlds(world, "world")
@@ -320,29 +323,20 @@ def rollout(
         model,
         [ep],
         chunk_length=model.config.train.chunk_length,
-        memory_weights=True,
+        populations=True,
         n_threads=n_threads,
     )
-    cap = model.config.model.memory_capacity
-    n_mem = min(n_steps, cap) if n_memory_units is None else min(int(n_memory_units), n_steps, cap)
-    e = res["e"][0]
-    mem = res["memory_weights"][0, :, :n_mem]
-    # Slot j holds the memory of step j until step j + cap writes over it; from step
-    # j + cap + 1 on its weight belongs to that newer memory, so unit j (the memory of
-    # step j) falls silent there instead of taking on a second memory's field.
-    steps = np.arange(n_steps)[:, None]
-    mem = np.where(steps > np.arange(n_mem)[None] + cap, 0.0, mem).astype(mem.dtype)
-    sens = np.eye(env.n_x, dtype=np.float32)[ep.observations]
-    activity = np.concatenate([e, mem, sens], axis=1)
-    pops = ["position_encoding"] * e.shape[1] + ["memory"] * n_mem + ["sensory"] * env.n_x
-    index = np.concatenate([np.arange(e.shape[1]), np.arange(n_mem), np.arange(env.n_x)])
+    arrays = {k: v[0] for k, v in res.items() if k not in ("logits", "e")}
+    n_mem = None if n_memory_units is None else int(n_memory_units)
+    pops, extra = model.export_populations(arrays, n_memory_units=n_mem)
+    activity, labels, coords = concat_populations(pops)
     ds = make_session(
         np.arange(n_steps) * float(dt),
         items[0].coords[ep.nodes],
         activity=activity,
         activity_units="a.u.",
-        population=np.array(pops),
-        unit_coords={"index": index},
+        population=labels,
+        unit_coords=coords,
         environment=np.zeros(n_steps, dtype=np.int64),
         environments=[{"id": 0, **items[0].describe()}],
         source="model",
@@ -352,10 +346,9 @@ def rollout(
             "seed": -1 if rng_seed is None else int(rng_seed),
             "step": int(getattr(model, "trained_steps", 0)),
             "dt_s": float(dt),
-            "memory_slot_rule": (
-                "unit j = memory written at step j; silent before step j + 1 and after step "
-                "j + memory_capacity (its ring-buffer slot is reused)"
-            ),
+            "grid_population": model.grid_population,
+            "memory_population": model.memory_population,
+            **extra,
         },
     )
     return ds.assign_coords(node=("time", ep.nodes.astype(np.int64)))

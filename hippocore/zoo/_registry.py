@@ -8,7 +8,14 @@ from typing import Any
 
 from hippocore.zoo._config import config_from_dict
 
-__all__ = ["register_model", "get_model", "list_models", "get_config_class", "ModelEntry"]
+__all__ = [
+    "register_model",
+    "get_model",
+    "list_models",
+    "get_config_class",
+    "model_name_of",
+    "ModelEntry",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ def register_model(name: str, *, config: type) -> Callable[[type], type]:
     def wrap(cls: type) -> type:
         if name in _REGISTRY:
             raise ValueError(f"a model named {name!r} is already registered.")
+        if any(e.config_class is config for e in _REGISTRY.values()):
+            raise ValueError(f"config class {config.__name__} already belongs to another model.")
         _REGISTRY[name] = ModelEntry(name, cls, config)
         cls.model_name = name  # type: ignore[attr-defined]
         return cls
@@ -85,6 +94,33 @@ def get_config_class(name: str) -> type:
     return _entry(name).config_class
 
 
+def model_name_of(config: Any) -> str:
+    """Registry name of the model a config instance belongs to.
+
+    Parameters
+    ----------
+    config : config dataclass instance
+        A registered model's config.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        If ``config`` is not the config of a registered model.
+    """
+    for entry in _REGISTRY.values():
+        if type(config) is entry.config_class:
+            return entry.name
+    configs = [e.config_class.__name__ for e in _REGISTRY.values()]
+    raise TypeError(
+        f"config must be a zoo model's config ({', '.join(configs)}), a mapping or a TOML "
+        f"path; got {type(config).__name__}."
+    )
+
+
 def get_model(name: str, config: Any = None) -> Any:
     """Build a registered model (fresh weights, seeded by the config).
 
@@ -93,8 +129,9 @@ def get_model(name: str, config: Any = None) -> Any:
     name : str
         Registry name, e.g. ``"tem-t"`` (see :func:`list_models`).
     config : config dataclass or mapping, optional
-        The model's config, or a nested mapping of overrides (unknown keys rejected);
-        default: the default config.
+        The model's config, or a nested mapping of overrides (unknown keys rejected; a
+        top-level ``model_name``, as in a TOML file, must be ``name``); default: the
+        default config.
 
     Returns
     -------
@@ -109,7 +146,14 @@ def get_model(name: str, config: Any = None) -> Any:
     if config is None:
         config = entry.config_class()
     elif isinstance(config, Mapping):
-        config = config_from_dict(entry.config_class, config)
+        data = dict(config)
+        named = data.pop("model_name", name)
+        if named != name:
+            raise ValueError(
+                f"the config is for model_name={named!r}; get_model({name!r}) needs a "
+                f"{name!r} config (or call get_model({named!r}, ...))."
+            )
+        config = config_from_dict(entry.config_class, data)
     elif not isinstance(config, entry.config_class):
         raise TypeError(
             f"config for {name!r} must be a {entry.config_class.__name__} or a mapping; "

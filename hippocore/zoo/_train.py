@@ -1,4 +1,8 @@
-"""Training loop: seeded, deterministic on CPU, resumable bit-identically from checkpoints."""
+"""One training loop for every zoo model: seeded, deterministic, resumable bit-identically.
+
+It uses only the model protocol (``_protocol.py``); runs are deterministic on CPU and
+resume from checkpoints bit for bit.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from hippocore.zoo._checkpoint import (
     CheckpointError,
@@ -22,13 +25,20 @@ from hippocore.zoo._checkpoint import (
     read_checkpoint,
     save_checkpoint,
 )
-from hippocore.zoo._config import config_from_dict, config_to_dict, dump_toml, load_toml
+from hippocore.zoo._config import (
+    DEFAULT_MODEL,
+    ConfigError,
+    config_from_dict,
+    config_to_dict,
+    dump_toml,
+    load_toml,
+)
 from hippocore.zoo._data import WalkStream
-from hippocore.zoo._registry import get_model
+from hippocore.zoo._protocol import Batch, state_from_tensors, state_to_tensors
+from hippocore.zoo._registry import get_config_class, get_model, list_models, model_name_of
 from hippocore.zoo._threads import torch_threads
-from hippocore.zoo.tem_t import TEMTConfig, TEMTState
 
-__all__ = ["train", "TrainResult", "learning_rate", "as_config"]
+__all__ = ["train", "TrainResult", "learning_rate", "as_config", "config_document"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 METRICS_NAME = "metrics.jsonl"
@@ -40,9 +50,9 @@ class TrainResult:
 
     Attributes
     ----------
-    model : TEMT
+    model : torch.nn.Module
         The trained model (eval mode).
-    config : TEMTConfig
+    config : config dataclass
         The config used.
     step : int
         Gradient steps taken in total.
@@ -53,43 +63,77 @@ class TrainResult:
     """
 
     model: torch.nn.Module
-    config: TEMTConfig
+    config: Any
     step: int
     metrics: list[dict[str, Any]] = field(repr=False)
     out: Path | None
 
 
-def as_config(config: TEMTConfig | Mapping[str, Any] | str | os.PathLike[str] | None) -> TEMTConfig:
-    """Turn a config, a mapping or a TOML/JSON path into a :class:`TEMTConfig`.
+def as_config(config: Any = None, *, model_name: str | None = None) -> Any:
+    """Turn a config, a mapping or a TOML/JSON path into a model's config dataclass.
 
     Parameters
     ----------
-    config : TEMTConfig, mapping, path or None
-        None gives the default config.
+    config : config dataclass, mapping, path or None
+        A registered model's config (returned as is); a mapping or TOML/JSON file whose
+        top-level ``model_name`` (default ``"tem-t"``) names the model; None: the default
+        config of ``model_name``.
+    model_name : str, optional
+        The model a mapping without ``model_name`` is for (default ``"tem-t"``); a mapping
+        that names another model raises.
 
     Returns
     -------
-    TEMTConfig
+    config dataclass
+
+    Raises
+    ------
+    ConfigError
+        For an unknown model name, an unknown key or an invalid value.
     """
     if config is None:
-        return TEMTConfig()
-    if isinstance(config, TEMTConfig):
-        return config
+        return get_config_class(model_name or DEFAULT_MODEL)()
     if isinstance(config, (str, os.PathLike)):
         config = load_toml(config)
     if isinstance(config, Mapping):
-        return config_from_dict(TEMTConfig, config)
-    raise TypeError(
-        f"config must be a TEMTConfig, a mapping or a TOML path; got {type(config).__name__}."
-    )
+        data = dict(config)
+        name = data.pop("model_name", None)
+        if name is not None and model_name is not None and name != model_name:
+            raise ConfigError(
+                f"the config is for model_name={name!r}, not {model_name!r}; use a "
+                f"{model_name!r} config."
+            )
+        name = name or model_name or DEFAULT_MODEL
+        if not isinstance(name, str) or name not in list_models():
+            raise ConfigError(
+                f"model_name={name!r} is not a registered model; use one of {list_models()}."
+            )
+        return config_from_dict(get_config_class(name), data)
+    model_name_of(config)  # TypeError unless a registered model's config
+    return config
 
 
-def learning_rate(cfg: TEMTConfig, step: int) -> float:
+def config_document(config: Any) -> dict[str, Any]:
+    """A config as the nested dict a TOML file holds: ``model_name`` first, then the sections.
+
+    Parameters
+    ----------
+    config : config dataclass
+        A registered model's config.
+
+    Returns
+    -------
+    dict
+    """
+    return {"model_name": model_name_of(config), **config_to_dict(config)}
+
+
+def learning_rate(cfg: Any, step: int) -> float:
     """TEM's schedule: ``(lr - lr_min) * 0.5 ** (step / half_life) + lr_min``.
 
     Parameters
     ----------
-    cfg : TEMTConfig
+    cfg : config dataclass
         Config.
     step : int
         Gradient step (0-based).
@@ -100,118 +144,6 @@ def learning_rate(cfg: TEMTConfig, step: int) -> float:
     """
     t = cfg.train
     return (t.lr - t.lr_min) * 0.5 ** (step / t.lr_half_life) + t.lr_min
-
-
-def training_loss(
-    cfg: TEMTConfig, out: Any, observations: torch.Tensor, model: torch.nn.Module
-) -> torch.Tensor:
-    """The loss :func:`train` minimises for one chunk.
-
-    Parameters
-    ----------
-    cfg : TEMTConfig
-        Config (its ``train`` section holds the penalty weights).
-    out : TEMTOutput
-        The model's output for the chunk.
-    observations : Tensor of long (batch, time)
-        The observations that were predicted.
-    model : TEMT
-        The model (the commutation penalty acts on its weights).
-
-    Returns
-    -------
-    Tensor
-        Scalar: cross-entropy of every prediction plus the weighted penalties.
-    """
-    tc = cfg.train
-    e = out.e
-    loss = F.cross_entropy(out.logits.reshape(-1, out.logits.shape[-1]), observations.reshape(-1))
-    if tc.path_loss:
-        drift = (out.e_path - e.detach()).pow(2).sum(-1).mean() / e.shape[-1]
-        loss = loss + tc.path_loss * drift
-    if tc.nonneg_loss:
-        loss = loss + tc.nonneg_loss * F.relu(-e).pow(2).mean()
-    if tc.activity_loss:
-        loss = loss + tc.activity_loss * e.pow(2).mean()
-    if tc.smooth_loss:
-        loss = loss + smoothness_penalty(e, cfg.model.n_modules, tc.smooth_loss)
-    if tc.commute_loss:
-        loss = loss + tc.commute_loss * commutation_penalty(model)
-    if tc.center_loss:
-        r = e - model.offset_b if cfg.model.offset else e
-        loss = loss + tc.center_loss * centering_penalty(r, cfg.model.n_modules)
-    return loss
-
-
-def commutation_penalty(model: torch.nn.Module) -> torch.Tensor:
-    """``mean ||W_a W_b - W_b W_a||_F^2 / n_e`` over pairs of actions of the same lattice kind.
-
-    Parameters
-    ----------
-    model : TEMT
-        The model (its ``transition_matrices()`` and ``actions``).
-
-    Returns
-    -------
-    Tensor
-        Scalar penalty (0 for commuting transitions).
-    """
-    w = model.transition_matrices()[:-1]  # without stay (the identity commutes)
-    kinds = [name.split(":", 1)[0] for name in model.actions]
-    terms = []
-    for kind in dict.fromkeys(kinds):
-        idx = [i for i, k in enumerate(kinds) if k == kind]
-        wk = w[idx]
-        ab = torch.einsum("aij,bjk->abik", wk, wk)
-        comm = ab - ab.transpose(0, 1)  # [W_a, W_b] for every ordered pair
-        upper = torch.triu_indices(len(idx), len(idx), offset=1)
-        terms.append(comm[upper[0], upper[1]].pow(2).sum(dim=(-2, -1)) / w.shape[-1])
-    return torch.cat(terms).mean()
-
-
-def centering_penalty(r: torch.Tensor, n_modules: int) -> torch.Tensor:
-    """Mean over modules of ``||mean r||^2 / n``, the mean taken over batch and time.
-
-    Parameters
-    ----------
-    r : Tensor (batch, time, n_e)
-        Recurrent parts of the position encodings of one chunk (rates minus baseline).
-    n_modules : int
-        Modules (equal blocks of n units, each of norm ``sqrt(n)`` at every step).
-
-    Returns
-    -------
-    Tensor
-        Scalar in [0, 1]: 0 when every module's r averages to zero over the chunk (it
-        moves with position), 1 when every module sits at one vector (a constant code).
-    """
-    blocks = r.unflatten(-1, (n_modules, r.shape[-1] // n_modules))
-    mean = blocks.mean(dim=(0, 1))  # (n_modules, n)
-    return mean.pow(2).sum(-1).mean() / blocks.shape[-1]
-
-
-def smoothness_penalty(e: torch.Tensor, n_modules: int, weights: tuple[float, ...]) -> torch.Tensor:
-    """Weighted per-module ``mean ||e_t - e_{t-1}||^2 / n`` over consecutive steps.
-
-    Parameters
-    ----------
-    e : Tensor (batch, time, n_e)
-        Position encodings of one chunk (one environment per row: worlds change only
-        between chunks).
-    n_modules : int
-        Modules (equal blocks of units).
-    weights : tuple of float
-        One weight per module, or one for all.
-
-    Returns
-    -------
-    Tensor
-        Scalar penalty.
-    """
-    d = (e[:, 1:] - e[:, :-1]).unflatten(-1, (n_modules, e.shape[-1] // n_modules))
-    per_module = d.pow(2).mean(dim=(0, 1, 3))  # (n_modules,)
-    w = torch.as_tensor(weights, dtype=e.dtype, device=e.device).expand(n_modules)
-    return (w * per_module).sum()
 
 
 class _Window:
@@ -245,10 +177,6 @@ class _Window:
             "n_revisits": s["rev"],
             "n_zero_shot": s["zs"],
         }
-
-
-def _state_to_dict(state: TEMTState) -> dict[str, torch.Tensor]:
-    return {k: getattr(state, k).detach().cpu().clone() for k in ("e", "mem_e", "mem_x", "count")}
 
 
 def _json_safe(d: Mapping[str, Any]) -> dict[str, Any]:
@@ -294,7 +222,7 @@ def _run_folder(out: str | os.PathLike[str] | None) -> Path | None:
 
 
 def train(
-    config: TEMTConfig | Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    config: Any = None,
     *,
     out: str | os.PathLike[str] | None = None,
     resume: bool = True,
@@ -302,21 +230,22 @@ def train(
     monitor: Callable[[torch.nn.Module, int], Mapping[str, Any]] | None = None,
     monitor_every: int = 0,
 ) -> TrainResult:
-    """Train TEM-t.
+    """Train a registered zoo model (TEM-t unless the config names another).
 
     Parameters
     ----------
-    config : TEMTConfig, mapping, TOML path or None
-        The config (default: the default config).
+    config : config dataclass, mapping, TOML path or None
+        The config (a TOML/mapping picks the model with a top-level ``model_name``; default:
+        TEM-t's default config).
     out : path-like, optional
         Run folder: ``config.toml``, ``metrics.jsonl`` (one JSON object per ``log_every``
         steps) and ``checkpoint.pt`` (every ``checkpoint_every`` steps and at the end).
         Without it nothing is written.
     resume : bool, default True
-        If ``out`` holds a checkpoint of the same config (``train.n_steps`` may differ, to
-        extend a run), continue from it; the result is
-        bit-identical to an uninterrupted run (CPU). An interrupted run (Ctrl-C, kill) loses
-        only the steps since its last checkpoint (checkpoints are written atomically).
+        If ``out`` holds a checkpoint of the same model and config (``train.n_steps`` may
+        differ, to extend a run), continue from it; the result is bit-identical to an
+        uninterrupted run (CPU). An interrupted run (Ctrl-C, kill) loses only the steps
+        since its last checkpoint (checkpoints are written atomically).
     progress : bool, default True
         Show a tqdm progress bar.
     monitor : callable, optional
@@ -332,27 +261,25 @@ def train(
     Raises
     ------
     ValueError
-        If ``out`` holds a checkpoint of another config (use a fresh folder or
+        If ``out`` holds a checkpoint of another model or config (use a fresh folder or
         ``resume=False``).
     FileExistsError, PermissionError
         If ``out`` is a file, or a folder that cannot be created or written to.
 
     Notes
     -----
-    Adam with TEM's halving learning-rate schedule (:func:`learning_rate`), global
-    gradient-norm clipping, cross-entropy on every step's prediction plus
-    ``train.path_loss`` times the path-integration loss, ``train.nonneg_loss`` times the
-    non-negativity penalty, ``train.activity_loss`` times the activity penalty,
-    ``train.center_loss`` times the centring penalty (:func:`centering_penalty`),
-    ``train.commute_loss`` times the commutation penalty and the per-module smoothness
-    penalties ``train.smooth_loss`` (:func:`smoothness_penalty`; the logged ``loss`` is
-    the sum; all in :func:`training_loss`). After each optimiser step the model's
-    ``project_`` enforces ``model.max_phase_step``. Sets torch's intra-op
-    threads to ``train.n_threads`` for the duration (restored afterwards) and flushes
-    denormal floats during training only (sharp attention otherwise makes steps ~2.6x
-    slower; switched off again on return).
+    Adam with TEM's halving learning-rate schedule (:func:`learning_rate`); per step: the
+    model's forward over one chunk of every batch element, its ``loss`` (TEM-t:
+    :meth:`~hippocore.zoo.tem_t.TEMT.loss`, TEM: :meth:`~hippocore.zoo.tem.TEM.loss`),
+    gradient clipping by ``train.grad_clip`` (``train.grad_clip_mode``), the optimiser
+    step and the model's ``post_step`` hook; the recurrent state is carried (detached)
+    to the next chunk. Sets torch's intra-op threads to ``train.n_threads`` for the
+    duration (restored afterwards) and flushes denormal floats during training only
+    (TEM-t's sharp attention otherwise makes steps ~2.6x slower; switched off again on
+    return).
     """
     cfg = as_config(config)
+    name = model_name_of(cfg)
     tc = cfg.train
     _git_sha()  # record the commit of the code loaded now, not of a later checkout
     if isinstance(monitor_every, bool) or not isinstance(monitor_every, int) or monitor_every < 0:
@@ -368,13 +295,19 @@ def train(
     if run is not None:
         if resume and ckpt_path.exists():
             payload = read_checkpoint(ckpt_path)
-            saved = config_to_dict(as_config(payload["config"]))  # fills fields added since
+            if payload["model_name"] != name:
+                raise ValueError(
+                    f"{ckpt_path} holds a {payload['model_name']!r} model, not {name!r}; use a "
+                    "fresh out folder or resume=False to start over."
+                )
+            # (as_config fills fields added since the checkpoint was written)
+            saved = config_to_dict(as_config(payload["config"], model_name=name))
             if _without_n_steps(saved) != _without_n_steps(config_to_dict(cfg)):
                 raise ValueError(
                     f"{ckpt_path} was written with another config; use a fresh out folder or "
                     "resume=False to start over."
                 )
-        (run / "config.toml").write_text(dump_toml(config_to_dict(cfg)))
+        (run / "config.toml").write_text(dump_toml(config_document(cfg)))
 
     with torch_threads(tc.n_threads):
         torch.set_flush_denormal(True)
@@ -386,7 +319,7 @@ def train(
             torch.set_flush_denormal(False)
 
 
-def _load_init_weights(model: torch.nn.Module, cfg: TEMTConfig) -> None:
+def _load_init_weights(model: torch.nn.Module, cfg: Any) -> None:
     """Copy the weights of ``cfg.train.init_from`` into ``model`` (fine-tuning start)."""
     from hippocore.zoo._checkpoint import load_checkpoint, pretrained
 
@@ -396,12 +329,18 @@ def _load_init_weights(model: torch.nn.Module, cfg: TEMTConfig) -> None:
         net = pretrained(src.split(":", 1)[1])
     else:
         net, _ = load_checkpoint(src)
+    if net.model_name != model.model_name:
+        raise ValueError(
+            f"train.init_from={src!r} holds a {net.model_name!r} model; this config trains "
+            f"{model.model_name!r}: fine-tune from a checkpoint of the same model."
+        )
 
-    def architecture(config: TEMTConfig) -> dict[str, Any]:
-        # fixed_phase_step constrains training, it does not change the architecture: a model
-        # trained without it may be fine-tuned with it (project_ below applies it at once).
+    def architecture(config: Any) -> dict[str, Any]:
+        # Fields that constrain training without changing the architecture may differ (the
+        # post-step hook below applies them at once).
         model_section = config_to_dict(config)["model"]
-        model_section.pop("fixed_phase_step")
+        for key in model.training_only_fields:
+            model_section.pop(key)
         return model_section
 
     theirs, ours = architecture(net.config), architecture(cfg)
@@ -412,13 +351,24 @@ def _load_init_weights(model: torch.nn.Module, cfg: TEMTConfig) -> None:
             "fine-tuning needs the same [model] section and lattice kinds."
         )
     model.load_state_dict(net.state_dict())
-    model.project_()
+    model.post_step()
+
+
+def _clip_gradients(model: torch.nn.Module, tc: Any) -> None:
+    """Clip gradients by ``train.grad_clip`` as ``train.grad_clip_mode`` says."""
+    if tc.grad_clip_mode == "global":
+        torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
+    elif tc.grad_clip_mode == "per-tensor":  # TF2 TEM: clip_by_norm of each variable
+        for p in model.parameters():
+            if p.grad is not None:
+                torch.nn.utils.clip_grad_norm_(p, tc.grad_clip)
 
 
 def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) -> TrainResult:
     tc = cfg.train
     device = torch.device(tc.device)
-    model = get_model("tem-t", cfg).to(device)
+    name = model_name_of(cfg)
+    model = get_model(name, cfg).to(device)
     if payload is None and tc.init_from is not None:
         _load_init_weights(model, cfg)
     opt = torch.optim.Adam(model.parameters(), lr=tc.lr)
@@ -434,7 +384,7 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
         load_weights(model, payload["state_dict"], ckpt_path)
         opt.load_state_dict(ts["optimizer"])
         stream.load_state_dict(json.loads(ts["stream"]))
-        state = TEMTState(**{k: v.to(device) for k, v in ts["recurrent"].items()})
+        state = state_from_tensors(model, ts["recurrent"], device)
         window.sums = json.loads(ts["window"])
         start, elapsed = int(payload["step"]), float(ts["elapsed_s"])
     metrics_path = run / METRICS_NAME if run is not None else None
@@ -455,7 +405,7 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
             train_state={
                 "optimizer": opt.state_dict(),
                 "stream": json.dumps(stream.state_dict()),
-                "recurrent": _state_to_dict(state),
+                "recurrent": state_to_tensors(state),
                 "window": json.dumps(window.sums),
                 "elapsed_s": elapsed,
             },
@@ -465,29 +415,25 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=tc.n_steps, initial=start, desc="train tem-t", unit="step")
+        bar = tqdm(total=tc.n_steps, initial=start, desc=f"train {name}", unit="step")
     model.train()
     t_window, steps_window = time.perf_counter(), 0
     t_last = time.perf_counter()
     for step in range(start, tc.n_steps):
         for group in opt.param_groups:
             group["lr"] = learning_rate(cfg, step)
-        chunk = stream.next_chunk()
-        obs = torch.from_numpy(chunk.observations).to(device)
-        out_ = model(
-            torch.from_numpy(chunk.actions).to(device),
-            obs,
-            state,
-            torch.from_numpy(chunk.reset).to(device),
-        )
-        loss = training_loss(cfg, out_, obs, model)
+        model.trained_steps = step  # schedules that follow training progress read it
+        chunk = stream.next_chunk(step)
+        batch = Batch.from_chunk(chunk, device)
+        out_ = model(batch.actions, batch.observations, state, batch.reset)
+        loss = model.loss(out_, batch)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
+        _clip_gradients(model, tc)
         opt.step()
-        model.project_()
+        model.post_step()
         state = out_.state.detach()
-        correct = (out_.logits.detach().argmax(-1) == obs).cpu().numpy()
+        correct = (out_.logits.detach().argmax(-1) == batch.observations).cpu().numpy()
         window.add(float(loss.detach()), correct, chunk.revisit, chunk.zero_shot)
         now = time.perf_counter()
         elapsed += now - t_last
@@ -502,6 +448,7 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
             line["steps_per_s"] = steps_window / max(now - t_window, 1e-9)
             if monitor is not None and monitor_every and done % monitor_every == 0:
                 model.eval()
+                model.trained_steps = done
                 line.update(monitor(model, done))
                 model.train()
             line = _json_safe(line)

@@ -36,18 +36,26 @@ Whittington et al. (2020), "The Tolman-Eichenbaum Machine", Cell 183:1249.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from hippocore.envs import WORLD_KINDS, make_world
+from hippocore.zoo._config import CommonTrainConfig, EnvConfig, _check_int, _check_real
+from hippocore.zoo._data import action_vocabulary
+from hippocore.zoo._protocol import Batch, Population, ZooModel
 from hippocore.zoo._registry import register_model
 
 __all__ = [
     "EnvConfig",
+    "commutation_penalty",
+    "centering_penalty",
+    "smoothness_penalty",
     "ModelConfig",
     "TrainConfig",
     "TEMTConfig",
@@ -58,79 +66,6 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- config
-
-
-def _check_int(value: int, name: str, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
-
-
-def _check_real(
-    value: float, name: str, *, low: float, high: float = math.inf, strict: bool = False
-) -> None:
-    """Finite real number in ``[low, high]`` (``(low, high]`` when ``strict``), else ValueError."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name} must be a number; got {value!r}.")
-    above = value > low if strict else value >= low
-    if not (math.isfinite(value) and above and value <= high):
-        if math.isfinite(high):
-            bound = f"in {'(' if strict else '['}{low}, {high}]"
-        else:
-            bound = f"> {low}" if strict else f">= {low}"
-        raise ValueError(f"{name} must be {bound} and finite; got {value!r}.")
-
-
-def _check_range(value: tuple[int, int], name: str, low: int) -> None:
-    if len(value) != 2:
-        raise ValueError(f"{name} must be (min, max); got {value!r}.")
-    for v in value:
-        _check_int(v, name, low)
-    if value[0] > value[1]:
-        raise ValueError(f"{name} must be (min, max) with min <= max; got {value!r}.")
-
-
-@dataclass(frozen=True, kw_only=True)
-class EnvConfig:
-    """Worlds and walks the model is trained on.
-
-    Attributes
-    ----------
-    kinds : tuple of str, default ("hexagonal",)
-        Lattice kinds (``hippocore.envs.WORLD_KINDS``); one is drawn per environment.
-    widths : (int, int), default (6, 9)
-        Smallest and largest world width (nodes per row; worlds are square, width x width);
-        drawn uniformly per environment.
-    n_x : int, default 45
-        Number of observation classes (n_x in TEM); one is drawn i.i.d. per node.
-    spacing : float, default 0.1
-        Node spacing (m), for exported positions only.
-    direction_bias : float, default 0.2
-        Probability of keeping the heading in TEM's biased walk (0.2 hex, 0.25 square in TEM).
-    chunks_per_env : (int, int), default (4, 12)
-        Environment lifetime, in truncated-BPTT chunks, drawn uniformly per environment;
-        each batch element switches to a fresh world (new size, new observations) when its
-        lifetime ends, independently of the others.
-    """
-
-    kinds: tuple[str, ...] = ("hexagonal",)
-    widths: tuple[int, int] = (6, 9)
-    n_x: int = 45
-    spacing: float = 0.1
-    direction_bias: float = 0.2
-    chunks_per_env: tuple[int, int] = (4, 12)
-
-    def __post_init__(self) -> None:
-        if not self.kinds:
-            raise ValueError("env.kinds must name at least one lattice kind.")
-        for k in self.kinds:
-            make_world(k, 2)  # raises a clear ValueError for an unknown kind
-        object.__setattr__(self, "kinds", tuple(make_world(k, 2).kind for k in self.kinds))
-        _check_range(self.widths, "env.widths", 2)
-        _check_int(self.n_x, "env.n_x", 2)
-        _check_real(self.spacing, "env.spacing", low=0, strict=True)
-        _check_real(self.direction_bias, "env.direction_bias", low=0, high=1)
-        _check_range(self.chunks_per_env, "env.chunks_per_env", 1)
-
 
 LEGACY_MODEL_VALUES: dict[str, Any] = {
     "n_modules": 1,
@@ -361,27 +296,17 @@ class ModelConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
-class TrainConfig:
-    """Optimisation and bookkeeping.
+class TrainConfig(CommonTrainConfig):
+    """Optimisation and bookkeeping: the shared options plus TEM-t's penalty weights.
+
+    The options every model shares are in :class:`~hippocore.zoo._config.CommonTrainConfig`
+    (seed, n_steps, batch_size, chunk_length, lr, lr_min, lr_half_life, grad_clip,
+    grad_clip_mode, log_every, checkpoint_every, n_threads, device, init_from).
 
     Attributes
     ----------
-    seed : int, default 0
-        Seeds the weights (torch generator) and the worlds/walks (numpy).
     n_steps : int, default 2000
-        Gradient steps.
-    batch_size : int, default 16
-        Environments walked in parallel.
-    chunk_length : int, default 50
-        Walk steps per gradient step (truncated-BPTT length).
-    lr : float, default 2e-3
-        Initial Adam learning rate.
-    lr_min : float, default 1e-4
-        Learning-rate floor.
-    lr_half_life : int, default 2000
-        Steps over which ``lr - lr_min`` halves (TEM's schedule).
-    grad_clip : float, default 1.0
-        Maximum global gradient norm.
+        Gradient steps (TEM-t's default; the shared options' is 4000).
     path_loss : float, default 1.0
         Weight of a path-integration loss ``mean ||e_path - sg(e)||^2 / n_e`` (the
         path-integrated code should already be where position correction puts it; TEM's
@@ -405,8 +330,8 @@ class TrainConfig:
         to cancel, which ``path_loss`` trains). 0 turns it off.
     center_loss : float, default 1.0
         Weight of a centring penalty on each module's recurrent part r: the squared mean
-        of r over the chunk (batch and time), per unit
-        (:func:`~hippocore.zoo._train.centering_penalty`). It makes ``b`` the mean rate and ``r`` the modulation around it. Without it the
+        of r over the chunk (batch and time), per unit (:func:`centering_penalty`). It
+        makes ``b`` the mean rate and ``r`` the modulation around it. Without it the
         activity penalty rewards a module that parks r at one vector opposite ``b`` (lower
         rates everywhere): such a module stops coding position, its maps are flat, and
         their correlation across worlds is noise. 0 turns it off.
@@ -416,59 +341,18 @@ class TrainConfig:
         (a plane wave of wave vector k changes by about ``|k . d|^2`` per step d), so
         different weights pull modules to different grid scales. One value applies to all
         modules; empty turns it off.
-    log_every : int, default 100
-        Steps per metrics line (metrics are averaged over the window).
-    checkpoint_every : int, default 250
-        Steps between checkpoints.
-    n_threads : int, default 1
-        torch intra-op threads during training (one beats two on a busy machine).
-    device : str, default "cpu"
-        torch device.
-    init_from : str, optional
-        Fine-tuning: start from the weights of this checkpoint (a path, or
-        ``"pretrained:<name>"`` for a shipped one) instead of a fresh initialisation; the
-        optimiser, walks and step count start afresh. Its model config and action
-        vocabulary must match this config's. Default: none (train from scratch).
     """
 
-    seed: int = 0
     n_steps: int = 2000
-    batch_size: int = 16
-    chunk_length: int = 50
-    lr: float = 2e-3
-    lr_min: float = 1e-4
-    lr_half_life: int = 2000
-    grad_clip: float = 1.0
     path_loss: float = 1.0
     nonneg_loss: float = 1.0
     activity_loss: float = 0.1
     commute_loss: float = 0.0
     center_loss: float = 1.0
     smooth_loss: tuple[float, ...] = ()
-    log_every: int = 100
-    checkpoint_every: int = 250
-    n_threads: int = 1
-    device: str = "cpu"
-    init_from: str | None = None
 
     def __post_init__(self) -> None:
-        if self.init_from is not None and not self.init_from:
-            raise ValueError("train.init_from must be a checkpoint path or 'pretrained:<name>'.")
-        _check_int(self.seed, "train.seed", 0)
-        _check_int(self.n_steps, "train.n_steps", 0)
-        _check_int(self.batch_size, "train.batch_size", 1)
-        _check_int(self.chunk_length, "train.chunk_length", 1)
-        _check_int(self.lr_half_life, "train.lr_half_life", 1)
-        _check_int(self.log_every, "train.log_every", 1)
-        _check_int(self.checkpoint_every, "train.checkpoint_every", 1)
-        _check_int(self.n_threads, "train.n_threads", 1)
-        for name in ("lr", "lr_min", "grad_clip"):
-            _check_real(getattr(self, name), f"train.{name}", low=0, strict=True)
-        if self.lr_min > self.lr:
-            raise ValueError(
-                f"train.lr_min ({self.lr_min!r}) must be <= train.lr ({self.lr!r}): it is the "
-                "floor the learning rate decays to; lower lr_min or raise lr."
-            )
+        super().__post_init__()
         for name in ("path_loss", "nonneg_loss", "activity_loss", "commute_loss", "center_loss"):
             _check_real(getattr(self, name), f"train.{name}", low=0)
         if not all(
@@ -478,15 +362,6 @@ class TrainConfig:
             raise ValueError(
                 f"train.smooth_loss weights must be >= 0 and finite; got {self.smooth_loss!r}."
             )
-        if not isinstance(self.device, str):
-            raise ValueError(f"train.device must be a string such as 'cpu'; got {self.device!r}.")
-        try:
-            torch.device(self.device)
-        except (RuntimeError, ValueError):
-            raise ValueError(
-                f"train.device must be a torch device such as 'cpu' or 'cuda:0'; got "
-                f"{self.device!r}."
-            ) from None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -511,16 +386,21 @@ class TEMTConfig:
                 f"train.smooth_loss has {n_smooth} weights; give one per module "
                 f"(model.n_modules = {self.model.n_modules}), a single weight for all, or none."
             )
-        longest = self.env.chunks_per_env[1] * self.train.chunk_length
+        longest = self.env.max_steps(self.train.chunk_length)
         if self.model.memory_capacity < self.train.chunk_length:
             raise ValueError(
                 f"model.memory_capacity ({self.model.memory_capacity}) must be at least "
                 f"train.chunk_length ({self.train.chunk_length})."
             )
         if longest > self.model.memory_capacity:
+            rule = (
+                "env.chunks_per_env[1] * train.chunk_length"
+                if self.env.lifetime == "chunks"
+                else "env.visits_per_node, env.visits_jitter and env.widths[1]"
+            )
             raise ValueError(
-                f"the longest environment lifetime (env.chunks_per_env[1] * "
-                f"train.chunk_length = {longest} steps) exceeds model.memory_capacity "
+                f"the longest environment lifetime ({rule} = {longest} steps) exceeds "
+                f"model.memory_capacity "
                 f"({self.model.memory_capacity}); raise the capacity or shorten the lifetimes."
             )
 
@@ -528,26 +408,6 @@ class TEMTConfig:
     def longest_env_steps(self) -> int:
         """Longest environment lifetime (steps)."""
         return self.env.chunks_per_env[1] * self.train.chunk_length
-
-
-def action_vocabulary(kinds: tuple[str, ...]) -> tuple[str, ...]:
-    """Global action names ``"kind:direction"`` for the given kinds (stay excluded).
-
-    Parameters
-    ----------
-    kinds : tuple of str
-        Canonical lattice kinds.
-
-    Returns
-    -------
-    tuple of str
-    """
-    names = []
-    for kind in WORLD_KINDS:
-        if kind in kinds:
-            w = make_world(kind, 2, stay=False)
-            names.extend(f"{kind}:{a}" for a in w.actions)
-    return tuple(names)
 
 
 def action_displacements(kinds: tuple[str, ...]) -> list[tuple[float, float]]:
@@ -637,7 +497,7 @@ def _orthogonal(n: int, m: int, generator: torch.Generator) -> Tensor:
     return q if n >= m else q.T
 
 
-class TEMT(nn.Module):
+class TEMT(ZooModel):
     """TEM-t (see the module docstring). Build with ``hippocore.zoo.get_model("tem-t", cfg)``.
 
     Parameters
@@ -645,6 +505,17 @@ class TEMT(nn.Module):
     config : TEMTConfig
         The full config (weights are seeded by ``config.train.seed``).
     """
+
+    state_type = TEMTState
+    grid_population = "position_encoding"
+    memory_population = "memory"
+    memory = (
+        "a ring buffer of (position encoding, observation) pairs, one slot per step in the "
+        "current world; memory neurons are the attention weights on the slots"
+    )
+    # fixed_phase_step constrains training, it does not change the architecture: a model
+    # trained without it may be fine-tuned with it (post_step applies it at once).
+    training_only_fields = ("fixed_phase_step",)
 
     def __init__(self, config: TEMTConfig):
         super().__init__()
@@ -866,6 +737,7 @@ class TEMT(nn.Module):
         reset: Tensor,
         *,
         return_memory_weights: bool = False,
+        populations: bool = False,
     ) -> TEMTOutput:
         """Run one chunk.
 
@@ -883,12 +755,15 @@ class TEMT(nn.Module):
             memory is cleared.
         return_memory_weights : bool, default False
             Also return attention weight per memory slot (batch, time, capacity).
+        populations : bool, default False
+            Everything :meth:`populations` exports (the same as ``return_memory_weights``).
 
         Returns
         -------
         TEMTOutput
         """
         cfg = self.config.model
+        return_memory_weights = return_memory_weights or populations
         b, t_len = actions.shape
         cap = cfg.memory_capacity
         w_all = self.transition_matrices()
@@ -969,6 +844,172 @@ class TEMT(nn.Module):
             memory_weights=torch.stack(mw_out, 1) if return_memory_weights else None,
             state=new_state,
         )
+
+    # -- the zoo protocol: loss, post-step hook, export ---------------------------------
+
+    @property
+    def max_chunk_length(self) -> int:
+        """Longest chunk a forward call accepts: the memory capacity."""
+        return self.config.model.memory_capacity
+
+    def loss(self, out: TEMTOutput, batch: Batch) -> Tensor:
+        """The loss ``train`` minimises for one chunk.
+
+        Parameters
+        ----------
+        out : TEMTOutput
+            The model's output for the chunk.
+        batch : Batch
+            The chunk (its observations are what was predicted).
+
+        Returns
+        -------
+        Tensor
+            Scalar: cross-entropy of every prediction plus the penalties of the ``train``
+            section, weighted.
+        """
+        tc = self.config.train
+        observations = batch.observations
+        e = out.e
+        loss = F.cross_entropy(
+            out.logits.reshape(-1, out.logits.shape[-1]), observations.reshape(-1)
+        )
+        if tc.path_loss:
+            drift = (out.e_path - e.detach()).pow(2).sum(-1).mean() / e.shape[-1]
+            loss = loss + tc.path_loss * drift
+        if tc.nonneg_loss:
+            loss = loss + tc.nonneg_loss * F.relu(-e).pow(2).mean()
+        if tc.activity_loss:
+            loss = loss + tc.activity_loss * e.pow(2).mean()
+        if tc.smooth_loss:
+            loss = loss + smoothness_penalty(e, self.config.model.n_modules, tc.smooth_loss)
+        if tc.commute_loss:
+            loss = loss + tc.commute_loss * commutation_penalty(self)
+        if tc.center_loss:
+            r = e - self.offset_b if self.config.model.offset else e
+            loss = loss + tc.center_loss * centering_penalty(r, self.config.model.n_modules)
+        return loss
+
+    def post_step(self) -> None:
+        """Enforce ``model.max_phase_step`` after an optimiser step (:meth:`project_`)."""
+        self.project_()
+
+    def populations(self, out: TEMTOutput, observations: Tensor) -> dict[str, Tensor]:
+        """Exported activity of a chunk, each (batch, time, units).
+
+        ``position_encoding`` (e), ``memory`` (attention weight per slot, when computed)
+        and ``sensory`` (one-hot observation).
+        """
+        pops = {"position_encoding": out.e}
+        if out.memory_weights is not None:
+            pops["memory"] = out.memory_weights
+        pops["sensory"] = F.one_hot(observations, self.config.env.n_x).to(out.e.dtype)
+        return pops
+
+    def export_populations(
+        self, arrays: Mapping[str, np.ndarray], *, n_memory_units: int | None
+    ) -> tuple[list[Population], dict[str, Any]]:
+        """Position-encoding, memory and sensory units of one walk.
+
+        Memory unit j is the memory written at step j: silent before it is written and
+        after step ``j + memory_capacity`` (its ring-buffer slot is reused by a newer
+        memory, whose weight would give unit j a second, unrelated field).
+        """
+        e, mem = arrays["position_encoding"], arrays["memory"]
+        n_steps, cap = e.shape[0], self.config.model.memory_capacity
+        n_mem = min(n_steps, cap) if n_memory_units is None else min(n_memory_units, n_steps, cap)
+        mem = mem[:, :n_mem]
+        # Slot j holds the memory of step j until step j + cap writes over it; from step
+        # j + cap + 1 on its weight belongs to that newer memory, so unit j (the memory of
+        # step j) falls silent there instead of taking on a second memory's field.
+        steps = np.arange(n_steps)[:, None]
+        mem = np.where(steps > np.arange(n_mem)[None] + cap, 0.0, mem).astype(mem.dtype)
+        pops = [
+            Population("position_encoding", e),
+            Population("memory", mem),
+            Population("sensory", arrays["sensory"]),
+        ]
+        attrs = {
+            "memory_slot_rule": (
+                "unit j = memory written at step j; silent before step j + 1 and after step "
+                "j + memory_capacity (its ring-buffer slot is reused)"
+            )
+        }
+        return pops, attrs
+
+
+# ----------------------------------------------------------------------------- penalties
+
+
+def commutation_penalty(model: torch.nn.Module) -> torch.Tensor:
+    """``mean ||W_a W_b - W_b W_a||_F^2 / n_e`` over pairs of actions of the same lattice kind.
+
+    Parameters
+    ----------
+    model : TEMT
+        The model (its ``transition_matrices()`` and ``actions``).
+
+    Returns
+    -------
+    Tensor
+        Scalar penalty (0 for commuting transitions).
+    """
+    w = model.transition_matrices()[:-1]  # without stay (the identity commutes)
+    kinds = [name.split(":", 1)[0] for name in model.actions]
+    terms = []
+    for kind in dict.fromkeys(kinds):
+        idx = [i for i, k in enumerate(kinds) if k == kind]
+        wk = w[idx]
+        ab = torch.einsum("aij,bjk->abik", wk, wk)
+        comm = ab - ab.transpose(0, 1)  # [W_a, W_b] for every ordered pair
+        upper = torch.triu_indices(len(idx), len(idx), offset=1)
+        terms.append(comm[upper[0], upper[1]].pow(2).sum(dim=(-2, -1)) / w.shape[-1])
+    return torch.cat(terms).mean()
+
+
+def centering_penalty(r: torch.Tensor, n_modules: int) -> torch.Tensor:
+    """Mean over modules of ``||mean r||^2 / n``, the mean taken over batch and time.
+
+    Parameters
+    ----------
+    r : Tensor (batch, time, n_e)
+        Recurrent parts of the position encodings of one chunk (rates minus baseline).
+    n_modules : int
+        Modules (equal blocks of n units, each of norm ``sqrt(n)`` at every step).
+
+    Returns
+    -------
+    Tensor
+        Scalar in [0, 1]: 0 when every module's r averages to zero over the chunk (it
+        moves with position), 1 when every module sits at one vector (a constant code).
+    """
+    blocks = r.unflatten(-1, (n_modules, r.shape[-1] // n_modules))
+    mean = blocks.mean(dim=(0, 1))  # (n_modules, n)
+    return mean.pow(2).sum(-1).mean() / blocks.shape[-1]
+
+
+def smoothness_penalty(e: torch.Tensor, n_modules: int, weights: tuple[float, ...]) -> torch.Tensor:
+    """Weighted per-module ``mean ||e_t - e_{t-1}||^2 / n`` over consecutive steps.
+
+    Parameters
+    ----------
+    e : Tensor (batch, time, n_e)
+        Position encodings of one chunk (one environment per row: worlds change only
+        between chunks).
+    n_modules : int
+        Modules (equal blocks of units).
+    weights : tuple of float
+        One weight per module, or one for all.
+
+    Returns
+    -------
+    Tensor
+        Scalar penalty.
+    """
+    d = (e[:, 1:] - e[:, :-1]).unflatten(-1, (n_modules, e.shape[-1] // n_modules))
+    per_module = d.pow(2).mean(dim=(0, 1, 3))  # (n_modules,)
+    w = torch.as_tensor(weights, dtype=e.dtype, device=e.device).expand(n_modules)
+    return (w * per_module).sum()
 
 
 register_model("tem-t", config=TEMTConfig)(TEMT)

@@ -7,7 +7,10 @@ torch's kernel paths to see other CPUs' float trajectories on one machine::
 
     for cap in default avx2 avx512; do
         ATEN_CPU_CAPABILITY=$cap OMP_NUM_THREADS=1 python tests/zoo/margins.py 0 6
+        ATEN_CPU_CAPABILITY=$cap OMP_NUM_THREADS=1 python tests/zoo/margins.py 0 6 tem
     done
+
+(the last argument ``tem`` measures ``test_tem.py``'s tiny TEM instead of TEM-t).
 
 (``ATEN_CPU_CAPABILITY=default`` reproduced the Intel-only failure of the old
 ``loss falls by 0.5`` assertion on an AMD machine.)
@@ -24,6 +27,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from test_tem import TINY as TINY_TEM  # noqa: E402
 from test_tem_t import TINY, _modular  # noqa: E402
 
 from hippocore.envs import make_world  # noqa: E402
@@ -71,10 +75,23 @@ def measure(seed: int) -> dict[str, float]:
     }
 
 
+def measure_tem(seed: int) -> dict[str, float]:
+    d = json.loads(json.dumps(TINY_TEM))
+    d["train"]["seed"] = seed
+    r = train(as_config(d), progress=False)
+    first, last = r.metrics[0], r.metrics[-1]
+    return {
+        "loss_drop": first["loss"] - last["loss"],
+        "revisit_last": last["revisit_accuracy"],
+        "first_visit_last": last["first_visit_accuracy"],
+    }
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     cap = os.environ.get("ATEN_CPU_CAPABILITY", "native")
     lo, hi = (int(a) for a in sys.argv[1:3]) if len(sys.argv) > 2 else (0, 6)
+    run = measure_tem if sys.argv[3:4] == ["tem"] else measure
     for seed in range(lo, hi):
-        row = {k: round(v, 3) for k, v in measure(seed).items()}
+        row = {k: round(v, 3) for k, v in run(seed).items()}
         print(json.dumps({"cpu_capability": cap, "seed": seed, **row}), flush=True)

@@ -363,8 +363,8 @@ def test_rollout_memory_unit_is_one_memory_even_when_its_slot_is_reused(trained)
         direction_bias=env.direction_bias,
         rng=np.random.default_rng(2),
     )
-    raw = run_episodes(trained.model, [ep], chunk_length=20, memory_weights=True)
-    slots = raw["memory_weights"][0, :, :80]
+    raw = run_episodes(trained.model, [ep], chunk_length=20, populations=True)
+    slots = raw["memory"][0, :, :80]
     alive = (t > j) & (t <= j + 80)
     np.testing.assert_allclose(mem[alive], slots[alive], rtol=0, atol=1e-7)
     assert slots[t > j + 80].max() > 0.05  # the reused slots do fire: the mask is needed
@@ -472,7 +472,7 @@ def test_fixed_phase_step_needs_values():
 
 
 def test_commutation_penalty_known_answers():
-    from hippocore.zoo._train import commutation_penalty
+    from hippocore.zoo.tem_t import commutation_penalty
 
     model = get_model("tem-t", _modular())
     n_a = len(model.actions)
@@ -491,7 +491,7 @@ def test_commutation_penalty_known_answers():
 
 
 def test_centering_penalty_known_answers():
-    from hippocore.zoo._train import centering_penalty
+    from hippocore.zoo.tem_t import centering_penalty
 
     # A module parked at one vector of norm sqrt(n) scores 1; one going round a circle
     # (a plane wave over a full period) scores 0; the score is the mean over modules.
@@ -506,7 +506,7 @@ def test_centering_penalty_known_answers():
 
 
 def test_smoothness_penalty_known_answers():
-    from hippocore.zoo._train import smoothness_penalty
+    from hippocore.zoo.tem_t import smoothness_penalty
 
     const = torch.ones(2, 5, 4)
     assert smoothness_penalty(const, 2, (1.0, 1.0)).item() == 0.0
