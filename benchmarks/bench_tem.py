@@ -21,8 +21,7 @@ import torch
 
 from hippocore.zoo import as_config, get_model
 from hippocore.zoo._data import WalkStream
-from hippocore.zoo._protocol import Batch
-from hippocore.zoo._train import _clip_gradients, learning_rate
+from hippocore.zoo._train import train_step
 
 TORCH_TEM = Path(__file__).parents[1] / "docs" / "configs" / "tem-torch.toml"
 
@@ -40,17 +39,8 @@ def bench(config: Path, n_steps: int, warmup: int) -> float:
     times = []
     for step in range(warmup + n_steps):
         t0 = time.perf_counter()
-        for group in opt.param_groups:
-            group["lr"] = learning_rate(cfg, step)
-        model.trained_steps = step
-        batch = Batch.from_chunk(stream.next_chunk(step), torch.device("cpu"))
-        out = model(batch.actions, batch.observations, state, batch.reset)
-        loss = model.loss(out, batch)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        _clip_gradients(model, tc)
-        opt.step()
-        model.post_step()
+        chunk = stream.next_chunk(step)
+        out, _, _ = train_step(model, opt, cfg, chunk, state, step, torch.device("cpu"))
         state = out.state.detach()
         dt = time.perf_counter() - t0
         if step >= warmup:

@@ -15,7 +15,7 @@ import torch
 
 from hippocore.zoo import TEMTConfig, as_config, get_model, load_toml
 from hippocore.zoo._data import WalkStream
-from hippocore.zoo._protocol import Batch
+from hippocore.zoo._train import train_step
 
 
 def bench(n_threads: int, n_steps: int, cfg: TEMTConfig, warmup: int = 100) -> None:
@@ -29,16 +29,9 @@ def bench(n_threads: int, n_steps: int, cfg: TEMTConfig, warmup: int = 100) -> N
     times, data_times = [], []
     for i in range(warmup + n_steps):
         t0 = time.perf_counter()
-        chunk = stream.next_chunk()
+        chunk = stream.next_chunk(i)
         t1 = time.perf_counter()
-        batch = Batch.from_chunk(chunk, torch.device("cpu"))
-        out = model(batch.actions, batch.observations, state, batch.reset)
-        loss = model.loss(out, batch)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
-        opt.step()
-        model.post_step()
+        out, _, _ = train_step(model, opt, cfg, chunk, state, i, torch.device("cpu"))
         state = out.state.detach()
         t2 = time.perf_counter()
         if i >= warmup:

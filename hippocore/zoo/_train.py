@@ -364,6 +364,58 @@ def _clip_gradients(model: torch.nn.Module, tc: Any) -> None:
                 torch.nn.utils.clip_grad_norm_(p, tc.grad_clip)
 
 
+def train_step(
+    model: torch.nn.Module,
+    opt: torch.optim.Optimizer,
+    cfg: Any,
+    chunk: Any,
+    state: Any,
+    step: int,
+    device: torch.device,
+) -> tuple[Any, torch.Tensor, Batch]:
+    """One gradient step, exactly as :func:`train` takes it (the benchmarks time this).
+
+    Sets the learning rate of ``step`` (:func:`learning_rate`) and ``model.trained_steps``,
+    runs the model on ``chunk`` from ``state``, backpropagates ``model.loss``, clips the
+    gradients (``train.grad_clip_mode``), steps the optimiser and calls ``model.post_step``.
+
+    Parameters
+    ----------
+    model : ZooModel
+        The model (train mode).
+    opt : torch.optim.Optimizer
+        Its optimiser.
+    cfg : config dataclass
+        The model's full config.
+    chunk : Chunk
+        The next chunk of walks (``WalkStream.next_chunk(step)``).
+    state : model state
+        The recurrent state before the chunk.
+    step : int
+        0-based gradient step.
+    device : torch.device
+        Where the batch goes.
+
+    Returns
+    -------
+    out, loss, batch
+        The model's output (``out.state`` is the next state, not detached), the scalar
+        loss and the batch built from ``chunk``.
+    """
+    for group in opt.param_groups:
+        group["lr"] = learning_rate(cfg, step)
+    model.trained_steps = step  # schedules that follow training progress read it
+    batch = Batch.from_chunk(chunk, device)
+    out = model(batch.actions, batch.observations, state, batch.reset)
+    loss = model.loss(out, batch)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    _clip_gradients(model, cfg.train)
+    opt.step()
+    model.post_step()
+    return out, loss, batch
+
+
 def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) -> TrainResult:
     tc = cfg.train
     device = torch.device(tc.device)
@@ -420,18 +472,8 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
     t_window, steps_window = time.perf_counter(), 0
     t_last = time.perf_counter()
     for step in range(start, tc.n_steps):
-        for group in opt.param_groups:
-            group["lr"] = learning_rate(cfg, step)
-        model.trained_steps = step  # schedules that follow training progress read it
         chunk = stream.next_chunk(step)
-        batch = Batch.from_chunk(chunk, device)
-        out_ = model(batch.actions, batch.observations, state, batch.reset)
-        loss = model.loss(out_, batch)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        _clip_gradients(model, tc)
-        opt.step()
-        model.post_step()
+        out_, loss, batch = train_step(model, opt, cfg, chunk, state, step, device)
         state = out_.state.detach()
         correct = (out_.logits.detach().argmax(-1) == batch.observations).cpu().numpy()
         window.add(float(loss.detach()), correct, chunk.revisit, chunk.zero_shot)
