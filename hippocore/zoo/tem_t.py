@@ -539,7 +539,8 @@ class TEMT(ZooModel):
         e0 = torch.randn(n_e, generator=g)
         if m.transition == "plane-waves":
             # Every rotation plane starts with the same amplitude (random phases), so each
-            # module carries all of its waves from the start.
+            # module carries all of its waves from the start. (The draw above is discarded
+            # but kept: it fixes the generator's sequence, which the shipped run depends on.)
             e0 = self._equal_plane_start(g)
         if m.activation == "relu":
             e0 = e0.abs()
@@ -644,18 +645,14 @@ class TEMT(ZooModel):
 
     def transition_matrices(self) -> Tensor:
         """W_a for every action plus the identity for stay (last), shape (n_a + 1, n_e, n_e)."""
-        if self.config.model.transition == "plane-waves":
+        transition = self.config.model.transition
+        if transition == "plane-waves":
             w = self._plane_wave_transitions()
-            eye = torch.eye(w.shape[-1], dtype=w.dtype, device=w.device)
-            return torch.cat([w, eye[None]], dim=0)
-        p = self.transition_param
-        if self.config.model.n_modules > 1:
-            p = p * self.module_mask
-        w = (
-            torch.linalg.matrix_exp(p - p.transpose(1, 2))
-            if self.config.model.transition == "orthogonal"
-            else p
-        )
+        else:
+            p = self.transition_param
+            if self.config.model.n_modules > 1:
+                p = p * self.module_mask
+            w = torch.linalg.matrix_exp(p - p.transpose(1, 2)) if transition == "orthogonal" else p
         eye = torch.eye(w.shape[-1], dtype=w.dtype, device=w.device)
         return torch.cat([w, eye[None]], dim=0)
 
