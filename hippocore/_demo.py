@@ -124,7 +124,7 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 0) -> Path:
 def _model_part(folder: Path, *, seed: int) -> None:
     """Pretrained TEM-t: evaluate, roll out, export to NWB, read back, score its units."""
     try:
-        from hippocore.zoo import evaluate, grid_summary, pretrained, rollout
+        from hippocore.zoo import evaluate, get_model, grid_summary, pretrained, rollout
     except ImportError as exc:
         print(f"[2] skipped the model part: {exc}")
         return
@@ -174,8 +174,6 @@ def _model_part(folder: Path, *, seed: int) -> None:
         f"{int(np.isfinite(res.score).sum())} units with a defined score; finite null scores "
         f"per unit: median {int(np.median(res.n_finite_shuffles))} of {res.n_shuffles}"
     )
-    from hippocore.zoo import get_model
-
     twin = grid_summary(get_model("tem-t", model.config).eval(), grid_world, 50 * 121, seed=seed)
     print(
         f"    the same test on the untrained model (same architecture, fresh weights): "

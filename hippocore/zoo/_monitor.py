@@ -69,8 +69,13 @@ def _check_grid_world(kind: str, n_shuffles: int) -> None:
             "hippocore.analysis.lattice_grid_units). Monitor a model that knows hexagonal "
             "worlds, or train without the grid monitor."
         )
-    if isinstance(n_shuffles, bool) or not isinstance(n_shuffles, int) or n_shuffles < 100:
-        raise ValueError(f"n_shuffles must be an integer >= 100; got {n_shuffles!r}.")
+    from hippocore.analysis import MIN_LATTICE_SHUFFLES
+
+    bad = isinstance(n_shuffles, bool) or not isinstance(n_shuffles, int)
+    if bad or n_shuffles < MIN_LATTICE_SHUFFLES:
+        raise ValueError(
+            f"n_shuffles must be an integer >= {MIN_LATTICE_SHUFFLES}; got {n_shuffles!r}."
+        )
 
 
 @torch.no_grad()
