@@ -544,7 +544,7 @@ def test_modular_config_with_penalties_trains(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "path", sorted((Path(__file__).parents[2] / "docs" / "configs").glob("*.toml")), ids=str
+    "path", sorted((Path(__file__).parents[2] / "docs" / "configs").rglob("*.toml")), ids=str
 )
 def test_documented_configs_load(path):
     # The TOML files the docs tell users to train with must stay valid as defaults change.
@@ -749,6 +749,10 @@ def test_plane_wave_model_trains_and_learned_geometry_is_a_parameter():
     names = dict(res.model.named_parameters())
     assert "action_displacement" in names and "mixing_param" in names
     assert res.metrics[-1]["loss"] < 10 and np.isfinite(res.metrics[-1]["loss"])
+    # Gradients reach the geometry and the mixing: both moved from their start.
+    start = dict(get_model("tem-t", res.config).named_parameters())
+    for name in ("action_displacement", "mixing_param"):
+        assert not torch.allclose(names[name], start[name]), name
 
 
 @pytest.mark.parametrize(
