@@ -1,6 +1,6 @@
 """Grid units of a TEM-t checkpoint over several test walks and two world sizes (issue 12).
 
-Run: PYTHONPATH=. python benchmarks/grid_seeds_tem_t.py [checkpoint | --untrained] [--seeds N]
+Run: PYTHONPATH=. python benchmarks/grid_seeds_tem_t.py [checkpoint | --untrained [--config TOML]] [--seeds N]
      [--null per-unit|pooled] [--controls]
 (default: the shipped ``pretrained("tem-t")``; ``--untrained``: ``get_model("tem-t",
 TEMTConfig())`` at its seed). For each width (11, 15) and walk seed (0 .. N-1, default 5):
@@ -28,11 +28,13 @@ def _trained(checkpoint: str):
     return load_checkpoint(checkpoint)[0]
 
 
-def load(checkpoint: str | None, untrained: bool):
+def load(checkpoint: str | None, untrained: bool, config: str | None = None):
     """The model to score and a label for it."""
     if untrained:
-        from hippocore.zoo import TEMTConfig, get_model
+        from hippocore.zoo import TEMTConfig, as_config, get_model
 
+        if config:  # the untrained model of a config (an ablation's twin)
+            return get_model("tem-t", as_config(config)).eval(), f"untrained {config}"
         if checkpoint:  # the untrained twin: same config and seed, fresh weights
             net = _trained(checkpoint)
             return get_model("tem-t", net.config).eval(), f"untrained twin of {checkpoint}"
@@ -49,8 +51,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--null", default="per-unit", choices=["per-unit", "pooled"])
     p.add_argument("--controls", action="store_true")
+    p.add_argument("--config", help="with --untrained: the untrained model of this TOML config")
     a = p.parse_args(argv)
-    model, name = load(a.checkpoint, a.untrained)
+    if a.config and not a.untrained:
+        p.error("--config names the untrained model to score; add --untrained")
+    model, name = load(a.checkpoint, a.untrained, a.config)
     torch.set_num_threads(1)
     if "hexagonal" not in model.config.env.kinds:
         raise SystemExit(f"{name} knows no hexagonal worlds; the grid-unit test needs them.")
