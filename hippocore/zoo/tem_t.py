@@ -165,12 +165,16 @@ class ModelConfig:
         ``transition = "plane-waves"`` only: a module's three wave vectors are a triad
         (120 degrees apart, so ``k1 + k2 + k3 = 0``; one learned orientation per module),
         or each wave vector has its own learned direction (length held).
-    action_geometry : {"lattice", "learned"}, default "lattice"
+    action_geometry : {"lattice", "learned", "directions"}, default "lattice"
         ``transition = "plane-waves"`` only: each action's displacement ``d_a`` (2-D) is
         the lattice's own (unit steps at the action's angle; diagonals of 8-connected worlds
-        have length sqrt 2), or a learned 2-D vector (started at random directions with
-        length 0.1, so that early codes change slowly with position; the module's actual
-        period is then ``grid_spacing / |d_a|`` node spacings).
+        have length sqrt 2), a learned 2-D vector (``"learned"``: started at random
+        directions with length 0.1, so that early codes change slowly with position; the
+        module's actual period is then ``grid_spacing / |d_a|`` node spacings), or the
+        lattice's step length with a learned direction (``"directions"``: each action's
+        angle starts uniformly at random, so an untrained model does not path-integrate and
+        training must find which moves are opposite and how they are arranged; the length
+        is held, as a path loss alone would shrink learned steps towards a constant code).
     mixing_init : float, default 0.1
         ``transition = "plane-waves"`` only: standard deviation of the entries of S at
         initialisation (``U = expm(S - S^T)``). Near 0 every unit starts as one plane
@@ -192,7 +196,7 @@ class ModelConfig:
     fixed_phase_step: bool = False
     grid_spacing: tuple[float, ...] = (4.0, 4.0, 5.0, 5.0, 6.0, 6.0, 7.0, 7.0, 8.0, 8.0)
     wave_geometry: Literal["triad", "free"] = "triad"
-    action_geometry: Literal["lattice", "learned"] = "lattice"
+    action_geometry: Literal["lattice", "learned", "directions"] = "lattice"
     mixing_init: float = 0.1
 
     def __post_init__(self) -> None:
@@ -261,14 +265,15 @@ class ModelConfig:
             raise ValueError(
                 f"model.wave_geometry must be 'triad' or 'free'; got {self.wave_geometry!r}."
             )
-        if self.wave_geometry == "triad" and size != 6:
+        if self.wave_geometry == "triad" and size % 6:
             raise ValueError(
-                f"model.wave_geometry = 'triad' needs 6 units per module (three rotation "
-                f"planes); got {size}. Use n_e = 6 * n_modules or wave_geometry = 'free'."
+                f"model.wave_geometry = 'triad' needs a multiple of 6 units per module (three "
+                f"rotation planes, read by 6, 12, ... units); got {size}. Use n_e = 6 * k * "
+                "n_modules or wave_geometry = 'free'."
             )
-        if self.action_geometry not in ("lattice", "learned"):
+        if self.action_geometry not in ("lattice", "learned", "directions"):
             raise ValueError(
-                "model.action_geometry must be 'lattice' or 'learned'; got "
+                "model.action_geometry must be 'lattice', 'learned' or 'directions'; got "
                 f"{self.action_geometry!r}."
             )
         if self.max_phase_step or self.fixed_phase_step:
@@ -572,7 +577,7 @@ class TEMT(ZooModel):
         """Parameters of the plane-wave transition (``model.transition = "plane-waves"``)."""
         m = self.config.model
         n_mod, size = m.n_modules, m.n_e // m.n_modules
-        n_planes = size // 2
+        n_planes = self._planes_per_module()
         spacing = torch.tensor(m.grid_spacing, dtype=torch.float32).expand(n_mod)
         # |k| at which three waves 60 degrees apart make a hexagonal grid of this spacing.
         self.register_buffer("wave_length", 4 * math.pi / (math.sqrt(3) * spacing))
@@ -591,6 +596,9 @@ class TEMT(ZooModel):
         disp = torch.as_tensor(action_displacements(self.config.env.kinds), dtype=torch.float32)
         if m.action_geometry == "lattice":
             self.register_buffer("action_displacement", disp)
+        elif m.action_geometry == "directions":
+            self.register_buffer("action_length", disp.norm(dim=1))
+            self.action_angle = nn.Parameter(2 * math.pi * torch.rand(len(disp), generator=g))
         else:
             angle = 2 * math.pi * torch.rand(len(disp), generator=g)
             start = 0.1 * torch.stack([angle.cos(), angle.sin()], 1)
@@ -599,19 +607,47 @@ class TEMT(ZooModel):
     def _equal_plane_start(self, g: torch.Generator) -> Tensor:
         """A start vector with every rotation plane at amplitude sqrt(2), random phases."""
         m = self.config.model
-        n_planes = m.n_e // 2
+        n_planes = m.n_modules * self._planes_per_module()
         phase = 2 * math.pi * torch.rand(n_planes, generator=g)
         z = math.sqrt(2) * torch.stack([phase.cos(), phase.sin()], 1).reshape(-1)
-        u = self.mixing().detach()  # (n_mod, size, size)
+        u = self.mixing().detach()  # (n_mod, size, 2 * planes)
         blocks = z.reshape(m.n_modules, -1)
-        return torch.einsum("mij,mj->mi", u, blocks).reshape(-1)
+        e0 = torch.einsum("mij,mj->mi", u, blocks)
+        # With more units than plane coordinates, U has orthonormal columns and the units'
+        # norm is sqrt(2 * planes) per module; the module rescaling after f restores it.
+        return e0.reshape(-1)
 
     # -- building blocks --------------------------------------------------------------
 
+    def _planes_per_module(self) -> int:
+        """Plane-wave transition: rotation planes per module (3 for a triad)."""
+        m = self.config.model
+        return 3 if m.wave_geometry == "triad" else m.n_e // m.n_modules // 2
+
     def mixing(self) -> Tensor:
-        """Plane-wave transition: each module's orthogonal mixing U, shape (n_modules, n, n)."""
+        """Plane-wave transition: each module's mixing U, shape (n_modules, n, 2 * planes).
+
+        ``U = expm(S - S^T) U_0``: orthonormal columns, one per plane coordinate. With as
+        many units as plane coordinates ``U_0 = I`` (U is a rotation); with k times as many,
+        unit i starts reading plane coordinate ``i mod (2 * planes)`` (``U_0`` scaled by
+        ``1 / sqrt(k)`` to keep the columns orthonormal), so every unit starts as a band and
+        k units share each coordinate until training mixes them.
+        """
         s = self.mixing_param
-        return torch.linalg.matrix_exp(s - s.transpose(1, 2))
+        u = torch.linalg.matrix_exp(s - s.transpose(1, 2))
+        n_coord = 2 * self._planes_per_module()
+        size = u.shape[-1]
+        if size == n_coord:
+            return u
+        u0 = torch.eye(n_coord, dtype=u.dtype, device=u.device).repeat(size // n_coord, 1)
+        return u @ (u0 / math.sqrt(size // n_coord))
+
+    def displacements(self) -> Tensor:
+        """Plane-wave transition: each action's displacement (node spacings), shape (n_a, 2)."""
+        if self.config.model.action_geometry == "directions":
+            a = self.action_angle
+            return torch.stack([a.cos(), a.sin()], -1) * self.action_length[:, None]
+        return self.action_displacement
 
     def wave_vectors(self) -> Tensor:
         """Plane-wave transition: wave vectors (rad per node spacing), (n_modules, n_planes, 2)."""
@@ -626,7 +662,7 @@ class TEMT(ZooModel):
 
     def _plane_wave_transitions(self) -> Tensor:
         """``W_a = U R(K d_a) U^T`` per module, block-diagonal, shape (n_a, n_e, n_e)."""
-        phase = torch.einsum("mpd,ad->amp", self.wave_vectors(), self.action_displacement)
+        phase = torch.einsum("mpd,ad->amp", self.wave_vectors(), self.displacements())
         c, s = phase.cos(), phase.sin()
         # 2x2 rotation per plane (row-vector convention: e_next = e @ W).
         rot = torch.stack([torch.stack([c, s], -1), torch.stack([-s, c], -1)], -2)
@@ -640,7 +676,7 @@ class TEMT(ZooModel):
         w_mod = u[None] @ blocks @ u.transpose(1, 2)[None]  # (n_a, n_mod, size, size)
         eye_m = torch.eye(n_mod, dtype=c.dtype, device=c.device)
         # Block-diagonal over modules in one product (no Python loop over actions).
-        size = 2 * n_planes
+        size = u.shape[1]
         return torch.einsum("amij,mn->aminj", w_mod, eye_m).reshape(n_a, n_mod * size, n_mod * size)
 
     def transition_matrices(self) -> Tensor:

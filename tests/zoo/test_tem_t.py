@@ -755,12 +755,49 @@ def test_plane_wave_model_trains_and_learned_geometry_is_a_parameter():
         assert not torch.allclose(names[name], start[name]), name
 
 
+def test_plane_waves_with_more_units_than_plane_coordinates_integrate_paths_exactly():
+    # 12 units per module read 6 plane coordinates: U has orthonormal columns, W_a = U R U^T
+    # is a rotation on U's column space and 0 off it, so paths inside that space close.
+    model = get_model("tem-t", _plane_waves(n_e=24))
+    u = model.mixing().detach().double()  # (module, unit, coordinate)
+    assert u.shape == (2, 12, 6)
+    assert torch.allclose(u.transpose(1, 2) @ u, torch.eye(6, dtype=u.dtype), atol=1e-6)
+    # Every unit starts reading (nearly) one coordinate, shared by two units: a band.
+    assert torch.all((u.abs().argmax(-1) == torch.arange(12) % 6) | (u.abs().max(-1).values < 0.5))
+    w = model.transition_matrices().detach().double()
+    east, ne, nw, west, sw, se, stay = w
+    proj = torch.block_diag(*(u[m] @ u[m].T for m in range(2)))  # onto the planes
+    assert torch.allclose(east @ west, proj, atol=1e-5)
+    assert torch.allclose(east @ ne.T @ nw, proj, atol=1e-5)
+    assert torch.allclose(ne @ sw @ se @ nw, proj, atol=1e-5)
+    e0 = model.e_init.detach().double()
+    assert torch.allclose(e0 @ proj, e0, atol=1e-5)  # the start lies in the planes
+
+
+def test_action_directions_keep_the_lattice_step_lengths_and_are_learned():
+    cfg = _plane_waves(action_geometry="directions")
+    model = get_model("tem-t", cfg)
+    d = model.displacements().detach()
+    assert torch.allclose(d.norm(dim=1), torch.ones(6), atol=1e-6)
+    # Random directions: opposite lattice moves do not cancel before training.
+    east, _, _, west = model.transition_matrices().detach()[:4]
+    assert not torch.allclose(east @ west, torch.eye(12), atol=1e-2)
+    dd = config_to_dict(cfg)
+    dd["train"].update(n_steps=20, log_every=10)
+    res = train(as_config(dd), progress=False)
+    trained = dict(res.model.named_parameters())["action_angle"]
+    assert not torch.allclose(trained, model.action_angle)
+    assert torch.allclose(res.model.displacements().norm(dim=1), torch.ones(6), atol=1e-6)
+
+
 @pytest.mark.parametrize(
     ("model", "match"),
     [
         ({"grid_spacing": []}, "grid_spacing has 0 values"),
         ({"grid_spacing": [1.0]}, "grid_spacing values"),
-        ({"n_e": 8, "n_modules": 2}, "needs 6 units per module"),
+        ({"n_e": 8, "n_modules": 2}, "needs a multiple of 6 units per module"),
+        ({"n_e": 16, "n_modules": 2}, "needs a multiple of 6 units per module"),
+        ({"action_geometry": "random"}, "action_geometry must be"),
         ({"n_e": 10, "n_modules": 2, "wave_geometry": "free"}, "even number of units"),
         ({"max_phase_step": [1.0]}, "max_phase_step / fixed_phase_step"),
         ({"transition": "orthogonal", "max_phase_step": [1.0]}, "grid_spacing applies to"),
