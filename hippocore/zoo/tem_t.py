@@ -172,9 +172,13 @@ class ModelConfig:
         directions with length 0.1, so that early codes change slowly with position; the
         module's actual period is then ``grid_spacing / |d_a|`` node spacings), or the
         lattice's step length with a learned direction (``"directions"``: each action's
-        angle starts uniformly at random, so an untrained model does not path-integrate and
-        training must find which moves are opposite and how they are arranged; the length
-        is held, as a path loss alone would shrink learned steps towards a constant code).
+        angle starts at the lattice's plus a uniform error of up to ``direction_spread``, so
+        an untrained model does not path-integrate and training must find the geometry; the
+        length is held, as a path loss alone would shrink learned steps towards a constant
+        code).
+    direction_spread : float, default pi
+        ``action_geometry = "directions"`` only: largest error (radians) of each action's
+        starting angle; pi (the default) starts every direction uniformly at random.
     mixing_init : float, default 0.1
         ``transition = "plane-waves"`` only: standard deviation of the entries of S at
         initialisation (``U = expm(S - S^T)``). Near 0 every unit starts as one plane
@@ -198,6 +202,7 @@ class ModelConfig:
     wave_geometry: Literal["triad", "free"] = "triad"
     action_geometry: Literal["lattice", "learned", "directions"] = "lattice"
     mixing_init: float = 0.1
+    direction_spread: float = math.pi
 
     def __post_init__(self) -> None:
         _check_int(self.n_e, "model.n_e", 2)
@@ -281,6 +286,14 @@ class ModelConfig:
                 "model.max_phase_step / fixed_phase_step act on the 'orthogonal' transition; "
                 "the 'plane-waves' transition sets its scales with model.grid_spacing "
                 "(set max_phase_step = [] and fixed_phase_step = false)."
+            )
+        if not (
+            isinstance(self.direction_spread, (int, float))
+            and 0 <= self.direction_spread <= math.pi
+        ):
+            raise ValueError(
+                f"model.direction_spread is the largest error of a starting action angle, in "
+                f"radians, and must be in [0, pi]; got {self.direction_spread!r}."
             )
         if not (math.isfinite(self.mixing_init) and self.mixing_init >= 0):
             raise ValueError(
@@ -598,7 +611,9 @@ class TEMT(ZooModel):
             self.register_buffer("action_displacement", disp)
         elif m.action_geometry == "directions":
             self.register_buffer("action_length", disp.norm(dim=1))
-            self.action_angle = nn.Parameter(2 * math.pi * torch.rand(len(disp), generator=g))
+            lattice = torch.atan2(disp[:, 1], disp[:, 0])
+            jitter = m.direction_spread * (2 * torch.rand(len(disp), generator=g) - 1)
+            self.action_angle = nn.Parameter(lattice + jitter)
         else:
             angle = 2 * math.pi * torch.rand(len(disp), generator=g)
             start = 0.1 * torch.stack([angle.cos(), angle.sin()], 1)

@@ -779,6 +779,11 @@ def test_action_directions_keep_the_lattice_step_lengths_and_are_learned():
     model = get_model("tem-t", cfg)
     d = model.displacements().detach()
     assert torch.allclose(d.norm(dim=1), torch.ones(6), atol=1e-6)
+    # A spread bounds each start angle's error from the lattice's (60 degree steps).
+    near = get_model("tem-t", _plane_waves(action_geometry="directions", direction_spread=0.2))
+    lattice = torch.arange(6) * math.pi / 3
+    err = torch.remainder(near.action_angle.detach() - lattice + math.pi, 2 * math.pi) - math.pi
+    assert err.abs().max() <= 0.2 + 1e-6 and err.abs().max() > 0
     # Random directions: opposite lattice moves do not cancel before training.
     east, _, _, west = model.transition_matrices().detach()[:4]
     assert not torch.allclose(east @ west, torch.eye(12), atol=1e-2)
@@ -798,6 +803,7 @@ def test_action_directions_keep_the_lattice_step_lengths_and_are_learned():
         ({"n_e": 8, "n_modules": 2}, "needs a multiple of 6 units per module"),
         ({"n_e": 16, "n_modules": 2}, "needs a multiple of 6 units per module"),
         ({"action_geometry": "random"}, "action_geometry must be"),
+        ({"action_geometry": "directions", "direction_spread": 4.0}, "direction_spread"),
         ({"n_e": 10, "n_modules": 2, "wave_geometry": "free"}, "even number of units"),
         ({"max_phase_step": [1.0]}, "max_phase_step / fixed_phase_step"),
         ({"transition": "orthogonal", "max_phase_step": [1.0]}, "grid_spacing applies to"),
