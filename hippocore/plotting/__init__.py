@@ -19,6 +19,8 @@ from hippocore.plotting._maps import (
     plot_rate_map,
     spike_positions,
 )
+from hippocore.plotting._report import software_versions, write_report
+from hippocore.plotting._report_items import ReportItem, auto_bin_size
 from hippocore.plotting._scores import plot_score_histogram
 from hippocore.plotting._spectrum import component_points, plot_fourier_spectrum
 from hippocore.plotting._training import (
@@ -51,4 +53,9 @@ __all__ = [
     "metric_columns",
     "plot_learning_curves",
     "plot_grid_fraction",
+    # the HTML report
+    "write_report",
+    "ReportItem",
+    "auto_bin_size",
+    "software_versions",
 ]
