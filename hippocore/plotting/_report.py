@@ -6,7 +6,7 @@ import datetime as _dt
 import json
 import os
 import platform
-import tempfile
+import secrets
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from hippocore._checks import check_positive
+from hippocore._checks import check_choice, check_positive
 from hippocore.plotting._html import esc, kv_table, page, select, units_table
 from hippocore.plotting._map_gallery import sort_order
 from hippocore.plotting._mpl import require_matplotlib
@@ -99,11 +99,11 @@ def _provenance(item: ReportItem) -> dict[str, Any]:
 
 
 def _hd(s: ScoredSession) -> Any:
-    if "head_direction" not in s.item.session:
+    if "head_direction" not in s.session:
         return None
     from hippocore.analysis import head_direction_scores
 
-    return head_direction_scores(s.item.session, variable=s.variable)
+    return head_direction_scores(s.session, variable=s.variable)
 
 
 def _gallery(k: int, s: ScoredSession, *, sort_by: str, max_gallery: int) -> str:
@@ -132,6 +132,8 @@ def _session_section(k: int, s: ScoredSession, opts: Mapping[str, Any]) -> str:
     params = {**({"computed by": "this report (score_session)"} if s.computed else
                  {"computed by": "given with the session"}), **s.scores.attrs}  # fmt: skip
     params["rate_map_bin_size_m"] = float(s.rate_maps.attrs["bin_size"])
+    if s.activity_note:
+        params["activity"] = s.activity_note
     labels = s.scores["label"].values if "label" in s.scores else np.array([])
     counts = {str(v): int((labels == v).sum()) for v in sorted(set(labels.tolist()))}
     hist = histograms(s.scores, percentile=opts["percentile"])
@@ -139,7 +141,9 @@ def _session_section(k: int, s: ScoredSession, opts: Mapping[str, Any]) -> str:
         f'<section id="item-{k}"><h2>{esc(s.item.name)}'
         f'<span class="badge {esc(source)}">{esc(source)}</span></h2>'
         f"<p>{len(labels)} units ({s.variable}); labels: "
-        f"{esc(', '.join(f'{n} {c}' for n, c in counts.items()) or 'none')}.</p>"
+        f"{esc(', '.join(f'{n} {c}' for n, c in counts.items()) or 'none')}."
+        + (f" Note: {esc(s.activity_note)}." if s.activity_note else "")
+        + "</p>"
         f"<h3>Gallery</h3>{_gallery(k, s, sort_by=opts['sort_by'], max_gallery=opts['max_gallery'])}"
         + (
             f'<h3>Scores</h3><div class="figure"><img alt="score histograms" src="{hist}"></div>'
@@ -205,13 +209,14 @@ def _units_section(scored: Sequence[ScoredSession], rows: list, columns: list) -
 
 
 def _write_atomic(out: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    """Write to a hidden part beside ``out`` (mode from the umask), then rename onto it."""
+    tmp = out.parent / f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with tmp.open("x", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, out)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -241,6 +246,7 @@ def write_report(
     n_shuffles: int = 100,
     percentile: float = 95.0,
     seed: int | None = 0,
+    negative: str = "rectify",
     sort_by: str = "gridness",
     max_gallery: int = 100,
     progress: bool = False,
@@ -285,6 +291,11 @@ def write_report(
         Classification percentile and the threshold drawn in histograms.
     seed : int or None, default 0
         Shuffle seed for sessions scored here.
+    negative : {"rectify", "shift", "error"}, default "rectify"
+        What to do with negative activity (model units in a.u.) before scoring here: the
+        rate-based scores need non-negative rates, so ``max(activity, 0)`` (as a ReLU
+        firing rate), each unit minus its minimum, or an error. Said in the section when
+        done; spikes and given scores are never changed.
     sort_by : str, default "gridness"
         Score the galleries are sorted by (highest first, NaN last).
     max_gallery : int, default 100
@@ -312,9 +323,10 @@ def write_report(
         raise ValueError(f"max_gallery must be a non-negative integer; got {max_gallery!r}.")
     if bin_size is not None:
         bin_size = check_positive(bin_size, "bin_size")
+    check_choice(negative, "negative", ("rectify", "shift", "error"))
     opts = {"bin_size": bin_size, "smooth": smooth, "n_shuffles": n_shuffles, "seed": seed,
             "percentile": percentile, "progress": progress, "sort_by": sort_by,
-            "max_gallery": max_gallery}  # fmt: skip
+            "max_gallery": max_gallery, "negative": negative}  # fmt: skip
     found = as_items(items)
     scored = {k: score_item(it, opts) for k, it in enumerate(found) if it.session is not None}
     columns = _columns(list(scored.values()))

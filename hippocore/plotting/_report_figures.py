@@ -22,7 +22,7 @@ __all__ = ["png_uri", "unit_card", "histograms", "compare_histogram", "run_figur
 HISTOGRAM_SCORES = ("gridness", "information_rate", "border", "band_power")
 
 
-def png_uri(fig: Any, *, dpi: int = 72) -> str:
+def png_uri(fig: Any, *, dpi: int = 72, tight: bool = True) -> str:
     """A figure as a ``data:image/png;base64,...`` URI (embedded, no file, no network).
 
     Parameters
@@ -31,13 +31,16 @@ def png_uri(fig: Any, *, dpi: int = 72) -> str:
         The figure.
     dpi : int, default 72
         Resolution.
+    tight : bool, default True
+        Crop to the drawn content (draws the figure twice).
 
     Returns
     -------
     str
     """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.03)
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None,
+                pad_inches=0.03)  # fmt: skip
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -69,7 +72,7 @@ def unit_card(scored: Any, u: int, hd: Any = None, *, dpi: int = 60) -> str:
 
     from hippocore.analysis import autocorrelogram, gridness
 
-    ses, maps = scored.item.session, scored.rate_maps
+    ses, maps = scored.session, scored.rate_maps
     spikes = scored.variable == "spikes"
     n = 2 + int(spikes) + int(hd is not None)
     fig = Figure(figsize=(1.45 * n, 1.6))
@@ -104,8 +107,8 @@ def unit_card(scored: Any, u: int, hd: Any = None, *, dpi: int = 60) -> str:
         ax.set_xticklabels([])
     for a in axes:
         _bare(a)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.03, top=0.85, wspace=0.1)
-    return png_uri(fig, dpi=dpi)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.86, wspace=0.08)
+    return png_uri(fig, dpi=dpi, tight=False)
 
 
 def histograms(scores: Any, *, percentile: float, dpi: int = 72) -> str | None:

@@ -58,6 +58,8 @@ class ScoredSession:
     ----------
     item : ReportItem
         The item (with its final name).
+    session : xarray.Dataset
+        The session as scored (the item's, with negative activity handled as asked).
     scores : xarray.Dataset
         Scores of every unit.
     rate_maps : xarray.Dataset
@@ -66,13 +68,17 @@ class ScoredSession:
         "spikes" or "activity".
     computed : bool
         Whether the report computed the scores (False: they were given).
+    activity_note : str
+        What was done to negative activity ("" when nothing was).
     """
 
     item: ReportItem
+    session: xr.Dataset
     scores: xr.Dataset
     rate_maps: xr.Dataset
     variable: str
     computed: bool
+    activity_note: str = ""
 
 
 def _one(value: Any, k: int, name: str | None) -> ReportItem:
@@ -176,6 +182,28 @@ def auto_bin_size(session: xr.Dataset) -> float:
     return round(raw, 1 - int(math.floor(math.log10(raw))))
 
 
+def _non_negative(session: xr.Dataset, how: str) -> tuple[xr.Dataset, str]:
+    """The session with negative activity rectified or shifted (per unit), and a note."""
+    act = session["activity"]
+    low = act.min("time")
+    if not bool((low < 0).any()):
+        return session, ""
+    n = int((low < 0).sum())
+    if how == "error":
+        raise ValueError(
+            f"{n} unit(s) of this session have negative activity, which the rate-based scores "
+            "cannot use; pass negative='rectify' (max(activity, 0)) or 'shift' (minus each "
+            "unit's minimum)."
+        )
+    if how == "rectify":
+        new = act.clip(min=0)
+        note = f"negative activity of {n} unit(s) rectified: max(activity, 0)"
+    else:
+        new = act - low.clip(max=0)
+        note = f"activity of {n} unit(s) shifted by their minimum to start at 0"
+    return session.assign(activity=new.assign_attrs(act.attrs)), note
+
+
 def score_item(item: ReportItem, options: Mapping[str, Any]) -> ScoredSession:
     """Scores (given or computed with :func:`hippocore.analysis.score_session`) and maps.
 
@@ -184,8 +212,8 @@ def score_item(item: ReportItem, options: Mapping[str, Any]) -> ScoredSession:
     item : ReportItem
         A session item.
     options : mapping
-        The report's ``bin_size``, ``smooth``, ``n_shuffles``, ``seed``, ``percentile`` and
-        ``progress``.
+        The report's ``bin_size``, ``smooth``, ``n_shuffles``, ``seed``, ``percentile``,
+        ``negative`` and ``progress``.
 
     Returns
     -------
@@ -193,8 +221,10 @@ def score_item(item: ReportItem, options: Mapping[str, Any]) -> ScoredSession:
     """
     from hippocore.analysis import compute_rate_maps, score_session
 
-    ses = item.session
+    ses, note = item.session, ""
     variable = "spikes" if "spike_time" in ses else "activity"
+    if variable == "activity" and item.scores is None:
+        ses, note = _non_negative(ses, options["negative"])
     scores, computed = item.scores, item.scores is None
     if scores is None:
         bs = item.bin_size or options["bin_size"] or auto_bin_size(ses)
@@ -212,4 +242,4 @@ def score_item(item: ReportItem, options: Mapping[str, Any]) -> ScoredSession:
         ses, bin_size=bs, limits=None if limits is None else [float(v) for v in limits],
         smooth=float(a.get("shuffle_smooth", options["smooth"])), variable=variable,
     )  # fmt: skip
-    return ScoredSession(item, scores, maps, variable, computed)
+    return ScoredSession(item, ses, scores, maps, variable, computed, note)

@@ -181,3 +181,27 @@ def test_bad_options(tmp_path, model_session):
         write_report([model_session], tmp_path / "r.html", n_shuffles=0)
     with pytest.raises(ValueError, match="different units"):
         write_report([(model_session, model_session.isel(unit=[0]))], tmp_path / "r.html")
+
+
+def test_negative_model_activity_is_rectified_shifted_or_refused(
+    tmp_path, model_session, monkeypatch
+):
+    ses = model_session.assign(activity=model_session["activity"] - 0.5)  # a.u., partly < 0
+    seen = []
+    original = ha.score_session
+
+    def spy(session, **kw):
+        seen.append(session["activity"].values)
+        return original(session, **{**kw, "n_shuffles": 2})
+
+    monkeypatch.setattr(ha, "score_session", spy)
+    text = write_report([ses], tmp_path / "a.html", max_gallery=0).read_text()
+    np.testing.assert_array_equal(seen[-1], np.maximum(ses["activity"].values, 0))
+    assert "rectified: max(activity, 0)" in text
+    write_report([ses], tmp_path / "b.html", max_gallery=0, negative="shift")
+    low = ses["activity"].values.min(axis=0)
+    np.testing.assert_allclose(seen[-1], ses["activity"].values - np.minimum(low, 0))
+    with pytest.raises(ValueError, match="negative activity"):
+        write_report([ses], tmp_path / "c.html", negative="error")
+    with pytest.raises(ValueError, match="negative must be one of"):
+        write_report([ses], tmp_path / "c.html", negative="clip")
