@@ -9,7 +9,10 @@ observations, walked from two different start nodes at least 3 node spacings apa
 
 (a) Position code: unit-pair structure across the two worlds
     (``hippocore.analysis.pair_structure`` of the per-node maps): within modules (pairs
-    of units of the same module) and over all pairs; beside it the naive per-unit map
+    of units of the same module) and over all pairs; the pairs' spatial relation
+    (``pair_offset_structure``: their lattice cross-correlograms at displacements
+    0 < |d| <= 4 spacings, zero lag left out because a network keeps it without space;
+    within modules); beside it the naive per-unit map
     correlation of the same maps (``spatial_correlation``), which a moved start sends to
     about 0 or below even for a perfect path integrator, and that naive correlation for one
     pair of worlds walked from the same node (a reference, not a measure).
@@ -36,6 +39,7 @@ import torch
 from hippocore.analysis import (
     lattice_fields,
     lattice_node_means,
+    pair_offset_structure,
     pair_structure,
     spatial_correlation,
 )
@@ -99,6 +103,9 @@ def measure(model, world, pairs, seeds, args) -> dict[str, list[float]]:
         maps_b = lattice_node_means(world, nb, pb)
         out["pairs_module"].append(pair_structure(maps_a, maps_b, groups=modules).r)
         out["pairs_all"].append(pair_structure(maps_a, maps_b).r)
+        out["offsets_module"].append(
+            pair_offset_structure(world, maps_a, world, maps_b, groups=modules).r
+        )
         out["naive"].append(
             float(np.nanmean(spatial_correlation(maps_a[:, None], maps_b[:, None])))
         )
@@ -125,6 +132,7 @@ def measure(model, world, pairs, seeds, args) -> dict[str, list[float]]:
 ROWS = {
     "pairs_module": "(a) position: unit-pair structure r, within modules",
     "pairs_all": "(a) position: unit-pair structure r, all pairs",
+    "offsets_module": "(a) position: pair cross-correlograms r (0<|d|<=4), within modules",
     "naive": "(a) position: naive per-unit map r (moved start)",
     "naive_same_start": "    reference: naive per-unit map r, same start (1 pair)",
     "memory_one_field": "(b) memory: share with one field at the write node",

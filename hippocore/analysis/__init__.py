@@ -34,6 +34,11 @@ from hippocore.analysis._lattice_grid import (
     lattice_grid_units,
 )
 from hippocore.analysis._null import count_finite, percentile_nan_low
+from hippocore.analysis._pair_offsets import (
+    PairOffsets,
+    lattice_cross_correlograms,
+    pair_offset_structure,
+)
 from hippocore.analysis._place import PlaceField, place_fields
 from hippocore.analysis._ratemap import (
     MAX_MAP_BINS,
@@ -118,6 +123,9 @@ __all__: list[str] = [
     "population_vector_correlation",
     "PairStructure",
     "pair_structure",
+    "pair_offset_structure",
+    "lattice_cross_correlograms",
+    "PairOffsets",
     "unit_pair_correlations",
     "stability",
     # band cells

@@ -195,3 +195,59 @@ def test_one_field_at():
         f.one_field_at([40])
     with pytest.raises(ValueError, match="0..80"):
         f.one_field_at([40, 40, 40, 40, 81])
+
+
+# -- spatial relation of pairs: lattice cross-correlograms ------------------------------
+
+
+def _hex_grid(xy, spacing, orientation, phase):
+    turns = orientation + np.array([0.0, 2 * np.pi / 3, 4 * np.pi / 3])
+    k = 4 * np.pi / (np.sqrt(3) * spacing) * np.stack([np.cos(turns), np.sin(turns)], 1)
+    return np.cos((xy - phase) @ k.T).sum(1)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pair_offsets_keep_translated_grids_and_drop_a_non_spatial_latent(seed):
+    from hippocore.analysis import pair_offset_structure
+    from hippocore.envs import make_world
+
+    world = make_world("hexagonal", 11)
+    xy = world.coords / world.spacing
+    rng = np.random.default_rng(seed)
+    phases = rng.uniform(0, 5, (12, 2))
+    a = np.stack([_hex_grid(xy, 5.0, 0.3, p) for p in phases])
+    shift = rng.uniform(-3, 3, 2)  # the whole module moves (another start node)
+    b = np.stack([_hex_grid(xy, 5.0, 0.3, p + shift) for p in phases])
+    assert pair_offset_structure(world, a, world, b).r > 0.9
+    # Units that read one latent through fixed weights, the latent unrelated to place:
+    # the zero-lag pair structure is kept (it is the weights), the spatial relation is not.
+    mix = rng.normal(size=(12, 6))
+    za, zb = rng.normal(size=(6, world.n_nodes)), rng.normal(size=(6, world.n_nodes))
+    assert pair_structure(mix @ za, mix @ zb).r > 0.8
+    assert abs(pair_offset_structure(world, mix @ za, world, mix @ zb).r) < 0.2
+    # Grids whose phases change independently between the worlds: no kept relation.
+    other = np.stack([_hex_grid(xy, 5.0, 0.3, p) for p in rng.uniform(0, 5, (12, 2))])
+    assert abs(pair_offset_structure(world, a, world, other).r) < 0.2
+
+
+def test_pair_offsets_groups_and_bad_input():
+    from hippocore.analysis import lattice_cross_correlograms, pair_offset_structure
+    from hippocore.envs import make_world
+
+    world = make_world("hexagonal", 9)
+    rng = np.random.default_rng(0)
+    maps = rng.normal(size=(4, world.n_nodes))
+    res = pair_offset_structure(world, maps, world, maps, groups=[0, 0, 1, 1])
+    assert res.pairs.tolist() == [[0, 1], [2, 3]]
+    np.testing.assert_allclose(res.pair_r, 1.0)  # identical maps: identical correlograms
+    xc, disp = lattice_cross_correlograms(world, maps, max_lag=1)
+    assert xc.shape == (6, 4, 4) and np.allclose(np.linalg.norm(disp, axis=1), world.spacing)
+    with pytest.raises(ValueError, match="node_maps must have shape"):
+        pair_offset_structure(world, maps[:, :-1], world, maps)
+    with pytest.raises(ValueError, match="same units"):
+        pair_offset_structure(world, maps, world, maps[:3])
+    with pytest.raises(TypeError, match="lattice world"):
+        pair_offset_structure(object(), maps, world, maps)
+    with pytest.raises(ValueError, match="same kind and spacing"):
+        square = make_world("square", 9)
+        pair_offset_structure(world, maps, square, rng.normal(size=(4, square.n_nodes)))
