@@ -121,6 +121,14 @@ class EnvConfig:
     visits_anneal_steps : int, default 15000
         ``lifetime = "visits"``: gradient steps over which the visits per node fall
         (TEM: ``(40 - 5) / (400 * (40 + 5 + 30) / 2)`` per step, i.e. 15000 steps).
+    n_c : int, default 0
+        Context classes of a three-stream world (``hippocore.envs._streams``): each step
+        carries a context c and the observation at a node is drawn per (node, context);
+        the revisit flags then mean a revisit of the (node, context) pair. 0: a
+        two-stream world (no context; one observation per node).
+    context_switch : float, default 1.0
+        Three-stream worlds: probability per step of redrawing the context (1: an
+        independent context at every step; ``1 / context_switch`` is the mean block length).
     """
 
     kinds: tuple[str, ...] = ("hexagonal",)
@@ -133,6 +141,8 @@ class EnvConfig:
     visits_per_node: tuple[float, float] = (40.0, 5.0)
     visits_jitter: int = 30
     visits_anneal_steps: int = 15000
+    n_c: int = 0
+    context_switch: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.kinds:
@@ -155,6 +165,12 @@ class EnvConfig:
             _check_real(v, "env.visits_per_node", low=0, strict=True)
         _check_int(self.visits_jitter, "env.visits_jitter", 1)
         _check_int(self.visits_anneal_steps, "env.visits_anneal_steps", 1)
+        _check_int(self.n_c, "env.n_c", 0)
+        if self.n_c == 1:
+            raise ValueError(
+                "env.n_c must be 0 (a two-stream world) or >= 2 context classes; got 1."
+            )
+        _check_real(self.context_switch, "env.context_switch", low=0, high=1, strict=True)
 
     def visits_at(self, step: int) -> float:
         """``lifetime = "visits"``: walk length per node (before jitter) at gradient ``step``."""
