@@ -36,6 +36,7 @@ __all__ = [
     "load_toml",
     "ConfigError",
     "DEFAULT_MODEL",
+    "check_context_streams",
 ]
 
 #: The model a config means when it does not name one (``model_name``).
@@ -277,6 +278,27 @@ class CommonTrainConfig:
                 f"train.device must be a torch device such as 'cpu' or 'cuda:0'; got "
                 f"{self.device!r}."
             ) from None
+
+
+def check_context_streams(env: EnvConfig, n_c: int, model_name: str) -> None:
+    """For a model that binds a context stream: the world must have one of ``n_c`` classes.
+
+    Raises
+    ------
+    ValueError
+        If ``env.n_c`` is 0 (a two-stream world) or differs from the model's ``n_c``.
+    """
+    _check_int(n_c, "model.n_c", 2)
+    if env.n_c == 0:
+        raise ValueError(
+            f"{model_name} binds a context stream c but env.n_c = 0 is a two-stream world; set "
+            f"env.n_c = {n_c} (model.n_c) for a three-stream world."
+        )
+    if env.n_c != n_c:
+        raise ValueError(
+            f"model.n_c = {n_c} context units but the world has env.n_c = {env.n_c} context "
+            f"classes; set model.n_c = env.n_c."
+        )
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:

@@ -42,8 +42,8 @@ class EvalResult:
     complete_revisit_accuracy : float
         Three-stream worlds (``env.n_c > 0``; there ``revisit`` means a revisit of the
         (node, context) pair): accuracy at nodes already visited under every context, where
-        a context-blind predictor is capped by ``hippocore.envs.context_blind_cap``. NaN in
-        two-stream worlds or without such steps.
+        a context-blind predictor is capped by ``hippocore.envs.context_blind_cap``. None in
+        two-stream worlds (NaN without such steps).
     n_complete : int
         Steps behind ``complete_revisit_accuracy``.
     """
@@ -55,7 +55,7 @@ class EvalResult:
     n_revisits: int
     n_zero_shot: int
     n_first_visits: int
-    complete_revisit_accuracy: float = float("nan")
+    complete_revisit_accuracy: float | None = None
     n_complete: int = 0
 
 
@@ -245,9 +245,7 @@ def evaluate(
     def frac(mask: np.ndarray) -> float:
         return float(correct[mask].mean()) if mask.any() else float("nan")
 
-    complete = np.zeros_like(revisit)
-    if env.n_c:
-        complete = np.stack([ep.complete for ep in eps])
+    complete = np.stack([ep.complete for ep in eps]) if env.n_c else np.zeros_like(revisit)
     return EvalResult(
         revisit_accuracy=frac(revisit),
         zero_shot_accuracy=frac(zero),
@@ -256,7 +254,7 @@ def evaluate(
         n_revisits=int(revisit.sum()),
         n_zero_shot=int(zero.sum()),
         n_first_visits=int((~revisit).sum()),
-        complete_revisit_accuracy=frac(complete),
+        complete_revisit_accuracy=frac(complete) if env.n_c else None,
         n_complete=int(complete.sum()),
     )
 

@@ -1,0 +1,187 @@
+"""Triple-conjunction models (TEM-t-3, TEM-3) on three-stream worlds."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from hippocore.envs import make_world  # noqa: E402
+from hippocore.zoo import as_config, get_model, rollout, train  # noqa: E402
+from hippocore.zoo._data import WalkStream, episode_flags, make_episode  # noqa: E402
+
+TINY_T3 = {
+    "model_name": "tem-t-3",
+    "env": {"widths": [4, 4], "chunks_per_env": [3, 6], "n_c": 3},
+    "model": {
+        "n_c": 3,
+        "memory_capacity": 128,
+        "n_e": 12,
+        "n_modules": 2,
+        "n_k": 16,
+        "grid_spacing": [4.0, 6.0],
+    },
+    "train": {"n_steps": 40, "batch_size": 4, "chunk_length": 20, "log_every": 10, "seed": 1},
+}
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def test_three_stream_walks_carry_contexts_and_pair_revisits():
+    cfg = as_config(TINY_T3)
+    stream = WalkStream(cfg.env, get_model("tem-t-3", cfg).actions, 3, 20, 0)
+    chunk = stream.next_chunk()
+    assert chunk.context.shape == (3, 20) and chunk.context.max() < 3
+    ep = make_episode(
+        make_world("hexagonal", 4),
+        300,
+        get_model("tem-t-3", cfg).actions,
+        n_x=45,
+        direction_bias=0.2,
+        rng=np.random.default_rng(0),
+        n_c=3,
+    )
+    pair_revisit, _ = episode_flags(ep.nodes * 3 + ep.contexts, ep.actions, 99)
+    assert np.array_equal(ep.revisit, pair_revisit)
+    # The same (node, context) always shows the same observation; a node does not.
+    pairs = {}
+    for n, c, x in zip(ep.nodes, ep.contexts, ep.observations, strict=True):
+        assert pairs.setdefault((n, c), x) == x
+    assert ep.complete.sum() > 0 and not ep.complete[~ep.revisit].any()
+
+
+def test_two_stream_episodes_unchanged_by_the_context_option():
+    w = make_world("hexagonal", 5)
+    a = make_episode(
+        w,
+        50,
+        get_model("tem-t").actions,
+        n_x=45,
+        direction_bias=0.2,
+        rng=np.random.default_rng(4),
+    )
+    assert a.contexts is None and a.complete is None
+
+
+# ----------------------------------------------------------------------------- TEM-t-3
+
+
+def _toy_memory(model):
+    """Four memories at two places (A, B), two contexts; each query needs two streams."""
+    n_e = model.config.model.n_e
+    gen = torch.Generator().manual_seed(0)
+    e_a, e_b = torch.randn(2, n_e, generator=gen)
+    mem_e = torch.stack([e_a, e_a, e_b, e_b])[None]  # (1, 4, n_e)
+    mem_x = torch.tensor([[1, 2, 3, 1]])
+    mem_c = torch.tensor([[0, 1, 0, 1]])
+    return e_a[None], e_b[None], mem_e, mem_x, mem_c
+
+
+def _set_recall_constants(model):
+    with torch.no_grad():
+        for name in ("gain_c_for_x", "gain_x_for_c", "gamma", "gamma_c"):
+            getattr(model, name).fill_(1.0)
+        model.c_null.fill_(1.5)
+        model.c_null_c.fill_(1.5)
+        model.c_null_corr.fill_(1.5)
+
+
+def test_tem_t3_recalls_each_stream_from_a_pair_on_a_toy_memory():
+    model = get_model("tem-t-3", TINY_T3).eval()
+    _set_recall_constants(model)
+    e_a, e_b, mem_e, mem_x, mem_c = _toy_memory(model)
+    # Position keys of A and B must differ for the test to mean anything.
+    with torch.no_grad():
+        k = model.keys(model.rates(torch.cat([e_a, e_b])))
+    assert float(k[0] @ k[1]) < 0.5 * float(k[0] @ k[0])
+    with torch.no_grad():
+        w, p_x = model.recall("x", mem_e, mem_x, mem_c, e=e_a, c=torch.tensor([1]))
+        assert int(p_x.argmax()) == 2 and float(p_x[0, 2]) > 0.9  # memory 1
+        w, p_c = model.recall("c", mem_e, mem_x, mem_c, e=e_b, x=torch.tensor([1]))
+        assert int(p_c.argmax()) == 1 and float(p_c[0, 1]) > 0.9  # memory 3
+        w, e_hat = model.recall("e", mem_e, mem_x, mem_c, x=torch.tensor([1]), c=torch.tensor([0]))
+        assert int(w[0, 1:].argmax()) == 0 and float(w[0, 1]) > 0.9  # memory 0, at A
+        assert torch.allclose(e_hat / w[0, 1:].sum(), e_a, atol=0.1 * float(e_a.norm()))
+
+
+def test_tem_t3_one_stream_alone_is_ambiguous_on_the_toy_memory():
+    """The control: each single stream leaves two memories tied, so the pairs are needed."""
+    model = get_model("tem-t-3", TINY_T3).eval()
+    _set_recall_constants(model)
+    e_a, e_b, mem_e, mem_x, mem_c = _toy_memory(model)
+    with torch.no_grad():
+        _, p_x = model.recall("x", mem_e, mem_x, mem_c, e=e_a)
+        assert float(p_x[0, 1]) == pytest.approx(float(p_x[0, 2]), rel=1e-4)
+        _, p_c = model.recall("c", mem_e, mem_x, mem_c, x=torch.tensor([1]))
+        assert float(p_c[0, 0]) == pytest.approx(float(p_c[0, 1]), rel=1e-4)
+        w, _ = model.recall("e", mem_e, mem_x, mem_c, c=torch.tensor([0]))
+        assert float(w[0, 1]) == pytest.approx(float(w[0, 3]), rel=1e-4)
+
+
+def test_tem_t3_shapes_counts_and_export():
+    model = get_model("tem-t-3", TINY_T3)
+    m = model.config.model
+    b, t = 2, 7
+    state = model.initial_state(b)
+    assert state.mem_c.shape == (b, m.memory_capacity) == state.mem_x.shape
+    acts = torch.zeros(b, t, dtype=torch.long)
+    obs = torch.randint(45, (b, t))
+    ctx = torch.randint(3, (b, t))
+    out = model(acts, obs, state, torch.ones(b, dtype=torch.bool), context=ctx, populations=True)
+    assert out.logits.shape == (b, t, 45) and out.logits_c.shape == (b, t, 3)
+    assert out.memory_weights.shape == out.place_weights.shape == (b, t, m.memory_capacity)
+    assert int(out.state.count[0]) == t
+    assert torch.equal(out.state.mem_c[:, :t], ctx)
+    # Memory neurons: one per stored memory, whatever n_c.
+    big = get_model(
+        "tem-t-3",
+        {**TINY_T3, "env": {**TINY_T3["env"], "n_c": 20}, "model": {**TINY_T3["model"], "n_c": 20}},
+    )
+    assert big.initial_state(1).mem_e.shape == model.initial_state(1).mem_e.shape
+    ds = rollout(model, make_world("hexagonal", 4), 60, seed=0, n_memory_units=30)
+    pops = ds["population"].values
+    assert (pops == "c").sum() == 3 and (pops == "memory").sum() == 30
+    assert (pops == "position_encoding").sum() == m.n_e and (pops == "sensory").sum() == 45
+    c_units = ds["activity"].values[:, pops == "c"]
+    assert np.array_equal(c_units.argmax(1), ds["context"].values)
+
+
+def test_tem_t3_tiny_config_trains_loss_falls():
+    res = train(TINY_T3, progress=False)
+    losses = [line["loss"] for line in res.metrics]
+    assert len(losses) == 4
+    assert losses[-1] < losses[0] - 0.2
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("name", "override", "match"),
+    [
+        ("tem-t-3", {"env": {"n_c": 0}}, "two-stream world; set env.n_c = 3"),
+        (
+            "tem-t-3",
+            {"model": {"n_c": 4}},
+            "model.n_c = 4 context units but the world has env.n_c = 3",
+        ),
+    ],
+)
+def test_streams_that_do_not_match_the_world_fail_at_construction(name, override, match):
+    base = TINY_T3
+    cfg = {
+        k: ({**base[k], **override.get(k, {})} if isinstance(base[k], dict) else base[k])
+        for k in base
+    }
+    with pytest.raises(ValueError, match=match):
+        get_model(name, cfg)
+
+
+def test_tem_t3_forward_without_or_with_bad_contexts():
+    model = get_model("tem-t-3", TINY_T3)
+    acts = torch.zeros(1, 3, dtype=torch.long)
+    state, reset = model.initial_state(1), torch.ones(1, dtype=torch.bool)
+    with pytest.raises(ValueError, match="needs context="):
+        model(acts, acts, state, reset)
+    with pytest.raises(ValueError, match="n_c = 3 context units"):
+        model(acts, acts, state, reset, context=torch.full((1, 3), 5))
