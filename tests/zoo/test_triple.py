@@ -23,6 +23,36 @@ TINY_T3 = {
     "train": {"n_steps": 40, "batch_size": 4, "chunk_length": 20, "log_every": 10, "seed": 1},
 }
 
+# TEM's tiny setting (tests/zoo/test_tem.py) with 3 contexts: p has (3 + 2) * 5 * 3 = 75 units.
+TINY_TEM3 = {
+    "model_name": "tem-3",
+    "env": {"widths": [4, 5], "n_x": 10, "n_c": 3, "chunks_per_env": [4, 8]},
+    "model": {
+        "n_grids": [9, 6],
+        "n_phases": [3, 2],
+        "n_x_compressed": 5,
+        "filter_init": [0.01, 0.7],
+        "n_c": 3,
+    },
+    "train": {
+        "n_steps": 150,
+        "batch_size": 8,
+        "chunk_length": 15,
+        "lr": 3e-3,
+        "lr_min": 1e-4,
+        "log_every": 50,
+        "hebb_warmup": 1,
+        "forget_warmup": 1,
+        "loss_warmup": 1,
+    },
+}
+
+
+def _with(base, **sections):
+    return {
+        k: ({**v, **sections.get(k, {})} if isinstance(v, dict) else v) for k, v in base.items()
+    }
+
 
 # ----------------------------------------------------------------------------- data
 
@@ -133,10 +163,7 @@ def test_tem_t3_shapes_counts_and_export():
     assert int(out.state.count[0]) == t
     assert torch.equal(out.state.mem_c[:, :t], ctx)
     # Memory neurons: one per stored memory, whatever n_c.
-    big = get_model(
-        "tem-t-3",
-        {**TINY_T3, "env": {**TINY_T3["env"], "n_c": 20}, "model": {**TINY_T3["model"], "n_c": 20}},
-    )
+    big = get_model("tem-t-3", _with(TINY_T3, env={"n_c": 20}, model={"n_c": 20}))
     assert big.initial_state(1).mem_e.shape == model.initial_state(1).mem_e.shape
     ds = rollout(model, make_world("hexagonal", 4), 60, seed=0, n_memory_units=30)
     pops = ds["population"].values
@@ -151,6 +178,94 @@ def test_tem_t3_tiny_config_trains_loss_falls():
     losses = [line["loss"] for line in res.metrics]
     assert len(losses) == 4
     assert losses[-1] < losses[0] - 0.2
+
+
+# ----------------------------------------------------------------------------- TEM-3
+
+
+def _triple(g, x, c):
+    """p = g (x) x (x) c in TEM-3's layout (g-major, then x, then c)."""
+    from hippocore.zoo.tem import conjunction
+
+    return conjunction(conjunction(c, x), g)
+
+
+def test_triple_hebbian_memory_recalls_each_stream_from_a_pair():
+    """M = sum p p^T, p = g (x) x (x) c: a query by two streams, the third uniform, returns
+    the memory that matches both (linear memory; TEM-3's own attractor next test)."""
+    eye = torch.eye
+    g, x, c = eye(4), eye(6), eye(3)
+    stored = [(0, 1, 0), (0, 2, 1), (1, 3, 0), (1, 1, 1)]  # (place, x, c): pairs needed
+    p = torch.stack([_triple(g[a], x[b], c[k]) for a, b, k in stored])
+    memory = p.T @ p
+
+    def read(q):
+        return (q @ memory).view(4, 6, 3)
+
+    ones_g, ones_x, ones_c = torch.ones(4), torch.ones(6), torch.ones(3)
+    assert int(read(_triple(g[0], ones_x, c[1])).sum((0, 2)).argmax()) == 2  # (g, c) -> x
+    assert int(read(_triple(g[1], x[1], ones_c)).sum((0, 1)).argmax()) == 1  # (g, x) -> c
+    assert int(read(_triple(ones_g, x[1], c[0])).sum((1, 2)).argmax()) == 0  # (x, c) -> g
+    # One stream alone ties two memories (the control).
+    alone = read(_triple(g[0], ones_x, ones_c)).sum((0, 2))
+    assert float(alone[1]) == pytest.approx(float(alone[2]))
+
+
+def test_tem3_attractor_completes_a_pair_query_on_a_toy_memory():
+    model = get_model("tem-3", TINY_TEM3)
+    m = model.config.model
+    n_phase, n_xc, n_c = sum(m.n_phases), m.n_x_compressed, m.n_c
+    eye = torch.eye
+    stored = [(0, 1, 0), (0, 2, 1), (3, 3, 0), (3, 1, 1)]
+    p = torch.stack([_triple(eye(n_phase)[a], eye(n_xc)[b], eye(n_c)[k]) for a, b, k in stored])
+    memory = (p.T @ p)[None]
+    query = _triple(eye(n_phase)[0], torch.ones(n_xc), eye(n_c)[1])[None, None]
+    empty = torch.zeros(1, 0, m.n_p)
+    with torch.no_grad():
+        h = model.tem.retrieve(
+            query, memory, torch.ones(1), empty, empty, torch.zeros(1, 0), hierarchical=False
+        )
+    assert int(h.view(n_phase, n_xc, n_c).sum((0, 2)).argmax()) == 2
+
+
+def test_tem3_shapes_counts_joint_code_and_export():
+    model = get_model("tem-3", TINY_TEM3)
+    m = model.config.model
+    assert m.n_p == 5 * 5 * 3 == model.tem.config.model.n_p
+    state = model.initial_state(2)
+    assert state.memory_gen.shape == (2, 75, 75) == state.memory_inf.shape
+    code = model.tem.two_hot  # joint class x * n_c + c -> 2 active units, both in block c
+    assert code.shape == (30, 15)
+    for j in range(30):
+        units = torch.nonzero(code[j])[:, 0]
+        assert len(units) == 2 and bool((units % 3 == j % 3).all())
+    # Multiplicative: doubling n_c doubles p and quadruples each memory matrix.
+    big = get_model("tem-3", _with(TINY_TEM3, env={"n_c": 6}, model={"n_c": 6}))
+    assert big.initial_state(1).memory_gen.numel() == 4 * model.initial_state(1).memory_gen.numel()
+    b, t = 2, 5
+    ctx = torch.randint(3, (b, t))
+    obs = torch.randint(10, (b, t))
+    out = model(
+        torch.zeros(b, t, dtype=torch.long),
+        obs,
+        state,
+        torch.ones(b, dtype=torch.bool),
+        context=ctx,
+    )
+    assert out.logits.shape == (b, t, 10) and out.logits_c.shape == (b, t, 3)
+    joint = out.joint.logits.view(b, t, 10, 3)
+    assert torch.equal(out.logits[0, 0], joint[0, 0, :, ctx[0, 0]])
+    assert torch.equal(out.logits_c[1, 2], joint[1, 2, obs[1, 2], :])
+    ds = rollout(model, make_world("hexagonal", 4), 40, seed=0)
+    pops = ds["population"].values
+    assert [(pops == k).sum() for k in ("g", "p", "x", "c")] == [15, 75, 10, 3]
+    assert np.array_equal(ds["activity"].values[:, pops == "c"].argmax(1), ds["context"].values)
+
+
+def test_tem3_tiny_config_trains_loss_falls():
+    res = train(TINY_TEM3, progress=False)
+    losses = [line["loss"] for line in res.metrics]
+    assert losses[-1] < losses[0] - 0.3
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -177,8 +292,9 @@ def test_streams_that_do_not_match_the_world_fail_at_construction(name, override
         get_model(name, cfg)
 
 
-def test_tem_t3_forward_without_or_with_bad_contexts():
-    model = get_model("tem-t-3", TINY_T3)
+@pytest.mark.parametrize("name", ["tem-t-3", "tem-3"])
+def test_forward_without_or_with_bad_contexts(name):
+    model = get_model(name, TINY_T3 if name == "tem-t-3" else TINY_TEM3)
     acts = torch.zeros(1, 3, dtype=torch.long)
     state, reset = model.initial_state(1), torch.ones(1, dtype=torch.bool)
     with pytest.raises(ValueError, match="needs context="):
