@@ -21,7 +21,8 @@ memory capacity 1024):
 Writes a JSON record (machine, versions, commit, load, figures) and prints a table.
 
 Pattern completion (``--completion CHECKPOINT``, a TEM-t-3 or TEM-3 run's checkpoint, or
-``untrained:<config.toml>``): fresh three-stream walks (``--worlds`` hexagonal worlds of
+``untrained:<config.toml>``, or ``pretrained:<name>`` of a two-stream model, run on
+three-stream walks with ``--walk-n-c`` contexts as the context-blind baseline): fresh three-stream walks (``--worlds`` hexagonal worlds of
 width 5, ``--walk`` steps each, the model's env settings), and at every revisit of a
 (node, context) pair the accuracy of each recall: x from (g, c) (the prediction), c from
 (g, x), and, for TEM-t-3, the place from (x, c) (the node of the memory the (x, c) query
@@ -32,6 +33,7 @@ so far (what memory can at best give: ties within a node or an (x, c) pair are a
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -44,8 +46,9 @@ import torch
 
 import hippocore
 from hippocore.envs import context_blind_cap, make_world
-from hippocore.zoo import as_config, get_model, load_checkpoint
+from hippocore.zoo import as_config, get_model, load_checkpoint, pretrained
 from hippocore.zoo._data import WalkStream, make_episode
+from hippocore.zoo._evaluate import run_episodes
 from hippocore.zoo._train import train_step
 
 REDUCED_TEM3 = {"n_grids": [30, 24], "n_phases": [10, 8], "filter_init": [0.01, 0.7]}
@@ -136,6 +139,9 @@ def step_time(cfg, n_steps: int) -> float:
 def recalls(model, episodes) -> dict[str, np.ndarray]:
     """Run a triple model over equal-length episodes; each recall's answer per step."""
     stack = lambda k: torch.from_numpy(np.stack([getattr(ep, k) for ep in episodes]))  # noqa: E731
+    if not model.uses_context:  # a two-stream model: it predicts x and ignores c
+        res = run_episodes(model, episodes, chunk_length=model.config.train.chunk_length)
+        return {"x": res["logits"].argmax(-1)}
     acts, obs, ctx = stack("actions"), stack("observations"), stack("contexts")
     b, n = acts.shape
     state = model.initial_state(b)
@@ -167,9 +173,12 @@ def oracle(keys: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return pred
 
 
-def completion(model, n_worlds: int, walk: int, seed: int) -> dict:
-    """Accuracy of each recall at (node, context) revisits, with chance and an oracle."""
-    env = model.config.env
+def completion(model, n_worlds: int, walk: int, seed: int, n_c: int) -> dict:
+    """Accuracy of each recall at (node, context) revisits, with chance and an oracle.
+
+    ``n_c``: contexts of the walks when the model is a two-stream one (its env has none).
+    """
+    env = dataclasses.replace(model.config.env, n_c=model.config.env.n_c or n_c)
     rng = np.random.default_rng(seed)
     world = make_world("hexagonal", 5)
     eps = [
@@ -190,10 +199,9 @@ def completion(model, n_worlds: int, walk: int, seed: int) -> dict:
     hits = {k: [0, 0, 0] for k in ("x|g,c", "c|g,x", "g|x,c", "x|g,c complete")}
     for b, ep in enumerate(eps):
         rev, nodes, x, c = ep.revisit, ep.nodes, ep.observations, ep.contexts
-        pairs = {
-            "x|g,c": (res["x"][b], x, oracle(nodes * env.n_c + c, x)),
-            "c|g,x": (res["c"][b], c, oracle(nodes * env.n_x + x, c)),
-        }
+        pairs = {"x|g,c": (res["x"][b], x, oracle(nodes * env.n_c + c, x))}
+        if "c" in res:
+            pairs["c|g,x"] = (res["c"][b], c, oracle(nodes * env.n_x + x, c))
         if "slot" in res:
             pairs["g|x,c"] = (nodes[res["slot"][b]], nodes, oracle(x * env.n_c + c, nodes))
         for name, (pred, truth, orc) in pairs.items():
@@ -260,17 +268,23 @@ def main() -> None:
     parser.add_argument("--completion", help="checkpoint (or untrained:<toml>): recalls")
     parser.add_argument("--worlds", type=int, default=16, help="completion: walks")
     parser.add_argument("--walk", type=int, default=600, help="completion: steps per walk")
+    parser.add_argument(
+        "--walk-n-c", type=int, default=5, help="completion: contexts for a two-stream model"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.completion:
-        if args.completion.startswith("untrained:"):
+        if args.completion.startswith("pretrained:"):
+            model = pretrained(args.completion.split(":", 1)[1])
+            step = model.trained_steps
+        elif args.completion.startswith("untrained:"):
             cfg = as_config(args.completion.split(":", 1)[1])
             model, step = get_model(cfg_name(cfg), cfg).eval(), 0
         else:
             model, _ = load_checkpoint(args.completion)
             step = model.trained_steps
         record = {"machine": machine(), "source": args.completion, "step": step}
-        record.update(completion(model.eval(), args.worlds, args.walk, seed=1))
+        record.update(completion(model.eval(), args.worlds, args.walk, seed=1, n_c=args.walk_n_c))
         print(json.dumps(record["recalls"], indent=1))
         args.out.write_text(json.dumps(record, indent=1))
         return
