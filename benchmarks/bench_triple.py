@@ -46,7 +46,7 @@ import torch
 
 import hippocore
 from hippocore.envs import context_blind_cap, make_world
-from hippocore.zoo import as_config, get_model, load_checkpoint, pretrained
+from hippocore.zoo import as_config, get_model, load_checkpoint, pretrained, rollout
 from hippocore.zoo._data import WalkStream, make_episode
 from hippocore.zoo._evaluate import run_episodes
 from hippocore.zoo._train import train_step
@@ -233,6 +233,58 @@ def completion(model, n_worlds: int, walk: int, seed: int, n_c: int) -> dict:
     return {"world": world.describe(), "n_worlds": n_worlds, "walk": walk, "recalls": rows}
 
 
+def context_remapping(model, n_steps: int, seed: int, n_memory_units: int = 256) -> dict:
+    """Do position units keep their maps across contexts, and do memory units switch?
+
+    One walk of ``n_steps`` in a hexagonal world of width 6 with the model's contexts.
+    (a) Position code (``grid_population``): each unit's node map in each context, the
+    per-unit map correlation between every pair of contexts (median over units and pairs).
+    (b) The same for the memory units (``memory_population``); NaN pairs (a flat map in
+    a context) are counted. (c) Context selectivity of the memory units: each unit's home
+    context (TEM-t-3: the context its memory was written in; TEM-3: the context block of the
+    p unit) and the share of its activity (absolute, over its lifetime) that falls at steps
+    in its home context: about 1 / n_c for a context-blind unit, 1 for a unit silent
+    outside its context.
+    """
+    from hippocore.analysis import lattice_node_means, spatial_correlation
+
+    world = make_world("hexagonal", 6)
+    ds = rollout(model, world, n_steps, seed=seed, n_memory_units=n_memory_units)
+    nodes, ctx = ds["node"].values, ds["context"].values
+    act, pops = ds["activity"].values.astype(float), ds["population"].values
+    n_c = model.config.env.n_c
+    out: dict[str, dict] = {}
+    for label, pop in (
+        ("position", ds.attrs["grid_population"]),
+        ("memory", ds.attrs["memory_population"]),
+    ):
+        units = act[:, pops == pop]
+        maps = [lattice_node_means(world, nodes[ctx == k], units[ctx == k]) for k in range(n_c)]
+        rs = np.array(
+            [spatial_correlation(maps[a], maps[b]) for a in range(n_c) for b in range(a + 1, n_c)]
+        )
+        out[label] = {
+            "units": int(units.shape[1]),
+            "median_r_across_contexts": float(np.nanmedian(rs)),
+            "nan_fraction": float(np.isnan(rs).mean()),
+        }
+    mem = act[:, pops == ds.attrs["memory_population"]]
+    if model.model_name == "tem-t-3":
+        home = ctx[: mem.shape[1]]  # unit j = memory written at step j
+        alive = np.arange(n_steps)[:, None] > np.arange(mem.shape[1])[None]
+    else:
+        home = np.arange(mem.shape[1]) % n_c  # p unit layout (phase, x unit, context)
+        alive = np.ones_like(mem, dtype=bool)
+    mem = np.abs(mem) * alive
+    in_home = ctx[:, None] == home[None]
+    share = (mem * in_home).sum(0) / np.maximum(mem.sum(0), 1e-12)
+    active = mem.sum(0) > 1e-9
+    out["memory"]["home_context_share_median"] = float(np.median(share[active]))
+    out["memory"]["home_context_share_blind"] = 1 / n_c
+    out["memory"]["active_units"] = int(active.sum())
+    return {"world": world.describe(), "n_steps": n_steps, **out}
+
+
 def machine() -> dict:
     """Machine, versions, commit and load."""
     cpu = "unknown"
@@ -266,6 +318,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3, help="timed steps per setting")
     parser.add_argument("--skip-time", action="store_true", help="counts only")
     parser.add_argument("--completion", help="checkpoint (or untrained:<toml>): recalls")
+    parser.add_argument("--contexts", help="checkpoint (or untrained:<toml>): remapping")
     parser.add_argument("--worlds", type=int, default=16, help="completion: walks")
     parser.add_argument("--walk", type=int, default=600, help="completion: steps per walk")
     parser.add_argument(
@@ -273,19 +326,23 @@ def main() -> None:
     )
     args = parser.parse_args()
     torch.set_num_threads(1)
-    if args.completion:
-        if args.completion.startswith("pretrained:"):
-            model = pretrained(args.completion.split(":", 1)[1])
+    source = args.completion or args.contexts
+    if source:
+        if source.startswith("pretrained:"):
+            model = pretrained(source.split(":", 1)[1])
             step = model.trained_steps
-        elif args.completion.startswith("untrained:"):
-            cfg = as_config(args.completion.split(":", 1)[1])
+        elif source.startswith("untrained:"):
+            cfg = as_config(source.split(":", 1)[1])
             model, step = get_model(cfg_name(cfg), cfg).eval(), 0
         else:
-            model, _ = load_checkpoint(args.completion)
+            model, _ = load_checkpoint(source)
             step = model.trained_steps
-        record = {"machine": machine(), "source": args.completion, "step": step}
-        record.update(completion(model.eval(), args.worlds, args.walk, seed=1, n_c=args.walk_n_c))
-        print(json.dumps(record["recalls"], indent=1))
+        record = {"machine": machine(), "source": source, "step": step}
+        if args.completion:
+            record.update(completion(model.eval(), args.worlds, args.walk, 1, args.walk_n_c))
+        else:
+            record.update(context_remapping(model.eval(), args.walk, seed=2))
+        print(json.dumps({k: v for k, v in record.items() if k != "machine"}, indent=1))
         args.out.write_text(json.dumps(record, indent=1))
         return
     torch.set_flush_denormal(True)  # as train() does
