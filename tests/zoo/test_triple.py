@@ -6,7 +6,14 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from hippocore.envs import make_world  # noqa: E402
-from hippocore.zoo import as_config, get_model, rollout, train  # noqa: E402
+from hippocore.zoo import (  # noqa: E402
+    as_config,
+    evaluate,
+    get_model,
+    load_checkpoint,
+    rollout,
+    train,
+)
 from hippocore.zoo._data import WalkStream, episode_flags, make_episode  # noqa: E402
 
 TINY_T3 = {
@@ -173,11 +180,20 @@ def test_tem_t3_shapes_counts_and_export():
     assert np.array_equal(c_units.argmax(1), ds["context"].values)
 
 
-def test_tem_t3_tiny_config_trains_loss_falls():
-    res = train(TINY_T3, progress=False)
+def _checkpoint_round_trip(res):
+    model, cfg = load_checkpoint(res.out / "checkpoint.pt")
+    assert cfg == res.config and model.model_name == res.model.model_name
+    w = make_world("hexagonal", 4)
+    a, b = evaluate(model, w, 150, seed=2), evaluate(res.model, w, 150, seed=2)
+    assert a == b and a.n_complete > 0 and a.complete_revisit_accuracy is not None
+
+
+def test_tem_t3_tiny_config_trains_loss_falls_and_round_trips(tmp_path):
+    res = train(TINY_T3, out=tmp_path, progress=False)
     losses = [line["loss"] for line in res.metrics]
     assert len(losses) == 4
     assert losses[-1] < losses[0] - 0.2
+    _checkpoint_round_trip(res)
 
 
 # ----------------------------------------------------------------------------- TEM-3
@@ -262,10 +278,11 @@ def test_tem3_shapes_counts_joint_code_and_export():
     assert np.array_equal(ds["activity"].values[:, pops == "c"].argmax(1), ds["context"].values)
 
 
-def test_tem3_tiny_config_trains_loss_falls():
-    res = train(TINY_TEM3, progress=False)
+def test_tem3_tiny_config_trains_loss_falls_and_round_trips(tmp_path):
+    res = train(TINY_TEM3, out=tmp_path, progress=False)
     losses = [line["loss"] for line in res.metrics]
     assert losses[-1] < losses[0] - 0.3
+    _checkpoint_round_trip(res)
 
 
 # ----------------------------------------------------------------------------- bad input
