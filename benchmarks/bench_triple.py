@@ -15,8 +15,9 @@ memory capacity 1024):
   multi-gigabyte matrices are counted, not allocated);
 - step time: median seconds of ``train_step`` (the shared loop's step) on one thread at a
   small training setting (batch 4, 20-step chunks, ``--steps`` timed steps after one
-  untimed), TEM-t-3 at its default size, TEM-3 at TEM's default size where its memory fits
-  (n_p <= 4000) and at a reduced size (2 modules, 18 phases) for every n_c.
+  untimed), TEM-t-3 at its default size, TEM-3 at TEM's default size and at a reduced size
+  (2 modules, 18 phases), each only up to ``--max-n-p`` p units (default 4000: the reduced
+  TEM-3 at n_c = 45, 8100 p units, passed 9 GB of memory at batch 4 and was stopped).
 
 Writes a JSON record (machine, versions, commit, load, figures) and prints a table.
 
@@ -317,6 +318,12 @@ def main() -> None:
     parser.add_argument("--n-c", type=int, nargs="+", default=[5, 10, 20, 45])
     parser.add_argument("--steps", type=int, default=3, help="timed steps per setting")
     parser.add_argument("--skip-time", action="store_true", help="counts only")
+    parser.add_argument(
+        "--max-n-p",
+        type=int,
+        default=4000,
+        help="time TEM-3 only up to this many p units (n_p = 8100 at batch 4 took > 9 GB)",
+    )
     parser.add_argument("--completion", help="checkpoint (or untrained:<toml>): recalls")
     parser.add_argument("--contexts", help="checkpoint (or untrained:<toml>): remapping")
     parser.add_argument("--worlds", type=int, default=16, help="completion: walks")
@@ -355,10 +362,14 @@ def main() -> None:
     if not args.skip_time:
         for n_c in args.n_c:
             settings = [("tem-t-3", "default", config("tem-t-3", n_c))]
-            if 400 * n_c <= 4000:
-                settings.append(("tem-3", "default", config("tem-3", n_c)))
+            settings.append(("tem-3", "default", config("tem-3", n_c)))
             settings.append(("tem-3", "reduced", config("tem-3", n_c, REDUCED_TEM3)))
             for name, size, cfg in settings:
+                if name == "tem-3" and cfg.model.n_p > args.max_n_p:
+                    row = {"model": name, "size": size, "n_c": n_c, "seconds": None}
+                    row.update(n_p=cfg.model.n_p, skipped=f"n_p > --max-n-p {args.max_n_p}")
+                    record["step_time_s"].append(row)
+                    continue
                 seconds = step_time(cfg, args.steps)
                 row = {"model": name, "size": size, "n_c": n_c, "seconds": seconds}
                 row["n_p"] = cfg.model.n_p if name == "tem-3" else None
