@@ -26,8 +26,9 @@ Pattern completion (``--completion CHECKPOINT``, a TEM-t-3 or TEM-3 run's checkp
 three-stream walks with ``--walk-n-c`` contexts as the context-blind baseline): fresh three-stream walks (``--worlds`` hexagonal worlds of
 width 5, ``--walk`` steps each, the model's env settings), and at every revisit of a
 (node, context) pair the accuracy of each recall: x from (g, c) (the prediction), c from
-(g, x), and, for TEM-t-3, the place from (x, c) (the node of the memory the (x, c) query
-weighs most). Beside each: chance, and the accuracy of a count oracle that knows the walk
+(g, x), and the place from (x, c): TEM-t-3, the node of the memory the (x, c) query weighs
+most; TEM-3, the node of the earlier step whose inferred g is nearest (cosine) to TEM's
+estimate of g from the inference memory queried with x (x) c. Beside each: chance, and the accuracy of a count oracle that knows the walk
 so far (what memory can at best give: ties within a node or an (x, c) pair are ambiguous).
 """
 
@@ -158,7 +159,22 @@ def recalls(model, episodes) -> dict[str, np.ndarray]:
         parts["c"].append(out.logits_c.argmax(-1).numpy())
         if getattr(out, "place_weights", None) is not None:
             parts["slot"].append(out.place_weights.argmax(-1).numpy())
+        if hasattr(out, "joint"):  # TEM-3: TEM's estimate of g from the (x, c) memory
+            n_c, n_x = model.config.env.n_c, model.config.env.n_x
+            joint = torch.nn.functional.one_hot(obs[:, sl] * n_c + ctx[:, sl], n_x * n_c)
+            g_hat, _ = model.tem.memory_to_g(out.joint.p_x, joint.float(), 1.0)
+            parts.setdefault("g_hat", []).append(g_hat.numpy())
+            parts.setdefault("g", []).append(out.joint.g.numpy())
     return {k: np.concatenate(v, 1) for k, v in parts.items() if v}
+
+
+def nearest_earlier(query: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """For each step t, the earlier step (< t) whose key is nearest the query (cosine)."""
+    qn = query / np.maximum(np.linalg.norm(query, axis=1, keepdims=True), 1e-12)
+    kn = keys / np.maximum(np.linalg.norm(keys, axis=1, keepdims=True), 1e-12)
+    sim = qn @ kn.T
+    sim[np.triu_indices(len(sim))] = -np.inf  # only earlier steps
+    return np.where(np.arange(len(sim)) > 0, sim.argmax(1), 0)
 
 
 def oracle(keys: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -196,6 +212,10 @@ def completion(model, n_worlds: int, walk: int, seed: int, n_c: int) -> dict:
         for _ in range(n_worlds)
     ]
     res = recalls(model, eps)
+    if "g_hat" in res:  # TEM-3: the place of the earlier step whose g is nearest (cosine)
+        res["slot"] = np.stack(
+            [nearest_earlier(h, g) for h, g in zip(res["g_hat"], res["g"], strict=True)]
+        )
     rows: dict[str, dict] = {}
     hits = {k: [0, 0, 0] for k in ("x|g,c", "c|g,x", "g|x,c", "x|g,c complete")}
     for b, ep in enumerate(eps):
