@@ -265,9 +265,12 @@ def context_remapping(model, n_steps: int, seed: int, n_memory_units: int = 256)
     context (TEM-t-3: the context its memory was written in; TEM-3: the context block of the
     p unit) and the share of its activity (absolute, over its lifetime) that falls at steps
     in its home context: about 1 / n_c for a context-blind unit, 1 for a unit silent
-    outside its context.
+    outside its context. (d) TEM-t-3: the fraction of memory units with exactly one field
+    (``lattice_fields``, BNT's 0.2-of-peak rule on nodes), containing the node where the
+    memory was written, on the steps of its lifetime in its home context (units with at
+    least 2 x n_nodes such steps).
     """
-    from hippocore.analysis import lattice_node_means, spatial_correlation
+    from hippocore.analysis import lattice_fields, lattice_node_means, spatial_correlation
 
     world = make_world("hexagonal", 6)
     ds = rollout(model, world, n_steps, seed=seed, n_memory_units=n_memory_units)
@@ -301,6 +304,15 @@ def context_remapping(model, n_steps: int, seed: int, n_memory_units: int = 256)
     share = (mem * in_home).sum(0) / np.maximum(mem.sum(0), 1e-12)
     active = mem.sum(0) > 1e-9
     out["memory"]["home_context_share_median"] = float(np.median(share[active]))
+    if model.model_name == "tem-t-3":  # place fields in the home context, at the write node
+        hit = []
+        for j in range(mem.shape[1]):
+            steps = alive[:, j] & in_home[:, j]
+            if steps.sum() >= 2 * world.n_nodes:
+                f = lattice_fields(world, nodes[steps], mem[steps, j])
+                hit.append(bool(f.one_field_at([nodes[j]])[0]))
+        out["memory"]["one_field_at_write_node"] = float(np.mean(hit)) if hit else None
+        out["memory"]["units_scored_for_fields"] = len(hit)
     out["memory"]["home_context_share_blind"] = 1 / n_c
     out["memory"]["active_units"] = int(active.sum())
     return {"world": world.describe(), "n_steps": n_steps, **out}
