@@ -1,8 +1,8 @@
-"""Model zoo: TEM and TEM-t on graph worlds (requires the ``zoo`` extra, i.e. torch).
+"""Model zoo: TEM, TEM-t and their triple-conjunction variants (requires torch: ``zoo`` extra).
 
 >>> from hippocore.zoo import get_model, list_models
 >>> list_models()
-['tem', 'tem-t']
+['tem', 'tem-3', 'tem-t', 'tem-t-3']
 
 Public names: :func:`get_model`, :func:`list_models`, :func:`train`, :func:`load_checkpoint`,
 :func:`pretrained`, :func:`evaluate`, :func:`rollout`, the config dataclasses and the model
@@ -47,7 +47,9 @@ from hippocore.zoo._registry import (
 )
 from hippocore.zoo._train import TrainResult, as_config, config_document, learning_rate, train
 from hippocore.zoo.tem import TEM, TEMConfig
+from hippocore.zoo.tem3 import TEM3, TEM3Config
 from hippocore.zoo.tem_t import TEMT, ModelConfig, TEMTConfig, TrainConfig
+from hippocore.zoo.tem_t3 import TEMT3, TEMT3Config
 
 __all__ = [
     "get_model",
@@ -85,6 +87,10 @@ __all__ = [
     "TEMConfig",
     "TEMT",
     "TEMTConfig",
+    "TEM3",
+    "TEM3Config",
+    "TEMT3",
+    "TEMT3Config",
     "EnvConfig",
     "CommonTrainConfig",
     "ModelConfig",

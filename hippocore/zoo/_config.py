@@ -36,6 +36,7 @@ __all__ = [
     "load_toml",
     "ConfigError",
     "DEFAULT_MODEL",
+    "check_context_streams",
 ]
 
 #: The model a config means when it does not name one (``model_name``).
@@ -121,6 +122,14 @@ class EnvConfig:
     visits_anneal_steps : int, default 15000
         ``lifetime = "visits"``: gradient steps over which the visits per node fall
         (TEM: ``(40 - 5) / (400 * (40 + 5 + 30) / 2)`` per step, i.e. 15000 steps).
+    n_c : int, default 0
+        Context classes of a three-stream world (``hippocore.envs._streams``): each step
+        carries a context c and the observation at a node is drawn per (node, context);
+        the revisit flags then mean a revisit of the (node, context) pair. 0: a
+        two-stream world (no context; one observation per node).
+    context_switch : float, default 1.0
+        Three-stream worlds: probability per step of redrawing the context (1: an
+        independent context at every step; ``1 / context_switch`` is the mean block length).
     """
 
     kinds: tuple[str, ...] = ("hexagonal",)
@@ -133,6 +142,8 @@ class EnvConfig:
     visits_per_node: tuple[float, float] = (40.0, 5.0)
     visits_jitter: int = 30
     visits_anneal_steps: int = 15000
+    n_c: int = 0
+    context_switch: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.kinds:
@@ -155,6 +166,12 @@ class EnvConfig:
             _check_real(v, "env.visits_per_node", low=0, strict=True)
         _check_int(self.visits_jitter, "env.visits_jitter", 1)
         _check_int(self.visits_anneal_steps, "env.visits_anneal_steps", 1)
+        _check_int(self.n_c, "env.n_c", 0)
+        if self.n_c == 1:
+            raise ValueError(
+                "env.n_c must be 0 (a two-stream world) or >= 2 context classes; got 1."
+            )
+        _check_real(self.context_switch, "env.context_switch", low=0, high=1, strict=True)
 
     def visits_at(self, step: int) -> float:
         """``lifetime = "visits"``: walk length per node (before jitter) at gradient ``step``."""
@@ -261,6 +278,27 @@ class CommonTrainConfig:
                 f"train.device must be a torch device such as 'cpu' or 'cuda:0'; got "
                 f"{self.device!r}."
             ) from None
+
+
+def check_context_streams(env: EnvConfig, n_c: int, model_name: str) -> None:
+    """For a model that binds a context stream: the world must have one of ``n_c`` classes.
+
+    Raises
+    ------
+    ValueError
+        If ``env.n_c`` is 0 (a two-stream world) or differs from the model's ``n_c``.
+    """
+    _check_int(n_c, "model.n_c", 2)
+    if env.n_c == 0:
+        raise ValueError(
+            f"{model_name} binds a context stream c but env.n_c = 0 is a two-stream world; set "
+            f"env.n_c = {n_c} (model.n_c) for a three-stream world."
+        )
+    if env.n_c != n_c:
+        raise ValueError(
+            f"model.n_c = {n_c} context units but the world has env.n_c = {env.n_c} context "
+            f"classes; set model.n_c = env.n_c."
+        )
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:

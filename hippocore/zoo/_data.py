@@ -13,7 +13,16 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from hippocore.envs import WORLD_KINDS, World, assign_observations, make_world, tem_walk
+from hippocore.envs import (
+    WORLD_KINDS,
+    World,
+    assign_context_observations,
+    assign_observations,
+    complete_revisits,
+    draw_contexts,
+    make_world,
+    tem_walk,
+)
 
 __all__ = [
     "Episode",
@@ -45,6 +54,13 @@ class Episode:
     zero_shot : ndarray of bool (n_steps,)
         A revisit reached through a (node, action) edge never taken before in this
         environment (stay excluded): TEM's ``inference_opportunity``.
+    contexts : ndarray of int (n_steps,) or None
+        Three-stream worlds: the context class at each step (None in two-stream worlds).
+        There ``revisit`` and ``zero_shot`` refer to the (node, context) pair: the
+        observation is determined by it.
+    complete : ndarray of bool (n_steps,) or None
+        Three-stream worlds: the node was visited before under every context
+        (``hippocore.envs.complete_revisits``; where the context-blind cap applies).
     """
 
     world: World
@@ -53,6 +69,8 @@ class Episode:
     observations: NDArray[np.int64]
     revisit: NDArray[np.bool_]
     zero_shot: NDArray[np.bool_]
+    contexts: NDArray[np.int64] | None = None
+    complete: NDArray[np.bool_] | None = None
 
 
 def action_vocabulary(kinds: tuple[str, ...]) -> tuple[str, ...]:
@@ -155,6 +173,8 @@ def make_episode(
     direction_bias: float,
     rng: np.random.Generator,
     start: int | None = None,
+    n_c: int = 0,
+    context_switch: float = 1.0,
 ) -> Episode:
     """Draw observations and a TEM walk of ``n_steps`` steps in ``world``.
 
@@ -174,6 +194,11 @@ def make_episode(
         Randomness.
     start : int, optional
         Start node (default: uniform at random).
+    n_c : int, default 0
+        Context classes: 0 for a two-stream world, else a three-stream world (observations
+        per (context, node), contexts drawn with ``context_switch``).
+    context_switch : float, default 1.0
+        Probability per step of redrawing the context.
 
     Returns
     -------
@@ -184,11 +209,24 @@ def make_episode(
             f"world {world.describe()} has no edges between distinct nodes; the agent cannot move."
         )
     gmap = global_actions(world, vocabulary)
-    obs = assign_observations(world, n_x, seed=rng)
+    if n_c:
+        table = assign_context_observations(world, n_x, n_c, seed=rng)
+    else:
+        obs = assign_observations(world, n_x, seed=rng)
     walk = tem_walk(world, n_steps - 1, direction_bias=direction_bias, start=start, seed=rng)
     actions = np.concatenate([[len(vocabulary)], gmap[walk.actions]])
-    revisit, zero_shot = episode_flags(walk.nodes, actions, len(vocabulary))
-    return Episode(world, walk.nodes, actions, obs[walk.nodes], revisit, zero_shot)
+    if not n_c:
+        revisit, zero_shot = episode_flags(walk.nodes, actions, len(vocabulary))
+        return Episode(world, walk.nodes, actions, obs[walk.nodes], revisit, zero_shot)
+    contexts = draw_contexts(n_steps, n_c, switch_prob=context_switch, seed=rng)
+    # Revisits of the (node, context) pair; zero-shot: such a revisit through an edge never
+    # taken before (what episode_flags marks for the nodes, minus its node-revisit part).
+    revisit, _ = episode_flags(walk.nodes * n_c + contexts, actions, len(vocabulary))
+    node_revisit, node_zero = episode_flags(walk.nodes, actions, len(vocabulary))
+    zero_shot = revisit & node_zero  # (a pair revisit is a node revisit)
+    complete = complete_revisits(walk.nodes, contexts, n_c)
+    obs_ctx = table[contexts, walk.nodes]
+    return Episode(world, walk.nodes, actions, obs_ctx, revisit, zero_shot, contexts, complete)
 
 
 @dataclass(frozen=True)
@@ -200,6 +238,7 @@ class Chunk:
     revisit: NDArray[np.bool_]
     zero_shot: NDArray[np.bool_]
     reset: NDArray[np.bool_]
+    context: NDArray[np.int64] | None = None
 
 
 class WalkStream:
@@ -265,6 +304,8 @@ class WalkStream:
                 n_x=self.env.n_x,
                 direction_bias=self.env.direction_bias,
                 rng=rng,
+                n_c=self.env.n_c,
+                context_switch=self.env.context_switch,
             )
             self._episodes[b] = ep
         return ep
@@ -283,7 +324,10 @@ class WalkStream:
         Chunk
         """
         t_len = self.chunk_length
-        out = {k: [] for k in ("actions", "observations", "revisit", "zero_shot")}
+        keys = ["actions", "observations", "revisit", "zero_shot"]
+        if self.env.n_c:
+            keys.append("context")
+        out: dict[str, list[np.ndarray]] = {k: [] for k in keys}
         reset = np.zeros(self.batch_size, dtype=bool)
         for b in range(self.batch_size):
             ep = self._episode(b) if self.env_index[b] >= 0 else None
@@ -300,5 +344,7 @@ class WalkStream:
             out["observations"].append(ep.observations[sl])
             out["revisit"].append(ep.revisit[sl])
             out["zero_shot"].append(ep.zero_shot[sl])
+            if self.env.n_c:
+                out["context"].append(ep.contexts[sl])
             self.position[b] = p + t_len
         return Chunk(**{k: np.stack(v) for k, v in out.items()}, reset=reset)

@@ -15,7 +15,7 @@ from hippocore.envs import World
 from hippocore.schema import make_session
 from hippocore.zoo._config import config_to_dict
 from hippocore.zoo._data import Episode, make_episode
-from hippocore.zoo._protocol import ZooModel, concat_populations, model_device
+from hippocore.zoo._protocol import ZooModel, concat_populations, context_kwargs, model_device
 from hippocore.zoo._threads import torch_threads
 
 __all__ = ["EvalResult", "evaluate", "rollout", "run_episodes"]
@@ -39,6 +39,13 @@ class EvalResult:
         Mean cross-entropy (nats) over all steps.
     n_revisits, n_zero_shot, n_first_visits : int
         Number of steps behind each accuracy.
+    complete_revisit_accuracy : float
+        Three-stream worlds (``env.n_c > 0``; there ``revisit`` means a revisit of the
+        (node, context) pair): accuracy at nodes already visited under every context, where
+        a context-blind predictor is capped by ``hippocore.envs.context_blind_cap``. None in
+        two-stream worlds (NaN without such steps).
+    n_complete : int
+        Steps behind ``complete_revisit_accuracy``.
     """
 
     revisit_accuracy: float
@@ -48,6 +55,8 @@ class EvalResult:
     n_revisits: int
     n_zero_shot: int
     n_first_visits: int
+    complete_revisit_accuracy: float | None = None
+    n_complete: int = 0
 
 
 def _check_model(model: object) -> None:
@@ -135,6 +144,9 @@ def _run_episodes(
     device = model_device(model)
     acts = torch.from_numpy(np.stack([ep.actions for ep in episodes])).to(device)
     obs = torch.from_numpy(np.stack([ep.observations for ep in episodes])).to(device)
+    ctx = None
+    if all(ep.contexts is not None for ep in episodes):
+        ctx = torch.from_numpy(np.stack([ep.contexts for ep in episodes])).to(device)
     b, n = acts.shape
     longest = model.max_chunk_length
     chunk = max(1, chunk_length if longest is None else min(chunk_length, longest))
@@ -143,6 +155,7 @@ def _run_episodes(
     parts: dict[str, list[np.ndarray]] = {"logits": []}
     for s in range(0, n, chunk):
         kwargs = {"populations": True} if populations else {}
+        kwargs.update(context_kwargs(model, None if ctx is None else ctx[:, s : s + chunk]))
         out = model(acts[:, s : s + chunk], obs[:, s : s + chunk], state, reset, **kwargs)
         reset = torch.zeros_like(reset)
         state = out.state
@@ -204,7 +217,14 @@ def evaluate(
     env = model.config.env
     eps = [
         make_episode(
-            w, n_steps, model.actions, n_x=env.n_x, direction_bias=env.direction_bias, rng=rng
+            w,
+            n_steps,
+            model.actions,
+            n_x=env.n_x,
+            direction_bias=env.direction_bias,
+            rng=rng,
+            n_c=env.n_c,
+            context_switch=env.context_switch,
         )
         for w in items
     ]
@@ -225,6 +245,7 @@ def evaluate(
     def frac(mask: np.ndarray) -> float:
         return float(correct[mask].mean()) if mask.any() else float("nan")
 
+    complete = np.stack([ep.complete for ep in eps]) if env.n_c else np.zeros_like(revisit)
     return EvalResult(
         revisit_accuracy=frac(revisit),
         zero_shot_accuracy=frac(zero),
@@ -233,6 +254,8 @@ def evaluate(
         n_revisits=int(revisit.sum()),
         n_zero_shot=int(zero.sum()),
         n_first_visits=int((~revisit).sum()),
+        complete_revisit_accuracy=frac(complete) if env.n_c else None,
+        n_complete=int(complete.sum()),
     )
 
 
@@ -277,7 +300,8 @@ def rollout(
         Session (``source="model"``): ``position (time, axis)`` = node coordinates (m);
         ``activity (time, unit)`` (a.u.) with coords ``population`` and ``index`` (the
         unit's index within its population) and any per-unit metadata the model exports
-        (e.g. TEM's ``module``); coord ``node`` (time); attrs ``model``, ``config_json``,
+        (e.g. TEM's ``module``); coord ``node`` (time), and ``context`` (time) in
+        three-stream worlds; attrs ``model``, ``config_json``,
         ``seed``, ``step``, ``grid_population``, ``memory_population``.
 
     Notes
@@ -318,6 +342,8 @@ def rollout(
         direction_bias=env.direction_bias,
         rng=rng,
         start=start,
+        n_c=env.n_c,
+        context_switch=env.context_switch,
     )
     res = run_episodes(
         model,
@@ -351,4 +377,7 @@ def rollout(
             **extra,
         },
     )
-    return ds.assign_coords(node=("time", ep.nodes.astype(np.int64)))
+    ds = ds.assign_coords(node=("time", ep.nodes.astype(np.int64)))
+    if ep.contexts is not None:  # three-stream worlds: the context at each step
+        ds = ds.assign_coords(context=("time", ep.contexts.astype(np.int64)))
+    return ds

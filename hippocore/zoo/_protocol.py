@@ -31,7 +31,9 @@ provides:
     :class:`Population` list with per-unit metadata (e.g. TEM's module of each g unit, or
     TEM-t's memory-slot rule) and session attrs.
 
-and class attributes: ``grid_population`` (the population scored for grid cells: the
+and class attributes: ``uses_context`` (True for models of three-stream worlds: their
+``forward`` also takes ``context=`` (batch, time) long, the context class at each step, and
+their config must have ``env.n_c >= 2``), ``grid_population`` (the population scored for grid cells: the
 position code), ``memory_population`` (the population whose units are memories, for
 remapping), ``memory`` (one sentence: what memory means for the model),
 ``training_only_fields`` (``model`` config keys that constrain training without changing
@@ -59,7 +61,26 @@ __all__ = [
     "state_from_tensors",
     "model_device",
     "concat_populations",
+    "context_kwargs",
 ]
+
+
+def context_kwargs(model: Any, context: Tensor | None) -> dict[str, Tensor]:
+    """``{"context": context}`` for a model that reads the context stream, else ``{}``.
+
+    Raises
+    ------
+    ValueError
+        If the model reads contexts and there are none (a two-stream world).
+    """
+    if not getattr(model, "uses_context", False):
+        return {}
+    if context is None:
+        raise ValueError(
+            f"model {model.model_name!r} binds a context stream c but the data has none; run it "
+            "on a three-stream world (env.n_c >= 2)."
+        )
+    return {"context": context}
 
 
 @dataclass(frozen=True)
@@ -78,6 +99,9 @@ class Batch:
         A revisit through a never-taken (node, action) edge.
     reset : Tensor of bool (batch,)
         The element enters a fresh environment at the chunk's first step.
+    context : Tensor of long or None
+        Three-stream worlds (``env.n_c > 0``): the context class at each step; None in
+        two-stream worlds.
     """
 
     actions: Tensor
@@ -85,16 +109,19 @@ class Batch:
     revisit: Tensor
     zero_shot: Tensor
     reset: Tensor
+    context: Tensor | None = None
 
     @classmethod
     def from_chunk(cls, chunk: Any, device: torch.device) -> Batch:
         """Tensors of a :class:`~hippocore.zoo._data.Chunk` on ``device``."""
+        values = {f.name: getattr(chunk, f.name, None) for f in dataclasses.fields(cls)}
         return cls(
-            **{
-                f.name: torch.from_numpy(getattr(chunk, f.name)).to(device)
-                for f in dataclasses.fields(cls)
-            }
+            **{k: None if v is None else torch.from_numpy(v).to(device) for k, v in values.items()}
         )
+
+    def forward_kwargs(self, model: Any) -> dict[str, Tensor]:
+        """Extra keyword arguments of ``model.forward`` for this batch (the context stream)."""
+        return context_kwargs(model, self.context)
 
 
 @dataclass(frozen=True)
@@ -121,6 +148,7 @@ class ZooModel(nn.Module):
     """Base class of zoo models (see the module docstring for the protocol)."""
 
     model_name: ClassVar[str] = ""  # set by register_model
+    uses_context: ClassVar[bool] = False  # forward takes context= (three-stream worlds)
     state_type: ClassVar[type] = object
     grid_population: ClassVar[str] = ""
     memory_population: ClassVar[str] = ""

@@ -406,7 +406,9 @@ def train_step(
         group["lr"] = learning_rate(cfg, step)
     model.trained_steps = step  # schedules that follow training progress read it
     batch = Batch.from_chunk(chunk, device)
-    out = model(batch.actions, batch.observations, state, batch.reset)
+    out = model(
+        batch.actions, batch.observations, state, batch.reset, **batch.forward_kwargs(model)
+    )
     loss = model.loss(out, batch)
     opt.zero_grad(set_to_none=True)
     loss.backward()

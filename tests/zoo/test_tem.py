@@ -366,7 +366,9 @@ def test_visits_lifetime_follows_the_curriculum_and_resumes():
 
 @pytest.mark.parametrize("name", ["tem", "tem-t"])
 def test_every_registered_model_rolls_out_to_a_valid_session(name, tmp_path):
-    assert set(list_models()) == {"tem", "tem-t"}  # add a row here with a new model
+    # Add a row here with a new model (the triple-conjunction models' rows:
+    # tests/zoo/test_triple.py::test_triple_models_roll_out_to_a_valid_session).
+    assert set(list_models()) == {"tem", "tem-t", "tem-3", "tem-t-3"}
     if name == "tem":
         cfg = tiny(n_steps=2, log_every=1)
     else:
