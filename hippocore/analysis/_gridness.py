@@ -735,6 +735,92 @@ def _fit_ellipse_stack(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArra
     return out
 
 
+def _centre_radii(a: NDArray[np.float64], todo: NDArray[np.intp], centre: tuple[int, int]):
+    """BNT's centre-field radius of the maps ``todo`` of a normalised stack (0 elsewhere).
+
+    The opening and the windowed regions are computed for blocks of maps at once; the growth
+    state machine runs on them (:func:`_centre_field_area`), falling back to the general
+    path (:func:`_bnt_radius`) where BNT would retry at its 0.97-1.0 thresholds.
+    """
+    radii = np.zeros(a.shape[0], dtype=np.int64)
+    for lo in range(0, todo.size, _BLOCK):
+        blk = todo[lo : lo + _BLOCK]
+        opened = _open_by_reconstruction(a[blk])
+        # BNT: bins below minPeak (0) are raised to 1.5 x the maximum (as _search_image)
+        images = np.where(opened < 0.0, opened.max(axis=(1, 2), keepdims=True) * 1.5, opened)
+        ws, area, euler, touch, sel = _windowed_regions(images, centre)
+        for j, i in enumerate(blk):
+            grower = _CachedGrower(images[j], ws, area[j], euler[j], touch[j], sel[j])
+            found = None if a[i][centre] < 0 else _centre_field_area(a[i], grower, centre)
+            if found is None:
+                radii[i] = _bnt_radius(a[i], grower, centre)
+            else:
+                radii[i] = int(np.floor(np.sqrt(found / np.pi)))
+    return radii
+
+
+def _check_radii(radii, valid, reasons, rad: int) -> None:  # noqa: ANN001
+    """Mark maps whose centre field is missing (radius 0, +-1) or fills the autocorrelogram."""
+    for i in np.flatnonzero(valid):
+        if radii[i] in (0, 1, -1):
+            valid[i] = False
+            reasons[i] = (
+                f"centre field radius {radii[i]} (no central peak found by placefieldAdaptive)"
+            )
+        elif radii[i] >= rad:
+            valid[i] = False
+            reasons[i] = (
+                f"centre field radius {radii[i]} fills the autocorrelogram (radius {rad}); "
+                "the map is smaller than one grid period"
+            )
+
+
+def _bnt_scores(a, radii, valid, reasons, *, stacked: bool = True):  # noqa: ANN001
+    """BNT's score and best radius of the valid maps (NaN elsewhere)."""
+    u = a.shape[0]
+    score = np.full(u, np.nan)
+    best_r = np.full(u, np.nan)
+    ok = np.flatnonzero(valid)
+    if ok.size:
+        gns, _ = _bnt_gns(a[ok], radii[ok])
+        if stacked:
+            score[ok], loc = _sliding_score_stack(gns, radii[ok])
+        else:
+            sc = [_sliding_score(gns[j, radii[i] + 1 :]) for j, i in enumerate(ok)]
+            score[ok], loc = np.array([v[0] for v in sc]), np.array([v[1] for v in sc])
+        best_r[ok] = radii[ok] + 1 + loc  # radSteps = r+1 .. rad
+        for i in ok[np.isnan(score[ok])]:
+            reasons[i] = "no annulus had a defined correlation (flat autocorrelogram)"
+    return score, best_r
+
+
+def _bnt_geometry_all(a, score, best_r, reasons, centre, *, stacked: bool = True):  # noqa: ANN001
+    """Spacing, orientation, ellipse and its angle of every scored map (NaN elsewhere)."""
+    u = a.shape[0]
+    spacing = np.full((u, 3), np.nan)
+    orient = np.full((u, 3), np.nan)
+    ellipse = np.full((u, 5), np.nan)
+    theta = np.full(u, np.nan)
+    geo = np.flatnonzero(np.isfinite(score))
+    if stacked:
+        units, peaks = [], []
+        for radius in np.unique(best_r[geo]):
+            group = geo[best_r[geo] == radius]
+            for i, res in zip(group, _bnt_peaks_stack(a[group], float(radius)), strict=True):
+                if isinstance(res, str):
+                    reasons[i] = res
+                else:
+                    units.append(i)
+                    peaks.append(res)
+        results = _geometry_from_peaks_stack(peaks, centre)
+    else:
+        units = list(geo)
+        results = [_bnt_geometry(a[i], float(best_r[i]), centre) for i in geo]
+    for i, res in zip(units, results, strict=True):
+        spacing[i], orient[i], ellipse[i], theta[i], reasons[i] = res
+    return spacing, orient, ellipse, theta
+
+
 def _gridness_bnt(
     a: NDArray[np.float64],
     valid: NDArray[np.bool_],
@@ -750,74 +836,63 @@ def _gridness_bnt(
     """
     u, h, w = a.shape
     _, _, _, _, rad, centre, _ = _shells((h, w))
-    radii = np.zeros(u, dtype=np.int64)
     todo = np.flatnonzero(valid)
-    if not stacked:  # reference: BNT's placefieldAdaptive on each map on its own
+    if stacked:
+        radii = _centre_radii(a, todo, centre)
+    else:  # reference: BNT's placefieldAdaptive on each map on its own
+        radii = np.zeros(u, dtype=np.int64)
         for i in todo:
             _, fields = placefield_adaptive(a[i], min_peak=0, min_bins=2, peak_coords=[centre])
             radii[i] = int(np.floor(np.sqrt(fields[0].area / np.pi))) if fields else 0
-    search = todo if stacked else todo[:0]
-    for lo in range(0, search.size, _BLOCK):
-        blk = search[lo : lo + _BLOCK]
-        opened = _open_by_reconstruction(a[blk])
-        # BNT: bins below minPeak (0) are raised to 1.5 x the maximum (as _search_image)
-        images = np.where(opened < 0.0, opened.max(axis=(1, 2), keepdims=True) * 1.5, opened)
-        ws, area, euler, touch, sel = _windowed_regions(images, centre)
-        for j, i in enumerate(blk):
-            grower = _CachedGrower(images[j], ws, area[j], euler[j], touch[j], sel[j])
-            found = None if a[i][centre] < 0 else _centre_field_area(a[i], grower, centre)
-            if found is None:
-                radii[i] = _bnt_radius(a[i], grower, centre)
-            else:
-                radii[i] = int(np.floor(np.sqrt(found / np.pi)))
-    for i in todo:
-        if radii[i] in (0, 1, -1):
-            valid[i] = False
-            reasons[i] = (
-                f"centre field radius {radii[i]} (no central peak found by placefieldAdaptive)"
-            )
-        elif radii[i] >= rad:
-            valid[i] = False
-            reasons[i] = (
-                f"centre field radius {radii[i]} fills the autocorrelogram (radius {rad}); "
-                "the map is smaller than one grid period"
-            )
-    score = np.full(u, np.nan)
-    best_r = np.full(u, np.nan)
-    spacing = np.full((u, 3), np.nan)
-    orient = np.full((u, 3), np.nan)
-    ellipse = np.full((u, 5), np.nan)
-    theta = np.full(u, np.nan)
-    ok = np.flatnonzero(valid)
-    if ok.size:
-        gns, _ = _bnt_gns(a[ok], radii[ok])
-        if stacked:
-            score[ok], loc = _sliding_score_stack(gns, radii[ok])
-        else:
-            sc = [_sliding_score(gns[j, radii[i] + 1 :]) for j, i in enumerate(ok)]
-            score[ok], loc = np.array([v[0] for v in sc]), np.array([v[1] for v in sc])
-        best_r[ok] = radii[ok] + 1 + loc  # radSteps = r+1 .. rad
-        for i in ok[np.isnan(score[ok])]:
-            reasons[i] = "no annulus had a defined correlation (flat autocorrelogram)"
-        geo = ok[np.isfinite(score[ok])]
-        if stacked:
-            units, peaks = [], []
-            for radius in np.unique(best_r[geo]):
-                group = geo[best_r[geo] == radius]
-                for i, res in zip(group, _bnt_peaks_stack(a[group], float(radius)), strict=True):
-                    if isinstance(res, str):
-                        reasons[i] = res
-                    else:
-                        units.append(i)
-                        peaks.append(res)
-            results = _geometry_from_peaks_stack(peaks, centre)
-        else:
-            units = list(geo)
-            results = [_bnt_geometry(a[i], float(best_r[i]), centre) for i in geo]
-        for i, res in zip(units, results, strict=True):
-            spacing[i], orient[i], ellipse[i], theta[i], reasons[i] = res
+    _check_radii(radii, valid, reasons, rad)
+    score, best_r = _bnt_scores(a, radii, valid, reasons, stacked=stacked)
+    spacing, orient, ellipse, theta = _bnt_geometry_all(
+        a, score, best_r, reasons, centre, stacked=stacked
+    )
     cr = np.where(radii > 0, radii.astype(float), np.nan)
     return score, spacing, orient, cr, best_r, ellipse, theta, np.full(u, np.nan)
+
+
+def _bnt_score_only(acorr: NDArray[np.float64], *, block: int = 256) -> NDArray[np.float64]:
+    """BNT gridness score (only) of a stack of autocorrelograms made by :func:`autocorrelogram`.
+
+    The numbers equal ``gridness(acorr).score``; the grid geometry is not computed, the
+    input is taken as finite and is normalised in place, block by block (cache-sized).
+    """
+    u, h, w = acorr.shape
+    out = np.full(u, np.nan)
+    if h < 3 or w < 3:
+        return out
+    _, _, _, _, rad, centre, _ = _shells((h, w))
+    for lo in range(0, u, block):
+        a = acorr[lo : lo + block]
+        valid, reasons = _normalise(a)
+        radii = _centre_radii(a, np.flatnonzero(valid), centre)
+        _check_radii(radii, valid, reasons, rad)
+        out[lo : lo + block] = _bnt_scores(a, radii, valid, reasons)[0]
+    return out
+
+
+def _normalise(a: NDArray[np.float64]) -> tuple[NDArray[np.bool_], list[str]]:
+    """Divide each map of a finite-or-NaN stack by its peak in place (BNT); flag unusable maps.
+
+    Maps holding NaN or without a positive peak are set to 0 and marked invalid, with the
+    reason. Returns ``(valid, reasons)``.
+    """
+    u = a.shape[0]
+    reasons = [""] * u
+    peak = a.max(axis=(1, 2)) if a.size else np.zeros(u)  # NaN where a map holds NaN
+    has_nan = np.isnan(peak)
+    valid = ~has_nan & (peak > 0)
+    for i in np.flatnonzero(has_nan):
+        reasons[i] = "autocorrelogram contains NaN"
+    for i in np.flatnonzero(~has_nan & ~valid):
+        reasons[i] = "autocorrelogram has no positive peak (empty, all-NaN or constant map)"
+    scale = valid & (peak != 1)
+    if scale.any():
+        a[scale] /= peak[scale, None, None]
+    a[~valid] = 0.0
+    return valid, reasons
 
 
 # ----------------------------------------------------------------------------- DeepMind
@@ -929,25 +1004,12 @@ def gridness(acorr: ArrayLike, *, method: str = "bnt") -> Gridness:
             f"method='deepmind' needs a square autocorrelogram of odd side; got {h}x{w}. "
             "Use autocorrelogram(rate, crop=False) of a square rate map."
         )
-    reasons = [""] * u
-    valid = np.ones(u, dtype=bool)
     if u and (h < 3 or w < 3):
-        valid[:] = False
+        valid = np.zeros(u, dtype=bool)
         reasons = [f"autocorrelogram {h}x{w} is too small (needs at least 3x3)"] * u
-    finite = np.all(np.isfinite(a), axis=(1, 2)) if a.size else np.ones(u, bool)
-    peak = np.max(np.where(np.isfinite(a), a, -np.inf), axis=(1, 2)) if a.size else np.zeros(u)
-    for i in range(u):
-        if not valid[i]:
-            continue
-        if not finite[i]:
-            valid[i] = False
-            reasons[i] = "autocorrelogram contains NaN"
-        elif peak[i] <= 0:
-            valid[i] = False
-            reasons[i] = "autocorrelogram has no positive peak (empty, all-NaN or constant map)"
-    if a.size:
-        scale = np.where(valid & (peak != 1), peak, 1.0)
-        a = np.where(valid[:, None, None], a / scale[:, None, None], 0.0)
+        a[:] = 0.0
+    else:
+        valid, reasons = _normalise(a)
     impl = _gridness_bnt if method == "bnt" else _gridness_deepmind
     out = impl(a, valid, reasons)
     reason = np.array(reasons, dtype=str)

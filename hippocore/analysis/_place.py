@@ -143,19 +143,27 @@ def _euler8(regions: NDArray[np.bool_]) -> NDArray[np.int64]:
 
 
 def _label_stats(labels: NDArray[np.intp], values: NDArray[np.float64]):
-    """Per label 0..n: size, mean value, max value and the flat index of the max."""
+    """Per label 0..n: size, mean value, max value and the flat index of the max.
+
+    The max's index is the first (lowest flat index) among equal maxima. Label 0 and labels
+    with no bin get size 0, mean 0, index 0 and, for labels >= 1, the value at index 0.
+    """
     flat = labels.ravel()
+    vals = values.ravel()
     idx = np.flatnonzero(flat)
+    lab, v = flat[idx], vals[idx]
     n = int(flat.max(initial=0)) + 1
-    size = np.bincount(flat[idx], minlength=n)
-    total = np.bincount(flat[idx], weights=values.ravel()[idx], minlength=n)
-    order = idx[np.lexsort((-values.ravel()[idx], flat[idx]))]
-    top = np.zeros(n, dtype=np.intp)
-    if order.size:  # no labelled bin at all: every label is empty
-        first = np.flatnonzero(np.r_[True, np.diff(flat[order]) != 0])
-        top[flat[order[first]]] = order[first]
-    peak = np.zeros(n)
-    peak[1:] = values.ravel()[top[1:]]
+    size = np.bincount(lab, minlength=n)
+    total = np.bincount(lab, weights=v, minlength=n)
+    peak = np.full(n, -np.inf)
+    np.maximum.at(peak, lab, v)
+    at_peak = v == peak[lab]
+    top = np.full(n, flat.size, dtype=np.intp)
+    np.minimum.at(top, lab[at_peak], idx[at_peak])
+    empty = size == 0
+    top[empty] = 0
+    peak[empty] = vals[0] if vals.size else 0.0
+    peak[0] = 0.0
     mean = total / np.maximum(size, 1)
     return size, mean, peak, top
 
@@ -227,8 +235,10 @@ def _bnt_field_labels(
         good = (seed > 0) & (n_bins >= min_bins) & (np.hypot(cy - r, cx - c) <= 4)
         if good.any():
             good[good] = _euler8(region[good]) >= 1
-        if good.any():
-            np.logical_or.at(final, m[good], region[good])
+        if good.any():  # OR the kept regions into their maps (m is sorted)
+            mg = m[good]
+            starts = np.flatnonzero(np.r_[True, mg[1:] != mg[:-1]])
+            final[mg[starts]] |= np.logical_or.reduceat(region[good], starts, axis=0)
     if final.any():
         lab2, _ = ndimage.label(final, structure=_SLICE_CROSS)
         size2, mean2, top2, _ = _label_stats(lab2, z2)

@@ -23,7 +23,7 @@ from hippocore.analysis._autocorr import autocorrelogram
 from hippocore.analysis._band import max_fourier_power
 from hippocore.analysis._border import border_score
 from hippocore.analysis._direction import _circular_smooth, head_direction_stats
-from hippocore.analysis._gridness import gridness
+from hippocore.analysis._gridness import _bnt_score_only
 from hippocore.analysis._null import count_finite, percentile_nan_low
 from hippocore.analysis._place import place_fields
 from hippocore.analysis._ratemap import (
@@ -502,7 +502,7 @@ def shuffle_scores(
             observed_maps = (raw[:n_units].copy(), smoothed[:n_units].copy())
         block = {}
         if "gridness" in wanted:
-            block["gridness"] = np.asarray(gridness(autocorrelogram(smoothed)).score, float)
+            block["gridness"] = _bnt_score_only(autocorrelogram(smoothed))
         if {"information_rate", "information_content", "selectivity"} & set(wanted):
             ms = map_stats(smoothed, engine.occupancy)
             block["information_rate"] = ms.information_rate
