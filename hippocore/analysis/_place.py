@@ -168,13 +168,52 @@ def _label_stats(labels: NDArray[np.intp], values: NDArray[np.float64]):
     return size, mean, peak, top
 
 
+def _second_pass_regions(z2n, peaks, threshold: float, min_bins: int, chunk: int):  # noqa: ANN001
+    """BNT placefield's second pass: the union of the kept candidate regions of every map.
+
+    ``peaks`` are the candidates ``(map, row, col, value)``, sorted by map. A candidate's
+    region is the 4-connected component holding it of ``value * threshold < z2n <= value``;
+    it is kept with >= ``min_bins`` bins, its centroid within 4 bins of the peak and no holes.
+    The candidates are labelled ``chunk`` at a time, as planes stacked with a blank row
+    between them (a 2-D labelling that never joins two planes).
+    """
+    pm, pr, pc, pv = peaks
+    ny, nx = z2n.shape[1:]
+    final = np.zeros(z2n.shape, dtype=bool)
+    planes = np.zeros((min(chunk, pv.size), ny + 1, nx), dtype=bool)
+    above = np.empty((min(chunk, pv.size), ny, nx), dtype=bool)
+    for s0 in range(0, pv.size, chunk):
+        m, r, c, p = (v[s0 : s0 + chunk] for v in peaks)
+        zz = np.take(z2n, m, axis=0)  # np.take copies whole maps much faster than z2n[m]
+        cand, up = planes[: m.size], above[: m.size]
+        np.less_equal(zz, p[:, None, None], out=cand[:, :ny])
+        np.greater(zz, (p * threshold)[:, None, None], out=up)
+        cand[:, :ny] &= up
+        plab = ndimage.label(cand.reshape(-1, nx), structure=_FOUR)[0].reshape(cand.shape)
+        seed = plab[np.arange(m.size), r, c]
+        region = plab[:, :ny] == seed[:, None, None]
+        per_row = region.view(np.uint8).sum(axis=2, dtype=np.int32)  # (k, ny) bins per row
+        per_col = region.view(np.uint8).sum(axis=1, dtype=np.int32)  # (k, nx)
+        n_bins = per_row.sum(axis=1)
+        cy = per_row @ np.arange(ny) / np.maximum(n_bins, 1)
+        cx = per_col @ np.arange(nx) / np.maximum(n_bins, 1)
+        good = (seed > 0) & (n_bins >= min_bins) & (np.hypot(cy - r, cx - c) <= 4)
+        if good.any():
+            good[good] = _euler8(region[good]) >= 1
+        if good.any():  # OR the kept regions into their maps (m is sorted)
+            mg = m[good]
+            starts = np.flatnonzero(np.r_[True, mg[1:] != mg[:-1]])
+            final[mg[starts]] |= np.logical_or.reduceat(region[good], starts, axis=0)
+    return final
+
+
 def _bnt_field_labels(
     stack: NDArray[np.float64],
     threshold: float,
     min_bins: int,
     min_peak: float,
     min_mean_rate: float,
-    chunk: int = 1024,
+    chunk: int = 256,
 ) -> NDArray[np.intp]:
     """BNT ``placefield`` on every map of a stack, as a field-label image ``(n, y, x)``.
 
@@ -213,32 +252,9 @@ def _bnt_field_labels(
     pv = z2[pm, pr, pc]
     keep = pv > 0
     pm, pr, pc, pv = pm[keep], pr[keep], pc[keep], pv[keep]
-    final = np.zeros(z.shape, dtype=bool)
-    z2n = np.where(nans, -np.inf, z2)  # unvisited bins never pass the candidate test
-    for s0 in range(0, pv.size, chunk):
-        m, r, c, p = (
-            pm[s0 : s0 + chunk],
-            pr[s0 : s0 + chunk],
-            pc[s0 : s0 + chunk],
-            pv[s0 : s0 + chunk],
-        )
-        zz = np.take(z2n, m, axis=0)  # np.take copies whole maps much faster than z2n[m]
-        cand = (zz > (p * threshold)[:, None, None]) & (zz <= p[:, None, None])
-        plab, _ = ndimage.label(cand, structure=_SLICE_CROSS)
-        seed = plab[np.arange(p.size), r, c]
-        region = plab == seed[:, None, None]
-        per_row = np.count_nonzero(region, axis=2)  # (k, ny)
-        per_col = np.count_nonzero(region, axis=1)  # (k, nx)
-        n_bins = per_row.sum(axis=1)
-        cy = per_row @ np.arange(ny) / np.maximum(n_bins, 1)
-        cx = per_col @ np.arange(nx) / np.maximum(n_bins, 1)
-        good = (seed > 0) & (n_bins >= min_bins) & (np.hypot(cy - r, cx - c) <= 4)
-        if good.any():
-            good[good] = _euler8(region[good]) >= 1
-        if good.any():  # OR the kept regions into their maps (m is sorted)
-            mg = m[good]
-            starts = np.flatnonzero(np.r_[True, mg[1:] != mg[:-1]])
-            final[mg[starts]] |= np.logical_or.reduceat(region[good], starts, axis=0)
+    final = _second_pass_regions(
+        np.where(nans, -np.inf, z2), (pm, pr, pc, pv), threshold, min_bins, chunk
+    )
     if final.any():
         lab2, _ = ndimage.label(final, structure=_SLICE_CROSS)
         size2, mean2, top2, _ = _label_stats(lab2, z2)

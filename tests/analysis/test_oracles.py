@@ -33,3 +33,22 @@ def test_score_only_path_equals_gridness_score():
     expected = gridness(ac).score
     np.testing.assert_array_equal(_bnt_score_only(ac.copy(), block=32), expected)
     assert np.isfinite(expected).sum() > 30
+
+
+@pytest.mark.parametrize(
+    ("threshold", "min_bins", "min_peak", "min_mean"), [(0.3, 9, 1.0, 0.0), (0.2, 4, 0.5, 0.8)]
+)
+def test_bnt_field_labels_equal_the_per_candidate_version(threshold, min_bins, min_peak, min_mean):
+    from hippocore.analysis._place import _bnt_field_labels
+
+    from ._oracles import bnt_field_labels_per_candidate
+
+    rng = np.random.default_rng(4)
+    maps = ndimage.gaussian_filter(rng.gamma(0.5, 4.0, (40, 30, 30)), (0, 1, 1))
+    maps[::3, 5:9, 10:20] = np.nan  # unvisited blocks
+    maps[5] = np.nan
+    maps[6] = 0.0
+    got = _bnt_field_labels(maps, threshold, min_bins, min_peak, min_mean, chunk=64)
+    ref = bnt_field_labels_per_candidate(maps, threshold, min_bins, min_peak, min_mean)
+    np.testing.assert_array_equal(got, ref)
+    assert (got.max(axis=(1, 2)) >= 2).sum() > 10  # second-pass fields are exercised
