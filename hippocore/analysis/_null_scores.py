@@ -25,7 +25,7 @@ from hippocore.analysis._direction import (
     head_direction_stats,
     head_direction_tuning,
 )
-from hippocore.analysis._gridness import _bnt_score_only
+from hippocore.analysis._gridness_bnt import bnt_score_only
 from hippocore.analysis._shift_maps import ShiftEngine
 from hippocore.analysis._speed import shifted_speed_scores, speed_score
 from hippocore.analysis._stats import coherence, map_stats
@@ -116,7 +116,7 @@ def _gridness(ctx: Context, state: None, block: Block) -> dict[str, NDArray[np.f
     sm = block.smoothed
     out = np.empty(sm.shape[0])
     for lo in range(0, sm.shape[0], _ACORR_BLOCK):
-        out[lo : lo + _ACORR_BLOCK] = _bnt_score_only(autocorrelogram(sm[lo : lo + _ACORR_BLOCK]))
+        out[lo : lo + _ACORR_BLOCK] = bnt_score_only(autocorrelogram(sm[lo : lo + _ACORR_BLOCK]))
     return {"gridness": out}
 
 

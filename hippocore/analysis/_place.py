@@ -11,6 +11,7 @@ from skimage.morphology import local_maxima
 
 from hippocore._checks import check_choice, check_positive
 from hippocore.analysis._adaptive import placefield_adaptive
+from hippocore.analysis._morphology import euler8
 from hippocore.analysis._stack import as_bin_centres, as_map_stack
 
 __all__ = ["PlaceField", "place_fields", "fields_from_mask"]
@@ -128,20 +129,6 @@ _SLICE_CROSS[1] = _FOUR
 Field = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]
 
 
-def _euler8(regions: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """Euler number (objects minus holes) of each 2-D mask of a stack ``(k, y, x)``.
-
-    8-connected foreground, from Gray's (1971) counts of 2x2 quads.
-    """
-    p = np.pad(regions, ((0, 0), (1, 1), (1, 1))).astype(np.int8)
-    a, b, c, d = p[:, :-1, :-1], p[:, :-1, 1:], p[:, 1:, :-1], p[:, 1:, 1:]
-    s = a + b + c + d
-    q1 = np.count_nonzero(s == 1, axis=(1, 2))
-    q3 = np.count_nonzero(s == 3, axis=(1, 2))
-    qd = np.count_nonzero((s == 2) & (a == d), axis=(1, 2))
-    return (q1 - q3 - 2 * qd) // 4
-
-
 def _label_stats(labels: NDArray[np.intp], values: NDArray[np.float64]):
     """Per label 0..n: size, mean value, max value and the flat index of the max.
 
@@ -199,7 +186,7 @@ def _second_pass_regions(z2n, peaks, threshold: float, min_bins: int, chunk: int
         cx = per_col @ np.arange(nx) / np.maximum(n_bins, 1)
         good = (seed > 0) & (n_bins >= min_bins) & (np.hypot(cy - r, cx - c) <= 4)
         if good.any():
-            good[good] = _euler8(region[good]) >= 1
+            good[good] = euler8(region[good]) >= 1
         if good.any():  # OR the kept regions into their maps (m is sorted)
             mg = m[good]
             starts = np.flatnonzero(np.r_[True, mg[1:] != mg[:-1]])

@@ -24,7 +24,7 @@ from hippocore.analysis._direction import head_direction_tuning
 from hippocore.analysis._null import count_finite, percentile_nan_low
 from hippocore.analysis._null_scores import REGISTRY, SCORES, Block, Context, default_of
 from hippocore.analysis._place import place_fields
-from hippocore.analysis._ratemap import SpikesOutsideTrackingWarning, UntrackedPositionWarning
+from hippocore.analysis._ratemap import SpikesOutsideTrackingWarning, warn_untracked
 from hippocore.analysis._samples import as_activity, as_spike_list, dwell_times, spike_samples
 from hippocore.analysis._shift_maps import ShiftEngine
 from hippocore.analysis._speed import _check_range, speed_score
@@ -277,7 +277,7 @@ def shuffle_scores(
     check_choice(speed_variant, "speed_variant", ("2015", "2016"))
     lo_v, hi_v = _check_range(speed_range) if v is not None else (None, None)
     rng = as_rng(seed)
-    _warn_untracked(pos)
+    warn_untracked(pos, stacklevel=3)
     dt = float(np.median(np.diff(t)))
     shift_samples = _draw_shifts(rng, t.size, dt, min_shift, n_shuffles)
     engine, n_units, n_spikes, note, min_peak = _engine(
@@ -354,17 +354,6 @@ def _check_tracking(times, positions, spike_times, activity):  # noqa: ANN001
     if (spike_times is None) == (activity is None):
         raise ValueError("give exactly one of spike_times or activity.")
     return t, pos
-
-
-def _warn_untracked(pos: NDArray[np.float64]) -> None:
-    untracked = ~np.isfinite(pos).all(axis=1)
-    if untracked.any():
-        warnings.warn(
-            f"{int(untracked.sum())} of {pos.shape[0]} position samples are NaN; they add no "
-            "time and spikes at them are left out of the maps.",
-            UntrackedPositionWarning,
-            stacklevel=3,
-        )
 
 
 def _check_duration(t: NDArray[np.float64], min_shift: float) -> None:

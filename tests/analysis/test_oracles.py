@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage
 
 from hippocore.analysis import autocorrelogram, gridness
-from hippocore.analysis._gridness import _bnt_score_only
+from hippocore.analysis._gridness_bnt import bnt_score_only
 from hippocore.analysis._place import _label_stats
 
 from ._oracles import label_stats_lexsort
@@ -31,7 +31,7 @@ def test_score_only_path_equals_gridness_score():
     ac = autocorrelogram(_varied_maps(120, 21))
     ac[3] = np.nan  # an unusable map in the stack
     expected = gridness(ac).score
-    np.testing.assert_array_equal(_bnt_score_only(ac.copy(), block=32), expected)
+    np.testing.assert_array_equal(bnt_score_only(ac.copy(), block=32), expected)
     assert np.isfinite(expected).sum() > 30
 
 
