@@ -21,6 +21,10 @@ from hippocore.analysis import classify, shuffle_scores
 from hippocore.schema import spike_trains
 from hippocore.testing import synthetic_recording
 
+#: The figure before the issue-15 speed work, on this 2-core VM (docs/results/classification-benchmark.md).
+PREVIOUS = "40.8 s wall, 40.0 s CPU (commit 5d8bd69, 2026-11-21, load average 1.9)"
+GOAL_S = 20.0
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -60,6 +64,7 @@ def main() -> None:
         f"full classification: {elapsed:.1f} s wall, {cpu:.1f} s CPU "
         f"({elapsed / n_maps * 1e3:.1f} ms per map); load average {os.getloadavg()[0]:.1f}"
     )
+    print(f"previous measurement: {PREVIOUS}; goal (issue 15): <= {GOAL_S:.0f} s")
     print(f"labels matching the ground truth: {np.mean(labels == truth) * 100:.0f}%")
     for kind in ("grid", "band", "place", "none"):
         got = labels[truth == kind]

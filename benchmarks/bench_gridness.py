@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    PYTHONPATH=. python benchmarks/bench_gridness.py [--units 1000] [--chunk 100]
+    PYTHONPATH=. python benchmarks/bench_gridness.py [--units 1000] [--chunk 100] [--hippocore-only]
 
 opexebo 0.7.2 crashes on numpy >= 2.4, so it runs in its own virtualenv
 (``benchmarks/.venv-opexebo``, created on first use with ``pip install opexebo "numpy<2.4"``)
@@ -97,12 +97,38 @@ def run_opexebo(py: Path, maps: np.ndarray) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def hippocore_only(maps: np.ndarray, chunk: int) -> None:
+    """Time autocorrelogram + gridness per chunk, as in the paired run, and print the medians."""
+    wall, cpu = [], []
+    for lo in range(0, len(maps), chunk):
+        part = maps[lo : lo + chunk]
+        t0, c0 = time.perf_counter(), time.process_time()
+        gridness(autocorrelogram(part))
+        wall.append((time.perf_counter() - t0) / len(part))
+        cpu.append((time.process_time() - c0) / len(part))
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(
+        f"hippocore: {np.median(wall) * 1e3:.3f} ms/unit wall, {np.median(cpu) * 1e3:.3f} ms/unit "
+        f"CPU (medians over {len(wall)} chunks of {chunk}); load average {os.getloadavg()[0]:.1f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--units", type=int, default=1000)
     ap.add_argument("--chunk", type=int, default=100, help="units per paired timing")
+    ap.add_argument(
+        "--hippocore-only",
+        action="store_true",
+        help="time hippocore alone (no opexebo virtualenv): for before/after comparisons",
+    )
     args = ap.parse_args()
     maps = make_maps(args.units)
+    if args.hippocore_only:
+        hippocore_only(maps, args.chunk)
+        return
     py = ensure_venv()
 
     # Paired timings: each chunk of maps is scored by hippocore and then by opexebo, so both

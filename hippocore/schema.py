@@ -16,7 +16,7 @@ name                   dims                 meaning / units
 ``activity``           (time, unit)         optional; ``attrs["units"]`` in Hz, count, a.u.
 ``spike_time``         (spike)              optional; spike times, s
 ``spike_unit``         (spike)              optional; index (0..n_unit-1) of each spike's unit
-``head_direction``     (time)               optional; rad
+``head_direction``     (time)               optional; rad in (-pi, pi], counter-clockwise from +x
 ``speed``              (time)               optional; m/s
 ``environment``        coord (time)         optional; integer environment id per sample
 =====================  ===================  ===========================================
@@ -42,7 +42,10 @@ parameters.
 that changes a number.
 
 Everything inside is SI (m, s, Hz, rad); cm, degrees and other conventions appear only at the
-io boundaries.
+io boundaries. Head direction, as data, is one convention everywhere: radians in (-pi, pi],
+counter-clockwise from +x, NaN where unknown; from two LEDs it is the direction from the back
+LED to the front one (:func:`led_head_direction`, used by the readers and by
+``hippocore.analysis.head_direction_from_leds`` alike).
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ __all__ = [
     "environments",
     "missing",
     "require",
+    "led_head_direction",
 ]
 
 SCHEMA_VERSION = "1"
@@ -86,6 +90,27 @@ SOURCES = ("model", "recording", "synthetic")
 ACTIVITY_UNITS = ("Hz", "count", "a.u.")
 Kind = Literal["session", "rate_maps", "scores"]
 _KINDS = ("session", "rate_maps", "scores")
+
+
+def led_head_direction(front: np.ndarray, back: np.ndarray) -> np.ndarray:
+    """Head direction from two tracked LEDs, in the schema's convention.
+
+    Parameters
+    ----------
+    front, back : ndarray of shape (n, 2)
+        Front and back LED positions (any length unit), columns (x, y); NaN where untracked.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        ``atan2(y_front - y_back, x_front - x_back)``: radians in (-pi, pi], counter-clockwise
+        from +x; NaN where either LED is untracked.
+    """
+    both = np.isfinite(front).all(axis=1) & np.isfinite(back).all(axis=1)
+    out = np.full(front.shape[0], np.nan)
+    d = front[both] - back[both]
+    out[both] = np.arctan2(d[:, 1], d[:, 0])
+    return out
 
 
 class SchemaError(ValueError):

@@ -1,19 +1,90 @@
-"""The light layers must import without torch; the zoo must import with it."""
+"""Who may import whom: the table of docs/architecture.md, checked against the code.
 
+The table is parsed from the document, so the document and this test cannot drift: static
+imports of ``hippocore`` parts must be listed in the importing part's row, torch and
+matplotlib may appear only in the rows that name them, and the parts without torch import
+without it in a fresh interpreter.
+"""
+
+import ast
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-LIGHT = [
-    "hippocore",
-    "hippocore.schema",
-    "hippocore.envs",
-    "hippocore.testing",
-    "hippocore.analysis",
-    "hippocore.io",
-    "hippocore.plotting",  # matplotlib is imported when a figure is drawn, not on import
-]
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "architecture.md"
+SHARED = {"_checks", "_version"}  # helpers every part may import
+
+
+def _table() -> dict[str, set[str]]:
+    """``{part: allowed imports}`` from the table rows of docs/architecture.md."""
+    rows = {}
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"\| `hippocore\.(\w+)` \|.*\| ([^|]+) \|$", line)
+        if m:
+            rows[m.group(1)] = {w.strip() for w in m.group(2).split(",")}
+    return rows
+
+
+TABLE = _table()
+PARTS = set(TABLE)
+# parts importable without torch (matplotlib is imported when a figure is drawn, not on import)
+LIGHT = ["hippocore"] + [f"hippocore.{p}" for p in sorted(PARTS) if "torch" not in TABLE[p]]
+LIGHT = [m for m in LIGHT if m != "hippocore.cli"]
+
+
+def _imports(part: str):
+    """(module file, imported name) of every import statement in a part, lazy ones included."""
+    base = ROOT / "hippocore" / part
+    files = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
+    for f in files:
+        rel = f.relative_to(ROOT).with_suffix("").parts
+        pkg = list(rel if f.name == "__init__.py" else rel[:-1])
+        if f.name == "__init__.py":
+            pkg = pkg[:-1]
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                yield from ((f, a.name) for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    head = pkg[: len(pkg) - node.level + 1]
+                    yield f, ".".join(head + ([node.module] if node.module else []))
+                else:
+                    yield f, node.module
+
+
+def test_the_table_names_every_part():
+    assert PARTS == {"schema", "envs", "testing", "analysis", "io", "zoo", "plotting", "cli"}
+    assert "torch" in TABLE["zoo"] and "torch" not in TABLE["analysis"]
+
+
+@pytest.mark.parametrize("part", sorted(PARTS))
+def test_imports_follow_the_architecture_table(part):
+    allowed = TABLE[part]
+    if "everything" in allowed:
+        return
+    bad = []
+    for f, name in _imports(part):
+        top = name.split(".")
+        if top[0] == "hippocore" and len(top) > 1:
+            other = top[1]
+            if other != part and other not in SHARED and other not in allowed:
+                bad.append(f"{f.relative_to(ROOT)} imports {name}")
+        elif top[0] in ("torch", "matplotlib") and top[0] not in allowed:
+            bad.append(f"{f.relative_to(ROOT)} imports {name}")
+    assert not bad, f"not allowed by docs/architecture.md for {part}: {bad}"
+
+
+def test_the_check_catches_a_forbidden_import(tmp_path, monkeypatch):
+    fake = tmp_path / "hippocore" / "analysis"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("def f():\n    import torch\n    from ..io import x\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    with pytest.raises(AssertionError, match="imports torch"):
+        test_imports_follow_the_architecture_table("analysis")
 
 
 def _run(code: str) -> subprocess.CompletedProcess:

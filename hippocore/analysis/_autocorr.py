@@ -13,6 +13,11 @@ from hippocore.analysis._stack import reject_inf
 
 __all__ = ["autocorrelogram", "autocorrelogram_size"]
 
+#: Lags where either copy's overlap holds less than this fraction of the map's variance are
+#: computed by direct sums: there the FFT's and the cumulative sums' rounding (a fraction of
+#: eps of the whole map's variance) is no longer small against the overlap's own.
+DIRECT_BELOW = 1e-5
+
 
 def _round_half_up(x: float) -> int:
     # MATLAB's round: halves away from zero (all values here are >= 0).
@@ -134,6 +139,7 @@ def _acorr(a: NDArray[np.float64], crop: bool) -> NDArray[np.float64]:
     a[~np.isfinite(a)] = 0.0  # a is our own copy
     m, n = a.shape[-2:]
     zero = np.all(a == 0, axis=(-2, -1))
+    plain = a  # NaN -> 0, as BNT correlates it (the direct sums' input)
     # BNT shifts the data to be non-negative; we centre them on their mean instead (the
     # correlation is unchanged, and the FFT's rounding error shrinks with the magnitudes)
     a = a - a.mean(axis=(-2, -1), keepdims=True)
@@ -143,12 +149,11 @@ def _acorr(a: NDArray[np.float64], crop: bool) -> NDArray[np.float64]:
     sum_a, sum_a2 = _box_sums(np.stack([a, a * a]))
     sum_t = sum_a[..., ::-1, ::-1]  # the unshifted copy: same sums, mirrored lags
     sum_t2 = sum_a2[..., ::-1, ::-1]
-    denom_a = sum_a2 - sum_a**2 / count
-    denom_t = sum_t2 - sum_t**2 / count
-    # an overlap whose variance is rounding noise (flat data) has none: guard relative to scale
-    denom_a = np.where(denom_a > 1e-10 * sum_a2, denom_a, 0.0)
-    denom_t = np.where(denom_t > 1e-10 * sum_t2, denom_t, 0.0)
-    denom = np.sqrt(denom_a * denom_t)
+    var_a = sum_a2 - sum_a**2 / count
+    var_t = sum_t2 - sum_t**2 / count
+    # the whole map's variance is the zero-lag overlap's
+    direct = np.minimum(var_a, var_t) < DIRECT_BELOW * var_a[..., m - 1 : m, n - 1 : n]
+    denom = np.sqrt(np.maximum(var_a, 0.0) * np.maximum(var_t, 0.0))
 
     shape = (
         scipy.fft.next_fast_len(2 * m - 1, real=True),
@@ -168,6 +173,48 @@ def _acorr(a: NDArray[np.float64], crop: bool) -> NDArray[np.float64]:
     sy, sx = (autocorrelogram_size(m), autocorrelogram_size(n)) if crop else (2 * m - 1, 2 * n - 1)
     oy, ox = (2 * m - 1 - sy) // 2, (2 * n - 1 - sx) // 2
     out = out[..., oy : oy + sy, ox : ox + sx]
+    unit, iy, ix = np.nonzero(direct[..., oy : oy + sy, ox : ox + sx])
+    if unit.size:
+        lags = (iy + oy - (m - 1), ix + ox - (n - 1))
+        out[unit, iy, ix] = _direct_lags(plain, unit, *lags, tol=tol[unit, 0, 0])
     # all-zero maps: zeros of the cropped size (BNT), whatever rounding left in them
     out[zero] = 0.0
     return np.clip(out, -1.0, 1.0)
+
+
+def _direct_lags(plain, unit, dy, dx, *, tol, chunk: int = 256) -> NDArray[np.float64]:  # noqa: ANN001
+    """Pearson correlation of maps ``plain[unit]`` with their copies shifted by ``(dy, dx)``.
+
+    Over the overlapping bins only, by two-pass sums (means first, then centred products);
+    0 where either overlap is constant (all its values equal) and, as BNT's
+    ``normxcorr2_general``, where the denominator ``sqrt(var_x var_y)`` (sums of squared
+    deviations) is at most ``tol`` (1000 eps of the map's largest denominator).
+    """
+    _, m, n = plain.shape
+    out = np.zeros(unit.size)
+    for s in range(0, unit.size, chunk):
+        u, di, dj = unit[s : s + chunk], dy[s : s + chunk], dx[s : s + chunk]
+        rows = np.arange(m)[None, :] - di[:, None]  # row of the partner bin, (k, m)
+        cols = np.arange(n)[None, :] - dj[:, None]
+        mask = ((rows >= 0) & (rows < m))[:, :, None] & ((cols >= 0) & (cols < n))[:, None, :]
+        x = plain[u]
+        y = plain[
+            u[:, None, None],
+            np.clip(rows, 0, m - 1)[:, :, None],
+            np.clip(cols, 0, n - 1)[:, None, :],
+        ]
+        cnt = mask.sum(axis=(1, 2))
+        flat = []
+        centred = []
+        for v in (x, y):
+            lo = np.where(mask, v, np.inf).min(axis=(1, 2))
+            hi = np.where(mask, v, -np.inf).max(axis=(1, 2))
+            flat.append(lo == hi)
+            mean = np.where(mask, v, 0.0).sum(axis=(1, 2)) / cnt
+            centred.append(np.where(mask, v - mean[:, None, None], 0.0))
+        xc, yc = centred
+        num = (xc * yc).sum(axis=(1, 2))
+        den = np.sqrt((xc * xc).sum(axis=(1, 2)) * (yc * yc).sum(axis=(1, 2)))
+        good = ~flat[0] & ~flat[1] & (den > tol[s : s + chunk])
+        out[s : s + chunk] = np.where(good, num / np.where(good, den, 1.0), 0.0)
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -76,6 +77,9 @@ class BandScore:
         return int(self.components.directions.size)
 
 
+_N_ANGLES = 180  # 1° bins of wave-vector direction over [0, 180°)
+
+
 def _prepare(stack: NDArray[np.float64], fft_size: int) -> NDArray[np.float64]:
     if max(stack.shape[1:]) > fft_size:
         raise ValueError(
@@ -96,6 +100,24 @@ def _frequency_mask(
     gx, gy = np.meshgrid(fx, fy)
     radius = np.hypot(gx, gy)
     return gx, gy, (radius > 0) & (radius <= 1.0 / min_wavelength + 1e-12)
+
+
+@lru_cache(maxsize=8)
+def _spectrum_grid(fft_size: int, bin_size: float, min_wavelength: float):
+    """The full spectrum's frequencies inside the band, in flat (row-major) order (read-only).
+
+    Returns ``(idx, theta, abin, radius)``: flat indices of the in-band frequencies of the
+    ``(fft_size, fft_size)`` spectrum, their wave-vector direction in [0, pi), its 1° bin
+    and ``|f|`` (cycles/m).
+    """
+    gx, gy, mask = _frequency_mask(fft_size, bin_size, min_wavelength, half=False)
+    idx = np.flatnonzero(mask)
+    theta = np.mod(np.arctan2(gy, gx), np.pi).ravel()[idx]
+    abin = np.minimum((theta / np.pi * _N_ANGLES).astype(int), _N_ANGLES - 1)
+    radius = np.hypot(gx, gy).ravel()[idx]
+    for a in (idx, theta, abin, radius):
+        a.flags.writeable = False
+    return idx, theta, abin, radius
 
 
 def _check_common(bin_size: float, fft_size: int, min_wavelength: float | None) -> tuple:
@@ -144,12 +166,13 @@ def max_fourier_power(
     # rows: rfft along x of the map's own rows, keep the x frequencies in range, then the
     # zero-padded fft along y.
     keep_x = np.flatnonzero(mask.any(axis=0))
-    sub = mask[:, keep_x]
+    keep_y = np.flatnonzero(mask.any(axis=1))
+    sub = mask[np.ix_(keep_y, keep_x)]
     out = np.empty(stack.shape[0])
     for start in range(0, stack.shape[0], 256):  # bounded memory for big stacks
         z = _prepare(stack[start : start + 256], fft_size)
         f = np.fft.rfft(z, n=fft_size, axis=-1)[..., keep_x]
-        f = np.fft.fft(f, n=fft_size, axis=-2)
+        f = np.fft.fft(f, n=fft_size, axis=-2)[:, keep_y]
         p = f.real**2 + f.imag**2
         out[start : start + 256] = p[:, sub].max(axis=1)
     return float(out[0]) if single else out
@@ -248,51 +271,71 @@ def fourier_components(
     check_positive(min_separation, "min_separation")
     check_positive(angle_smooth, "angle_smooth", allow_zero=True)
     f = np.fft.fft2(_prepare(stack, fft_size)[0], s=(fft_size, fft_size))
+    # only the in-band frequencies (flat order, as boolean indexing of the full spectrum)
+    idx, theta, abin, radius = _spectrum_grid(fft_size, bin_size, lam)
+    f = f.ravel()[idx]
     power = f.real**2 + f.imag**2
-    gx, gy, mask = _frequency_mask(fft_size, bin_size, lam, half=False)
-    max_power = float(power[mask].max()) if mask.any() else 0.0
-    above = np.clip(power - power_threshold, 0.0, None) * mask
+    max_power = float(power.max()) if idx.size else 0.0
+    above = np.clip(power - power_threshold, 0.0, None)
     empty = np.zeros(0)
     if not above.any():
         return FourierComponents(empty, empty, empty, max_power, float(power_threshold))
-    theta = np.mod(np.arctan2(gy, gx), np.pi)
-    n_ang = 180
-    abin = np.minimum((theta / np.pi * n_ang).astype(int), n_ang - 1)
-    sums = np.bincount(abin[mask], weights=above[mask], minlength=n_ang)
-    counts = np.bincount(abin[mask], minlength=n_ang)
-    polar = sums / np.maximum(counts, 1)
-    sigma_bins = angle_smooth / (np.pi / n_ang)
+    polar = np.bincount(abin, weights=above, minlength=_N_ANGLES) / np.maximum(
+        np.bincount(abin, minlength=_N_ANGLES), 1
+    )
+    chosen = _polar_peaks(polar, angle_smooth, peak_fraction, min_separation)
+    centres = (np.arange(_N_ANGLES) + 0.5) * np.pi / _N_ANGLES
+    dirs, lams, pows = [], [], []
+    for c in chosen:
+        k = _strongest_near(power, theta, centres[c], min_separation / 2)
+        theta_k, radius_k = (theta[k], radius[k]) if k >= 0 else (np.float64(0), np.float64(0))
+        # Refine the 1° peak: power-weighted axial mean direction of the frequencies within
+        # half min_separation of the strongest one (a window centred on the true direction).
+        d = np.abs(np.angle(np.exp(2j * (theta - theta_k)))) / 2
+        near = d <= min_separation / 2
+        w = above[near]
+        phase = np.angle(np.sum(w * np.exp(2j * theta[near]))) if w.sum() > 0 else 2 * centres[c]
+        dirs.append(float(np.mod(phase / 2, np.pi)))
+        lams.append(1.0 / radius_k)
+        pows.append(polar[c])
+    return FourierComponents(
+        np.array(dirs), np.array(lams), np.array(pows), max_power, float(power_threshold)
+    )
+
+
+def _polar_peaks(polar, angle_smooth: float, peak_fraction: float, min_separation: float):  # noqa: ANN001
+    """Smoothed power-by-direction peaks: >= peak_fraction of the highest, min_separation apart.
+
+    ``polar`` (one value per 1° of direction) is smoothed in place of a copy by a circular
+    Gaussian of ``angle_smooth`` (rad); returns the chosen 1° bins, strongest first.
+    """
+    sigma_bins = angle_smooth / (np.pi / _N_ANGLES)
     if sigma_bins > 0:
-        polar = ndimage.gaussian_filter1d(polar, sigma_bins, mode="wrap")
+        polar[:] = ndimage.gaussian_filter1d(polar, sigma_bins, mode="wrap")
     left, right = np.roll(polar, 1), np.roll(polar, -1)
     cand = np.flatnonzero(
         (polar >= left) & (polar > right) & (polar >= peak_fraction * polar.max())
     )
     cand = cand[np.argsort(-polar[cand])]
-    sep_bins = min_separation / (np.pi / n_ang)
+    sep_bins = min_separation / (np.pi / _N_ANGLES)
     chosen: list[int] = []
     for c in cand:
-        if all(min(abs(c - k), n_ang - abs(c - k)) >= sep_bins for k in chosen):
+        if all(min(abs(c - k), _N_ANGLES - abs(c - k)) >= sep_bins for k in chosen):
             chosen.append(int(c))
-    centres = (np.arange(n_ang) + 0.5) * np.pi / n_ang
-    dirs, lams, pows = [], [], []
-    radius = np.hypot(gx, gy)
-    for c in chosen:
-        d = np.abs(np.angle(np.exp(2j * (theta - centres[c])))) / 2  # axial angle difference
-        near = mask & (d <= min_separation / 2)
-        k = np.argmax(np.where(near, power, -np.inf))
-        # Refine the 1° peak: power-weighted axial mean direction of the frequencies within
-        # half min_separation of the strongest one (a window centred on the true direction).
-        d = np.abs(np.angle(np.exp(2j * (theta - theta.flat[k])))) / 2
-        near = mask & (d <= min_separation / 2)
-        w = above[near]
-        phase = np.angle(np.sum(w * np.exp(2j * theta[near]))) if w.sum() > 0 else 2 * centres[c]
-        dirs.append(float(np.mod(phase / 2, np.pi)))
-        lams.append(1.0 / radius.flat[k])
-        pows.append(polar[c])
-    return FourierComponents(
-        np.array(dirs), np.array(lams), np.array(pows), max_power, float(power_threshold)
-    )
+    return chosen
+
+
+def _strongest_near(power, theta, direction: float, half_width: float) -> int:  # noqa: ANN001
+    """Index of the strongest in-band frequency within ``half_width`` of an axial direction.
+
+    The first in flat order on ties; -1 when none is that close (then the full spectrum's
+    first frequency, f = 0, stands in, as an argmax over nothing but -inf picks it).
+    """
+    d = np.abs(np.angle(np.exp(2j * (theta - direction)))) / 2  # axial angle difference
+    near = d <= half_width
+    if not near.any():
+        return -1
+    return int(np.argmax(np.where(near, power, -np.inf)))
 
 
 def _axial_diff(a: float, b: float) -> float:

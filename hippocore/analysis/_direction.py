@@ -12,6 +12,7 @@ from scipy import ndimage
 from hippocore._checks import as_float_array, as_positions, as_times, check_positive
 from hippocore.analysis._samples import as_activity, as_spike_list, dwell_times, spike_samples
 from hippocore.analysis._stack import reject_inf
+from hippocore.schema import led_head_direction
 
 __all__ = [
     "HeadDirectionTuning",
@@ -84,8 +85,9 @@ def head_direction_from_leds(front: ArrayLike, back: ArrayLike | None) -> NDArra
     Returns
     -------
     ndarray of shape (n,)
-        Direction (rad, counter-clockwise from +x, in [0, 2 pi)); NaN where either LED is
-        missing.
+        Direction (rad, counter-clockwise from +x, in (-pi, pi]: the schema's convention,
+        :func:`hippocore.schema.led_head_direction`, which the readers use too); NaN where
+        either LED is missing. Tuning curves bin it on BNT's [0, 2 pi) axis.
 
     Raises
     ------
@@ -108,9 +110,7 @@ def head_direction_from_leds(front: ArrayLike, back: ArrayLike | None) -> NDArra
             "back (the second LED) has no tracked sample (all NaN): head direction needs two "
             "LEDs. Pass a measured direction series to head_direction_tuning instead."
         )
-    d = f - b
-    with np.errstate(invalid="ignore"):
-        return np.mod(np.arctan2(d[:, 1], d[:, 0]), 2 * np.pi)
+    return led_head_direction(f, b)
 
 
 def _circular_smooth(curves: NDArray[np.float64], sigma_bins: float) -> NDArray[np.float64]:

@@ -192,6 +192,59 @@ def _spectral_surrogates(
     return out.reshape(n_nodes, n_unit * n_shuffles)
 
 
+def _check_lattice_options(n_shuffles, percentile, null, shuffle, min_gridness):  # noqa: ANN001
+    """Checked ``(n_shuffles, null, shuffle, min_gridness)`` of :func:`lattice_grid_units`."""
+    if (
+        isinstance(n_shuffles, bool)
+        or not isinstance(n_shuffles, (int, np.integer))
+        or n_shuffles < MIN_LATTICE_SHUFFLES
+    ):
+        raise ValueError(
+            f"n_shuffles must be an integer >= {MIN_LATTICE_SHUFFLES}; got {n_shuffles!r}. "
+            f"A 95th percentile needs a null of at least {MIN_LATTICE_SHUFFLES} shuffles "
+            "(issue 12); pass n_shuffles=100 or more."
+        )
+    if not 0 < float(percentile) < 100:
+        raise ValueError(f"percentile must be in (0, 100), e.g. 95; got {percentile!r}.")
+    null = check_choice(null, "null", ("per-unit", "pooled"))
+    shuffle = check_choice(shuffle, "shuffle", ("spectral", "nodes"))
+    min_gridness = float(min_gridness)
+    if not np.isfinite(min_gridness):
+        raise ValueError(f"min_gridness must be a finite BNT score, e.g. 0.3; got {min_gridness}.")
+    return int(n_shuffles), null, shuffle, min_gridness
+
+
+def _lattice_parameters(**p) -> dict[str, float | int | str]:  # noqa: ANN003
+    """Every parameter that changes a number of :func:`lattice_grid_units`."""
+    world = p["world"]
+    out: dict[str, float | int | str] = {
+        "method": "BNT gridnessScore of lattice_rate_map",
+        "shuffle": (
+            f"spectral: {_N_WAVES} plane waves per null map, wavenumbers from the unit's radial "
+            "power spectrum, random directions and phases, evaluated at the visited nodes"
+            if p["shuffle"] == "spectral"
+            else "nodes: one permutation of the nodes per shuffle, shared by all units"
+        ),
+        "n_shuffles": p["n_shuffles"],
+        "percentile": float(p["percentile"]),
+        "min_gridness": p["min_gridness"],
+        "null": p["null"],
+        "nan_shuffles": "counted as not beating the unit (NaN -> -inf before the percentile)",
+        "world_kind": str(world.kind),
+        "world_width": int(world.width),
+        "world_height": int(world.height),
+        "bin_size": float(p["bin_size"]),
+        "smooth": float(p["smooth"]),
+        "n_steps": int(p["n_steps"]),
+    }
+    if p["null"] == "pooled":
+        out["n_pooled_units"] = p["n_pooled"]
+    seed = p["seed"]
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        out["seed"] = int(seed)
+    return out
+
+
 def lattice_grid_units(
     world,  # noqa: ANN001 - a hippocore.envs.World (duck-typed: analysis does not import envs)
     nodes: ArrayLike,
@@ -299,24 +352,9 @@ def lattice_grid_units(
     ((4,), 100)
     """
     _check_world(world)
-    if (
-        isinstance(n_shuffles, bool)
-        or not isinstance(n_shuffles, (int, np.integer))
-        or n_shuffles < MIN_LATTICE_SHUFFLES
-    ):
-        raise ValueError(
-            f"n_shuffles must be an integer >= {MIN_LATTICE_SHUFFLES}; got {n_shuffles!r}. "
-            f"A 95th percentile needs a null of at least {MIN_LATTICE_SHUFFLES} shuffles "
-            "(issue 12); pass n_shuffles=100 or more."
-        )
-    n_shuffles = int(n_shuffles)
-    if not 0 < float(percentile) < 100:
-        raise ValueError(f"percentile must be in (0, 100), e.g. 95; got {percentile!r}.")
-    null = check_choice(null, "null", ("per-unit", "pooled"))
-    shuffle = check_choice(shuffle, "shuffle", ("spectral", "nodes"))
-    min_gridness = float(min_gridness)
-    if not np.isfinite(min_gridness):
-        raise ValueError(f"min_gridness must be a finite BNT score, e.g. 0.3; got {min_gridness}.")
+    n_shuffles, null, shuffle, min_gridness = _check_lattice_options(
+        n_shuffles, percentile, null, shuffle, min_gridness
+    )
     coords, nd, act = check_lattice_inputs(world, nodes, activity)
     rng = as_rng(seed)
     a2 = act[:, None] if act.ndim == 1 else act
@@ -353,30 +391,11 @@ def lattice_grid_units(
     with np.errstate(invalid="ignore"):
         is_grid = np.isfinite(score) & np.isfinite(threshold) & (score > threshold)
         beats = np.isfinite(null_scores) & (null_scores > threshold[:, None])
-    parameters: dict[str, float | int | str] = {
-        "method": "BNT gridnessScore of lattice_rate_map",
-        "shuffle": (
-            f"spectral: {_N_WAVES} plane waves per null map, wavenumbers from the unit's radial "
-            "power spectrum, random directions and phases, evaluated at the visited nodes"
-            if shuffle == "spectral"
-            else "nodes: one permutation of the nodes per shuffle, shared by all units"
-        ),
-        "n_shuffles": n_shuffles,
-        "percentile": float(percentile),
-        "min_gridness": min_gridness,
-        "null": null,
-        "nan_shuffles": "counted as not beating the unit (NaN -> -inf before the percentile)",
-        "world_kind": str(world.kind),
-        "world_width": int(world.width),
-        "world_height": int(world.height),
-        "bin_size": float(observed.bin_size),
-        "smooth": float(smooth),
-        "n_steps": int(nd.size),
-    }
-    if null == "pooled":
-        parameters["n_pooled_units"] = int(varying.sum())
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        parameters["seed"] = int(seed)
+    parameters = _lattice_parameters(
+        shuffle=shuffle, n_shuffles=n_shuffles, percentile=percentile, min_gridness=min_gridness,
+        null=null, world=world, bin_size=observed.bin_size, smooth=smooth, n_steps=nd.size,
+        n_pooled=int(varying.sum()), seed=seed,
+    )  # fmt: skip
     return LatticeGridUnits(
         score=np.asarray(score, float),
         null_threshold=null_thr,

@@ -11,6 +11,7 @@ from skimage.morphology import local_maxima
 
 from hippocore._checks import check_choice, check_positive
 from hippocore.analysis._adaptive import placefield_adaptive
+from hippocore.analysis._morphology import euler8
 from hippocore.analysis._stack import as_bin_centres, as_map_stack
 
 __all__ = ["PlaceField", "place_fields", "fields_from_mask"]
@@ -128,36 +129,69 @@ _SLICE_CROSS[1] = _FOUR
 Field = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]
 
 
-def _euler8(regions: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """Euler number (objects minus holes) of each 2-D mask of a stack ``(k, y, x)``.
-
-    8-connected foreground, from Gray's (1971) counts of 2x2 quads.
-    """
-    p = np.pad(regions, ((0, 0), (1, 1), (1, 1))).astype(np.int8)
-    a, b, c, d = p[:, :-1, :-1], p[:, :-1, 1:], p[:, 1:, :-1], p[:, 1:, 1:]
-    s = a + b + c + d
-    q1 = np.count_nonzero(s == 1, axis=(1, 2))
-    q3 = np.count_nonzero(s == 3, axis=(1, 2))
-    qd = np.count_nonzero((s == 2) & (a == d), axis=(1, 2))
-    return (q1 - q3 - 2 * qd) // 4
-
-
 def _label_stats(labels: NDArray[np.intp], values: NDArray[np.float64]):
-    """Per label 0..n: size, mean value, max value and the flat index of the max."""
+    """Per label 0..n: size, mean value, max value and the flat index of the max.
+
+    The max's index is the first (lowest flat index) among equal maxima. Label 0 and labels
+    with no bin get size 0, mean 0, index 0 and, for labels >= 1, the value at index 0.
+    """
     flat = labels.ravel()
+    vals = values.ravel()
     idx = np.flatnonzero(flat)
+    lab, v = flat[idx], vals[idx]
     n = int(flat.max(initial=0)) + 1
-    size = np.bincount(flat[idx], minlength=n)
-    total = np.bincount(flat[idx], weights=values.ravel()[idx], minlength=n)
-    order = idx[np.lexsort((-values.ravel()[idx], flat[idx]))]
-    top = np.zeros(n, dtype=np.intp)
-    if order.size:  # no labelled bin at all: every label is empty
-        first = np.flatnonzero(np.r_[True, np.diff(flat[order]) != 0])
-        top[flat[order[first]]] = order[first]
-    peak = np.zeros(n)
-    peak[1:] = values.ravel()[top[1:]]
+    size = np.bincount(lab, minlength=n)
+    total = np.bincount(lab, weights=v, minlength=n)
+    peak = np.full(n, -np.inf)
+    np.maximum.at(peak, lab, v)
+    at_peak = v == peak[lab]
+    top = np.full(n, flat.size, dtype=np.intp)
+    np.minimum.at(top, lab[at_peak], idx[at_peak])
+    empty = size == 0
+    top[empty] = 0
+    peak[empty] = vals[0] if vals.size else 0.0
+    peak[0] = 0.0
     mean = total / np.maximum(size, 1)
     return size, mean, peak, top
+
+
+def _second_pass_regions(z2n, peaks, threshold: float, min_bins: int, chunk: int):  # noqa: ANN001
+    """BNT placefield's second pass: the union of the kept candidate regions of every map.
+
+    ``peaks`` are the candidates ``(map, row, col, value)``, sorted by map. A candidate's
+    region is the 4-connected component holding it of ``value * threshold < z2n <= value``;
+    it is kept with >= ``min_bins`` bins, its centroid within 4 bins of the peak and no holes.
+    The candidates are labelled ``chunk`` at a time, as planes stacked with a blank row
+    between them (a 2-D labelling that never joins two planes).
+    """
+    pm, pr, pc, pv = peaks
+    ny, nx = z2n.shape[1:]
+    final = np.zeros(z2n.shape, dtype=bool)
+    planes = np.zeros((min(chunk, pv.size), ny + 1, nx), dtype=bool)
+    above = np.empty((min(chunk, pv.size), ny, nx), dtype=bool)
+    for s0 in range(0, pv.size, chunk):
+        m, r, c, p = (v[s0 : s0 + chunk] for v in peaks)
+        zz = np.take(z2n, m, axis=0)  # np.take copies whole maps much faster than z2n[m]
+        cand, up = planes[: m.size], above[: m.size]
+        np.less_equal(zz, p[:, None, None], out=cand[:, :ny])
+        np.greater(zz, (p * threshold)[:, None, None], out=up)
+        cand[:, :ny] &= up
+        plab = ndimage.label(cand.reshape(-1, nx), structure=_FOUR)[0].reshape(cand.shape)
+        seed = plab[np.arange(m.size), r, c]
+        region = plab[:, :ny] == seed[:, None, None]
+        per_row = region.view(np.uint8).sum(axis=2, dtype=np.int32)  # (k, ny) bins per row
+        per_col = region.view(np.uint8).sum(axis=1, dtype=np.int32)  # (k, nx)
+        n_bins = per_row.sum(axis=1)
+        cy = per_row @ np.arange(ny) / np.maximum(n_bins, 1)
+        cx = per_col @ np.arange(nx) / np.maximum(n_bins, 1)
+        good = (seed > 0) & (n_bins >= min_bins) & (np.hypot(cy - r, cx - c) <= 4)
+        if good.any():
+            good[good] = euler8(region[good]) >= 1
+        if good.any():  # OR the kept regions into their maps (m is sorted)
+            mg = m[good]
+            starts = np.flatnonzero(np.r_[True, mg[1:] != mg[:-1]])
+            final[mg[starts]] |= np.logical_or.reduceat(region[good], starts, axis=0)
+    return final
 
 
 def _bnt_field_labels(
@@ -166,7 +200,7 @@ def _bnt_field_labels(
     min_bins: int,
     min_peak: float,
     min_mean_rate: float,
-    chunk: int = 1024,
+    chunk: int = 256,
 ) -> NDArray[np.intp]:
     """BNT ``placefield`` on every map of a stack, as a field-label image ``(n, y, x)``.
 
@@ -205,30 +239,9 @@ def _bnt_field_labels(
     pv = z2[pm, pr, pc]
     keep = pv > 0
     pm, pr, pc, pv = pm[keep], pr[keep], pc[keep], pv[keep]
-    final = np.zeros(z.shape, dtype=bool)
-    z2n = np.where(nans, -np.inf, z2)  # unvisited bins never pass the candidate test
-    for s0 in range(0, pv.size, chunk):
-        m, r, c, p = (
-            pm[s0 : s0 + chunk],
-            pr[s0 : s0 + chunk],
-            pc[s0 : s0 + chunk],
-            pv[s0 : s0 + chunk],
-        )
-        zz = np.take(z2n, m, axis=0)  # np.take copies whole maps much faster than z2n[m]
-        cand = (zz > (p * threshold)[:, None, None]) & (zz <= p[:, None, None])
-        plab, _ = ndimage.label(cand, structure=_SLICE_CROSS)
-        seed = plab[np.arange(p.size), r, c]
-        region = plab == seed[:, None, None]
-        per_row = np.count_nonzero(region, axis=2)  # (k, ny)
-        per_col = np.count_nonzero(region, axis=1)  # (k, nx)
-        n_bins = per_row.sum(axis=1)
-        cy = per_row @ np.arange(ny) / np.maximum(n_bins, 1)
-        cx = per_col @ np.arange(nx) / np.maximum(n_bins, 1)
-        good = (seed > 0) & (n_bins >= min_bins) & (np.hypot(cy - r, cx - c) <= 4)
-        if good.any():
-            good[good] = _euler8(region[good]) >= 1
-        if good.any():
-            np.logical_or.at(final, m[good], region[good])
+    final = _second_pass_regions(
+        np.where(nans, -np.inf, z2), (pm, pr, pc, pv), threshold, min_bins, chunk
+    )
     if final.any():
         lab2, _ = ndimage.label(final, structure=_SLICE_CROSS)
         size2, mean2, top2, _ = _label_stats(lab2, z2)

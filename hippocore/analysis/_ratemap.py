@@ -246,6 +246,70 @@ def _finish(raw, time_raw, count_raw, sigma):
     return rate, rate_raw, occ, time_nan, count_raw
 
 
+def warn_untracked(pos: NDArray[np.float64], *, stacklevel: int) -> None:
+    """Warn (:class:`UntrackedPositionWarning`) when position samples are NaN (BNT: no time)."""
+    untracked = ~np.isfinite(pos).all(axis=1)
+    if untracked.any():
+        warnings.warn(
+            f"{int(untracked.sum())} of {pos.shape[0]} position samples are NaN; they add no "
+            "time and spikes at them are dropped.",
+            UntrackedPositionWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def _activity_maps(activity: ArrayLike, t: NDArray[np.float64], binned):  # noqa: ANN001
+    """Time-weighted mean activity per bin ``(unit, y, x)``, samples per bin, and ``single``."""
+    lin, inside, dt, time_raw, (ny, nx) = binned
+    act = as_float_array(activity, "activity", ndim=(1, 2), allow_nan=False)
+    if act.shape[0] != t.size:
+        raise ValueError(
+            f"activity has {act.shape[0]} samples but times has {t.size}; they must match."
+        )
+    single = act.ndim == 1
+    act2 = act[:, None] if single else act
+    w = act2[inside] * dt[inside, None]
+    total = np.stack(
+        [np.bincount(lin[inside], weights=w[:, u], minlength=nx * ny) for u in range(w.shape[1])]
+    ).reshape(-1, ny, nx)
+    samples = np.bincount(lin[inside], minlength=nx * ny).reshape(ny, nx).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = np.where(time_raw > 0, total / np.where(time_raw > 0, time_raw, 1.0), 0.0)
+    return raw, np.broadcast_to(samples, raw.shape).copy(), single
+
+
+def _spike_maps(spike_times, t: NDArray[np.float64], binned):  # noqa: ANN001
+    """Spike rate per bin ``(unit, y, x)``, spikes per bin, and ``single`` (one train given)."""
+    lin, _, dt, time_raw, (ny, nx) = binned
+    single = not (
+        isinstance(spike_times, list | tuple)
+        and len(spike_times) > 0
+        and all(np.ndim(s) == 1 for s in spike_times)
+    )
+    trains = [spike_times] if single else list(spike_times)
+    counts = []
+    n_out = 0
+    t_end = t[-1] + dt[-1]  # the last sample's dwell interval still counts
+    for k, train in enumerate(trains):
+        s = as_float_array(train, "spike_times" if single else f"spike_times[{k}]", ndim=1)
+        if not np.all(np.isfinite(s)):
+            raise ValueError("spike_times contains NaN or infinite values; remove them first.")
+        out = (s < t[0]) | (s > t_end)
+        n_out += int(out.sum())
+        sample = np.searchsorted(t, s[~out], side="right") - 1
+        b = lin[sample]
+        counts.append(np.bincount(b[b >= 0], minlength=nx * ny).reshape(ny, nx))
+    if n_out:
+        warnings.warn(
+            f"{n_out} spike(s) fall outside the tracking interval [{t[0]}, {t_end}] s and "
+            "were dropped.",
+            SpikesOutsideTrackingWarning,
+            stacklevel=3,
+        )
+    count = np.stack(counts).astype(float)
+    return count / (time_raw + _EPS), count, single
+
+
 def rate_map(
     times: ArrayLike,
     positions: ArrayLike,
@@ -336,14 +400,7 @@ def rate_map(
     sigma = check_positive(smooth, "smooth", allow_zero=True)
     gap = check_positive(max_gap, "max_gap")
 
-    untracked = ~np.isfinite(pos).all(axis=1)
-    if untracked.any():
-        warnings.warn(
-            f"{int(untracked.sum())} of {t.size} position samples are NaN; they add no time "
-            "and spikes at them are dropped.",
-            UntrackedPositionWarning,
-            stacklevel=2,
-        )
+    warn_untracked(pos, stacklevel=3)
     if isinstance(max_bins, bool) or not isinstance(max_bins, numbers.Integral) or max_bins < 1:
         raise ValueError(f"max_bins must be a positive integer; got {max_bins!r}.")
     x0, x1, y0, y1 = _limits(pos, limits)
@@ -361,53 +418,11 @@ def rate_map(
     time_raw = np.bincount(lin[inside], weights=dt[inside], minlength=nx * ny).reshape(ny, nx)
     time_raw = np.round(time_raw * 1e7) / 1e7
 
+    binned = (lin, inside, dt, time_raw, (ny, nx))
     if activity is not None:
-        act = as_float_array(activity, "activity", ndim=(1, 2), allow_nan=False)
-        if act.shape[0] != t.size:
-            raise ValueError(
-                f"activity has {act.shape[0]} samples but times has {t.size}; they must match."
-            )
-        single = act.ndim == 1
-        act2 = act[:, None] if single else act
-        w = act2[inside] * dt[inside, None]
-        total = np.stack(
-            [
-                np.bincount(lin[inside], weights=w[:, u], minlength=nx * ny)
-                for u in range(w.shape[1])
-            ]
-        ).reshape(-1, ny, nx)
-        samples = np.bincount(lin[inside], minlength=nx * ny).reshape(ny, nx).astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            raw = np.where(time_raw > 0, total / np.where(time_raw > 0, time_raw, 1.0), 0.0)
-        count = np.broadcast_to(samples, raw.shape).copy()
+        raw, count, single = _activity_maps(activity, t, binned)
     else:
-        single = not (
-            isinstance(spike_times, list | tuple)
-            and len(spike_times) > 0
-            and all(np.ndim(s) == 1 for s in spike_times)
-        )
-        trains = [spike_times] if single else list(spike_times)
-        counts = []
-        n_out = 0
-        t_end = t[-1] + dt[-1]  # the last sample's dwell interval still counts
-        for k, train in enumerate(trains):
-            s = as_float_array(train, "spike_times" if single else f"spike_times[{k}]", ndim=1)
-            if not np.all(np.isfinite(s)):
-                raise ValueError("spike_times contains NaN or infinite values; remove them first.")
-            out = (s < t[0]) | (s > t_end)
-            n_out += int(out.sum())
-            sample = np.searchsorted(t, s[~out], side="right") - 1
-            b = lin[sample]
-            counts.append(np.bincount(b[b >= 0], minlength=nx * ny).reshape(ny, nx))
-        if n_out:
-            warnings.warn(
-                f"{n_out} spike(s) fall outside the tracking interval [{t[0]}, {t_end}] s and "
-                "were dropped.",
-                SpikesOutsideTrackingWarning,
-                stacklevel=2,
-            )
-        count = np.stack(counts).astype(float)
-        raw = count / (time_raw + _EPS)
+        raw, count, single = _spike_maps(spike_times, t, binned)
     rate, rate_raw, occ, time_nan, count = _finish(raw, time_raw, count, sigma)
     if single:
         rate, rate_raw, count = rate[0], rate_raw[0], count[0]

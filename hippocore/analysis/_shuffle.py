@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import sparse
 
 from hippocore._checks import (
     as_float_array,
@@ -19,42 +18,23 @@ from hippocore._checks import (
     check_choice,
     check_positive,
 )
-from hippocore.analysis._autocorr import autocorrelogram
 from hippocore.analysis._band import max_fourier_power
 from hippocore.analysis._border import border_score
-from hippocore.analysis._direction import _circular_smooth, head_direction_stats
-from hippocore.analysis._gridness import gridness
+from hippocore.analysis._direction import head_direction_tuning
 from hippocore.analysis._null import count_finite, percentile_nan_low
+from hippocore.analysis._null_scores import REGISTRY, SCORES, Block, Context, default_of
 from hippocore.analysis._place import place_fields
-from hippocore.analysis._ratemap import (
-    SpikesOutsideTrackingWarning,
-    UntrackedPositionWarning,
-    _bins,
-    rate_map,
-    smooth_map,
-)
+from hippocore.analysis._ratemap import SpikesOutsideTrackingWarning, warn_untracked
 from hippocore.analysis._samples import as_activity, as_spike_list, dwell_times, spike_samples
-from hippocore.analysis._speed import _check_range, shifted_speed_scores
-from hippocore.analysis._stats import coherence, map_stats
+from hippocore.analysis._shift_maps import ShiftEngine
+from hippocore.analysis._speed import _check_range, speed_score
 
 __all__ = ["SCORES", "MIN_FINITE_FRACTION", "ShuffleScores", "shuffle_scores"]
 
-#: Every score :func:`shuffle_scores` can build a null for (higher = more tuned, for all).
-SCORES = (
-    "gridness",
-    "information_rate",
-    "information_content",
-    "selectivity",
-    "coherence",
-    "border",
-    "band_power",
-    "head_direction",
-    "speed",
-)
-_MAP_SCORES = SCORES[:7]
 #: Default smallest fraction of finite shuffles for a threshold (see ShuffleScores.percentile).
 MIN_FINITE_FRACTION = 0.2
-_EPS = np.finfo(float).eps
+#: Maps scored together per chunk of shifts (all units of a shift stay in one chunk).
+_MAPS_PER_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -175,72 +155,6 @@ class ShuffleScores:
         return np.where(enough & np.isfinite(out), out, np.nan)
 
 
-class _Engine:
-    """Per-session state that no shuffle changes: bins of samples, dwell, occupancy."""
-
-    def __init__(self, t, pos, bin_size, limits, smooth, max_gap, hd, n_hd_bins, hd_smooth):
-        n = t.size
-        with warnings.catch_warnings():  # shuffle_scores warns the caller itself
-            warnings.simplefilter("ignore", UntrackedPositionWarning)
-            base = rate_map(
-                t, pos, activity=np.zeros(n), bin_size=bin_size, limits=limits, smooth=smooth,
-                max_gap=max_gap,
-            )  # fmt: skip
-        self.x, self.y = base.x, base.y
-        self.shape = (base.y.size, base.x.size)
-        self.n_bins = self.shape[0] * self.shape[1]
-        nx, ny = self.shape[1], self.shape[0]
-        ix = _bins(pos[:, 0], float(base.x_edges[0]), nx, bin_size)
-        iy = _bins(pos[:, 1], float(base.y_edges[0]), ny, bin_size)
-        self.lin = np.where((ix >= 0) & (iy >= 0), iy * nx + ix, -1)
-        self.time_raw = np.nan_to_num(base.occupancy_raw, nan=0.0)
-        self.unvisited = self.time_raw == 0
-        self.occupancy = base.occupancy  # smoothed, NaN where unvisited
-        self.smooth = smooth
-        self.dwell = dwell_times(t, max_gap)
-        self.n = n
-        self.hd_bin = None
-        if hd is not None:
-            ok = np.isfinite(hd)
-            b = np.full(n, -1)
-            b[ok] = np.minimum(
-                (np.mod(hd[ok], 2 * np.pi) / (2 * np.pi) * n_hd_bins).astype(int), n_hd_bins - 1
-            )
-            self.hd_bin = b
-            self.hd_occ = np.bincount(b[ok], weights=self.dwell[ok], minlength=n_hd_bins)
-            self.hd_centres = (np.arange(n_hd_bins) + 0.5) * 2 * np.pi / n_hd_bins
-            self.n_hd = n_hd_bins
-            self.hd_smooth = hd_smooth
-        # For continuous activity: sample -> bin matrix weighted by dwell.
-        inside = self.lin >= 0
-        self.weights = sparse.csr_matrix(
-            (self.dwell[inside], (np.flatnonzero(inside), self.lin[inside])),
-            shape=(n, self.n_bins),
-        )
-
-    def maps_from_counts(self, counts: NDArray[np.float64]):
-        """(raw rate with NaN, smoothed rate with NaN) from per-bin spike counts (k, n_bins)."""
-        raw = counts.reshape(-1, *self.shape) / (self.time_raw + _EPS)
-        return self._finish(raw)
-
-    def maps_from_amount(self, amount: NDArray[np.float64]):
-        """Maps from per-bin sum(activity * dt) (k, n_bins): the time-weighted mean activity."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            raw = np.where(
-                self.time_raw > 0,
-                amount.reshape(-1, *self.shape) / np.where(self.time_raw > 0, self.time_raw, 1),
-                0.0,
-            )
-        return self._finish(raw)
-
-    def _finish(self, raw):
-        smoothed = smooth_map(raw, self.smooth)
-        smoothed[:, self.unvisited] = np.nan
-        raw = raw.copy()
-        raw[:, self.unvisited] = np.nan
-        return raw, smoothed
-
-
 def _check_count(value: int, name: str, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
@@ -263,12 +177,12 @@ def shuffle_scores(
     min_shift: float = 20.0,
     scores: Sequence[str] | None = None,
     min_spikes: int = 10,
-    border_threshold: float = 0.3,
+    border_threshold: float = default_of(border_score, "threshold"),
     field_min_peak: float | None = None,
-    hd_bins: int = 120,
-    speed_range: tuple[float, float] = (0.02, 0.5),
-    speed_variant: str = "2015",
-    fft_size: int = 256,
+    hd_bins: int = default_of(head_direction_tuning, "n_bins"),
+    speed_range: tuple[float, float] = default_of(speed_score, "speed_range"),
+    speed_variant: str = default_of(speed_score, "variant"),
+    fft_size: int = default_of(max_fourier_power, "fft_size"),
     seed: int | np.random.Generator | None = None,
     progress: bool = False,
 ) -> ShuffleScores:
@@ -351,207 +265,44 @@ def shuffle_scores(
         If the session is not longer than ``2 * min_shift``, or a score needs an input that
         was not given.
     """
-    t = as_times(times, "times")
-    pos = as_positions(positions, "positions", allow_nan=True)
-    if pos.shape[0] != t.size:
-        raise ValueError(f"positions has {pos.shape[0]} samples but times has {t.size}.")
-    if (spike_times is None) == (activity is None):
-        raise ValueError("give exactly one of spike_times or activity.")
+    t, pos = _check_tracking(times, positions, spike_times, activity)
     n_shuffles = _check_count(n_shuffles, "n_shuffles", 1)
     min_spikes = _check_count(min_spikes, "min_spikes", 0)
     min_shift = check_positive(min_shift, "min_shift")
     bin_size = check_positive(bin_size, "bin_size")
-    duration = float(t[-1] - t[0]) if t.size > 1 else 0.0
-    if duration <= 2 * min_shift:
-        raise ValueError(
-            f"the session lasts {duration:.1f} s, not longer than twice the minimum shuffle "
-            f"shift (min_shift={min_shift} s); shuffles would not break the relation to "
-            "behaviour. Use a longer session or a smaller min_shift."
-        )
-    hd = None
-    if head_direction is not None:
-        hd = as_float_array(head_direction, "head_direction", ndim=1)
-        if hd.shape != t.shape:
-            raise ValueError(f"head_direction must have {t.size} samples; got {hd.shape}.")
-    v = None
-    if speed is not None:
-        v = as_float_array(speed, "speed", ndim=1)
-        if v.shape != t.shape:
-            raise ValueError(f"speed must have {t.size} samples; got {v.shape}.")
-    available = [s for s in SCORES if (s != "head_direction" or hd is not None)]
-    available = [s for s in available if (s != "speed" or v is not None)]
-    if scores is None:
-        wanted = available
-    else:
-        wanted = list(scores)
-        for s in wanted:
-            if s not in SCORES:
-                raise ValueError(f"unknown score {s!r}; choose from {list(SCORES)}.")
-            if s not in available:
-                need = "head_direction" if s == "head_direction" else "speed"
-                raise ValueError(f"score {s!r} needs the {need} argument.")
-    if not wanted:
-        raise ValueError("scores is empty; ask for at least one score.")
+    _check_duration(t, min_shift)
+    hd = _optional_series(head_direction, "head_direction", t)
+    v = _optional_series(speed, "speed", t)
+    entries, wanted = _wanted(scores, {"head_direction": hd, "speed": v})
     check_choice(speed_variant, "speed_variant", ("2015", "2016"))
+    lo_v, hi_v = _check_range(speed_range) if v is not None else (None, None)
     rng = as_rng(seed)
-    untracked = ~np.isfinite(pos).all(axis=1)
-    if untracked.any():
-        warnings.warn(
-            f"{int(untracked.sum())} of {t.size} position samples are NaN; they add no time "
-            "and spikes at them are left out of the maps.",
-            UntrackedPositionWarning,
-            stacklevel=2,
-        )
-
-    engine = _Engine(t, pos, bin_size, limits, smooth, max_gap, hd, hd_bins, 1.0)
+    warn_untracked(pos, stacklevel=3)
     dt = float(np.median(np.diff(t)))
-    lo = max(1, math.ceil(min_shift / dt))
-    hi = t.size - lo
-    if hi < lo:
-        raise ValueError(
-            f"the session ({t.size} samples) is too short for min_shift={min_shift} s."
-        )
-    shift_samples = rng.integers(lo, hi + 1, size=n_shuffles)
-
-    if activity is not None:
-        act, _ = as_activity(activity, t.size)
-        if not np.isfinite(act).all():
-            raise ValueError("activity contains NaN or infinite values; fill or drop them first.")
-        if np.any(act < 0):
-            raise ValueError(
-                "activity has negative values; spatial information and head-direction tuning "
-                "need non-negative rates. Rectify (np.maximum(activity, 0)) or shift it first."
-            )
-        n_units = act.shape[1]
-        n_spikes = np.full(n_units, -1)
-        note = np.array([""] * n_units, dtype=object)
-        min_peak = 0.0 if field_min_peak is None else float(field_min_peak)
-        samples = units = None
-    else:
-        trains, _ = as_spike_list(spike_times)
-        n_units = len(trains)
-        end = t[-1] + engine.dwell[-1]
-        per_unit = [spike_samples(t, s, end) for s in trains]
-        n_out = sum(int(s.size) for s in trains) - sum(p.size for p in per_unit)
-        if n_out:
-            warnings.warn(
-                f"{n_out} spike(s) fall outside the tracking interval [{t[0]}, {end}] s and "
-                "were dropped.",
-                SpikesOutsideTrackingWarning,
-                stacklevel=2,
-            )
-        n_spikes = np.array([p.size for p in per_unit])
-        samples = np.concatenate(per_unit) if per_unit else np.zeros(0, int)
-        units = np.repeat(np.arange(n_units), n_spikes)
-        note = np.array([""] * n_units, dtype=object)
-        for u, k in enumerate(n_spikes):
-            if k == 0:
-                note[u] = "no spikes in the tracking interval"
-            elif k < min_spikes:
-                note[u] = f"only {k} spike(s), fewer than min_spikes={min_spikes}"
-            else:
-                bins = engine.lin[per_unit[u]]
-                if np.unique(bins[bins >= 0]).size == 1:
-                    note[u] = "all spikes fall in one bin"
-        min_peak = 1.0 if field_min_peak is None else float(field_min_peak)
-        act = None
-
-    if v is not None:
-        lo_v, hi_v = _check_range(speed_range)
-        valid_v = np.isfinite(v) & (v >= lo_v) & (v <= hi_v)
-        sigma_samples = 0.4 / dt
-        if act is not None:
-            inst = act.T.copy()
-        else:
-            inst = np.zeros((n_units, t.size))
-            np.add.at(inst, (units, samples), 1.0)
-            gaps = np.diff(t)
-            inst /= np.append(gaps, gaps[-1])
-    all_shifts = np.concatenate([[0], shift_samples])
-    if "speed" in wanted:  # all shifts at once, by FFT (see shifted_speed_scores)
-        speed_null = shifted_speed_scores(
-            inst, np.nan_to_num(v), valid_v, sigma_samples, speed_variant, all_shifts
-        )
-    results = {s: np.full((n_units, all_shifts.size), np.nan) for s in wanted}
-    per_chunk = max(1, 2000 // max(n_units, 1))
-    chunks = [all_shifts[i : i + per_chunk] for i in range(0, all_shifts.size, per_chunk)]
-    iterator = chunks
-    if progress:
-        from tqdm.auto import tqdm
-
-        iterator = tqdm(chunks, desc="shuffles", unit="chunk")
-    observed_maps = None
-    col = 0
-    for chunk in iterator:
-        k = chunk.size
-        if act is not None:
-            amount = np.concatenate(
-                [(engine.weights.T @ np.roll(act, int(s), axis=0)).T for s in chunk]
-            )
-            raw, smoothed = engine.maps_from_amount(amount)
-        else:
-            counts = np.zeros((k * n_units, engine.n_bins))
-            for j, s in enumerate(chunk):
-                b = engine.lin[(samples + int(s)) % t.size]
-                keep = b >= 0
-                counts[j * n_units : (j + 1) * n_units] = np.bincount(
-                    units[keep] * engine.n_bins + b[keep], minlength=n_units * engine.n_bins
-                ).reshape(n_units, engine.n_bins)
-            raw, smoothed = engine.maps_from_counts(counts)
-        if observed_maps is None:
-            observed_maps = (raw[:n_units].copy(), smoothed[:n_units].copy())
-        block = {}
-        if "gridness" in wanted:
-            block["gridness"] = np.asarray(gridness(autocorrelogram(smoothed)).score, float)
-        if {"information_rate", "information_content", "selectivity"} & set(wanted):
-            ms = map_stats(smoothed, engine.occupancy)
-            block["information_rate"] = ms.information_rate
-            block["information_content"] = ms.information_content
-            block["selectivity"] = ms.selectivity
-        if "coherence" in wanted:
-            block["coherence"] = coherence(raw)
-        if "border" in wanted:
-            block["border"] = border_score(
-                smoothed, threshold=border_threshold, min_peak=min_peak
-            ).score
-        if "band_power" in wanted:
-            block["band_power"] = max_fourier_power(raw, bin_size=bin_size, fft_size=fft_size)
-        if "head_direction" in wanted:
-            block["head_direction"] = _hd_scores(engine, chunk, act, samples, units, n_units)
-        if "speed" in wanted:
-            block["speed"] = speed_null[:, col : col + k].T.ravel()
-        for name in wanted:
-            results[name][:, col : col + k] = np.asarray(block[name]).reshape(k, n_units).T
-        col += k
-
+    shift_samples = _draw_shifts(rng, t.size, dt, min_shift, n_shuffles)
+    engine, n_units, n_spikes, note, min_peak = _engine(
+        t, pos, spike_times, activity, field_min_peak, min_spikes,
+        dict(bin_size=bin_size, limits=limits, smooth=smooth, max_gap=max_gap),
+    )  # fmt: skip
+    options = {
+        "bin_size": bin_size, "border_threshold": border_threshold, "field_min_peak": min_peak,
+        "hd_bins": hd_bins, "speed_range": (lo_v, hi_v), "speed_variant": speed_variant,
+        "fft_size": fft_size,
+    }  # fmt: skip
+    ctx = Context(t, engine, np.concatenate([[0], shift_samples]), n_units, hd, v, options)
+    results, observed_maps = _run(ctx, entries, wanted, progress)
     bad = np.array([bool(n) and not n.startswith("all spikes") for n in note])
     for name in wanted:
         results[name][bad] = np.nan
     raw_obs, smooth_obs = observed_maps
-    fields = place_fields(smooth_obs, min_peak=min_peak)
-    n_fields = np.array([len(f) for f in fields])
+    n_fields = np.array([len(f) for f in place_fields(smooth_obs, min_peak=min_peak)])
     n_fields[bad] = 0
-    parameters: dict[str, float | int | str] = {
-        "bin_size": bin_size,
-        "smooth": float(smooth),
-        "max_gap": float(max_gap),
-        "n_shuffles": n_shuffles,
-        "min_shift": min_shift,
-        "shuffle": "circular time shift of spikes (or activity), same shifts for all units",
-        "min_spikes": min_spikes,
-        "border_threshold": float(border_threshold),
-        "field_min_peak": min_peak,
-        "hd_bins": int(hd_bins),
-        "hd_smooth_bins": 1.0,
-        "speed_sigma_s": 0.4,
-        "speed_range": f"{speed_range[0]}-{speed_range[1]} m/s",
-        "speed_variant": speed_variant,
-        "fft_size": int(fft_size),
-        "gridness_method": "bnt",
-        "scores": ",".join(wanted),
-    }
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        parameters["seed"] = int(seed)
+    parameters = _parameters(
+        bin_size=bin_size, smooth=smooth, max_gap=max_gap, n_shuffles=n_shuffles,
+        min_shift=min_shift, min_spikes=min_spikes, border_threshold=border_threshold,
+        field_min_peak=min_peak, hd_bins=hd_bins, speed_range=speed_range,
+        speed_variant=speed_variant, fft_size=fft_size, scores=",".join(wanted), seed=seed,
+    )  # fmt: skip
     return ShuffleScores(
         observed={s: results[s][:, 0].copy() for s in wanted},
         null={s: results[s][:, 1:].copy() for s in wanted},
@@ -567,26 +318,159 @@ def shuffle_scores(
     )
 
 
-def _hd_scores(engine: _Engine, chunk, act, samples, units, n_units) -> NDArray[np.float64]:
-    """Mean vector length of the head-direction tuning of every unit for every shift."""
-    nb = engine.n_hd
-    out = []
-    for s in chunk:
-        if act is not None:
-            shifted = np.roll(act, int(s), axis=0)
-            ok = engine.hd_bin >= 0
-            w = shifted[ok] * engine.dwell[ok, None]
-            onehot = sparse.csr_matrix(
-                (np.ones(ok.sum()), (np.arange(ok.sum()), engine.hd_bin[ok])), shape=(ok.sum(), nb)
+def _parameters(**p) -> dict[str, float | int | str]:  # noqa: ANN003
+    """Every parameter that changes a number, as ShuffleScores.parameters records them."""
+    out: dict[str, float | int | str] = {
+        "bin_size": p["bin_size"],
+        "smooth": float(p["smooth"]),
+        "max_gap": float(p["max_gap"]),
+        "n_shuffles": p["n_shuffles"],
+        "min_shift": p["min_shift"],
+        "shuffle": "circular time shift of spikes (or activity), same shifts for all units",
+        "min_spikes": p["min_spikes"],
+        "border_threshold": float(p["border_threshold"]),
+        "field_min_peak": p["field_min_peak"],
+        "hd_bins": int(p["hd_bins"]),
+        "hd_smooth_bins": float(default_of(head_direction_tuning, "smooth")),
+        "speed_sigma_s": float(default_of(speed_score, "sigma")),
+        "speed_range": f"{p['speed_range'][0]}-{p['speed_range'][1]} m/s",
+        "speed_variant": p["speed_variant"],
+        "fft_size": int(p["fft_size"]),
+        "gridness_method": "bnt",
+        "scores": p["scores"],
+    }
+    seed = p["seed"]
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        out["seed"] = int(seed)
+    return out
+
+
+def _check_tracking(times, positions, spike_times, activity):  # noqa: ANN001
+    """Times and positions as arrays, checked against each other and the data given."""
+    t = as_times(times, "times")
+    pos = as_positions(positions, "positions", allow_nan=True)
+    if pos.shape[0] != t.size:
+        raise ValueError(f"positions has {pos.shape[0]} samples but times has {t.size}.")
+    if (spike_times is None) == (activity is None):
+        raise ValueError("give exactly one of spike_times or activity.")
+    return t, pos
+
+
+def _check_duration(t: NDArray[np.float64], min_shift: float) -> None:
+    duration = float(t[-1] - t[0]) if t.size > 1 else 0.0
+    if duration <= 2 * min_shift:
+        raise ValueError(
+            f"the session lasts {duration:.1f} s, not longer than twice the minimum shuffle "
+            f"shift (min_shift={min_shift} s); shuffles would not break the relation to "
+            "behaviour. Use a longer session or a smaller min_shift."
+        )
+
+
+def _optional_series(value: ArrayLike | None, name: str, t: NDArray[np.float64]):
+    """A behavioural series with one value per sample, or None."""
+    if value is None:
+        return None
+    out = as_float_array(value, name, ndim=1)
+    if out.shape != t.shape:
+        raise ValueError(f"{name} must have {t.size} samples; got {out.shape}.")
+    return out
+
+
+def _wanted(scores: Sequence[str] | None, given: dict[str, object]):
+    """The registry entries and score names to compute: the request, or all the inputs allow."""
+    available = [e for e in REGISTRY if e.needs is None or given[e.needs] is not None]
+    if scores is None:
+        wanted = [name for e in available for name in e.names]
+    else:
+        wanted = list(scores)
+        for s in wanted:
+            if s not in SCORES:
+                raise ValueError(f"unknown score {s!r}; choose from {list(SCORES)}.")
+            entry = next(e for e in REGISTRY if s in e.names)
+            if entry not in available:
+                raise ValueError(f"score {s!r} needs the {entry.needs} argument.")
+    if not wanted:
+        raise ValueError("scores is empty; ask for at least one score.")
+    return [e for e in REGISTRY if set(e.names) & set(wanted)], wanted
+
+
+def _draw_shifts(rng, n: int, dt: float, min_shift: float, n_shuffles: int):  # noqa: ANN001
+    """Shifts (samples), uniform between min_shift and the session length minus min_shift."""
+    lo = max(1, math.ceil(min_shift / dt))
+    hi = n - lo
+    if hi < lo:
+        raise ValueError(f"the session ({n} samples) is too short for min_shift={min_shift} s.")
+    return rng.integers(lo, hi + 1, size=n_shuffles)
+
+
+def _engine(t, pos, spike_times, activity, field_min_peak, min_spikes, map_options):  # noqa: ANN001
+    """The shift engine, with each unit's spike count, note and smallest field peak."""
+    if activity is not None:
+        act, _ = as_activity(activity, t.size)
+        if not np.isfinite(act).all():
+            raise ValueError("activity contains NaN or infinite values; fill or drop them first.")
+        if np.any(act < 0):
+            raise ValueError(
+                "activity has negative values; spatial information and head-direction tuning "
+                "need non-negative rates. Rectify (np.maximum(activity, 0)) or shift it first."
             )
-            amount = np.asarray((onehot.T @ w).T)
+        n_units = act.shape[1]
+        engine = ShiftEngine(t, pos, units=None, activity=act, **map_options)
+        note = np.array([""] * n_units, dtype=object)
+        min_peak = 0.0 if field_min_peak is None else float(field_min_peak)
+        return engine, n_units, np.full(n_units, -1), note, min_peak
+    trains, _ = as_spike_list(spike_times)
+    n_units = len(trains)
+    end = t[-1] + dwell_times(t, map_options["max_gap"])[-1]
+    per_unit = [spike_samples(t, s, end) for s in trains]
+    n_out = sum(int(s.size) for s in trains) - sum(p.size for p in per_unit)
+    if n_out:
+        warnings.warn(
+            f"{n_out} spike(s) fall outside the tracking interval [{t[0]}, {end}] s and "
+            "were dropped.",
+            SpikesOutsideTrackingWarning,
+            stacklevel=3,
+        )
+    n_spikes = np.array([p.size for p in per_unit])
+    samples = np.concatenate(per_unit) if per_unit else np.zeros(0, int)
+    units = (samples, np.repeat(np.arange(n_units), n_spikes))
+    engine = ShiftEngine(t, pos, units=units, activity=None, **map_options)
+    note = np.array([""] * n_units, dtype=object)
+    for u, k in enumerate(n_spikes):
+        if k == 0:
+            note[u] = "no spikes in the tracking interval"
+        elif k < min_spikes:
+            note[u] = f"only {k} spike(s), fewer than min_spikes={min_spikes}"
         else:
-            b = engine.hd_bin[(samples + int(s)) % engine.n]
-            keep = b >= 0
-            amount = np.bincount(units[keep] * nb + b[keep], minlength=n_units * nb).reshape(
-                n_units, nb
-            )
-        curve = _circular_smooth(amount / (engine.hd_occ + _EPS), engine.hd_smooth)
-        curve[:, engine.hd_occ == 0] = np.nan
-        out.append(head_direction_stats(curve, engine.hd_centres).mean_vector_length)
-    return np.concatenate(out)
+            bins = engine.lin[per_unit[u]]
+            if np.unique(bins[bins >= 0]).size == 1:
+                note[u] = "all spikes fall in one bin"
+    min_peak = 1.0 if field_min_peak is None else float(field_min_peak)
+    return engine, n_units, n_spikes, note, min_peak
+
+
+def _run(ctx: Context, entries, wanted: list[str], progress: bool):  # noqa: ANN001
+    """Every wanted score for every shift: ``{name: (unit, n_shifts)}`` and the observed maps."""
+    n_units, shifts = ctx.n_units, ctx.shifts
+    states = {e.names: e.start(ctx) if e.start is not None else None for e in entries}
+    results = {s: np.full((n_units, shifts.size), np.nan) for s in wanted}
+    per_chunk = max(1, _MAPS_PER_CHUNK // max(n_units, 1))
+    starts = range(0, shifts.size, per_chunk)
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc="shuffles", unit="chunk")
+    observed_maps = None
+    for col in starts:
+        chunk = shifts[col : col + per_chunk]
+        raw, smoothed = ctx.engine.maps(chunk, n_units)
+        if observed_maps is None:
+            observed_maps = (raw[:n_units].copy(), smoothed[:n_units].copy())
+        block = Block(chunk, col, raw, smoothed)
+        for entry in entries:
+            for name, values in entry.score(ctx, states[entry.names], block).items():
+                if name in results:
+                    results[name][:, col : col + chunk.size] = (
+                        np.asarray(values).reshape(chunk.size, n_units).T
+                    )
+    return results, observed_maps

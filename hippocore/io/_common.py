@@ -8,6 +8,8 @@ import warnings
 import numpy as np
 from numpy.typing import NDArray
 
+from hippocore.schema import led_head_direction
+
 __all__ = [
     "DataRepairWarning",
     "NoUnitsWarning",
@@ -140,10 +142,7 @@ def combine_leds(
     pos = np.where(ok1[:, None], led1, led2)
     both = ok1 & ok2
     pos[both] = 0.5 * (led1[both] + led2[both])
-    hd = np.full(led1.shape[0], np.nan)
-    v = led1[both] - led2[both]
-    hd[both] = np.arctan2(v[:, 1], v[:, 0])
-    return pos, hd
+    return pos, led_head_direction(led1, led2)
 
 
 def drop_nan_samples(

@@ -4,7 +4,8 @@ from scipy import ndimage
 from skimage.morphology import reconstruction
 
 from hippocore.analysis import autocorrelogram, placefield_adaptive
-from hippocore.analysis._adaptive import _grow_fields, _Grower, _open_by_reconstruction
+from hippocore.analysis._adaptive import Grower, grow_fields
+from hippocore.analysis._morphology import open_by_reconstruction
 from hippocore.testing import grid_map, place_map
 
 from ._bnt_inputs import bnt_gauss2d
@@ -16,7 +17,7 @@ def test_stacked_opening_equals_skimage_reconstruction():
         [autocorrelogram(grid_map(orientation=o) + rng.random((40, 40))) for o in (0.1, 0.5)]
     )
     stack = np.concatenate([stack, rng.random((2, 71, 71))])
-    ours = _open_by_reconstruction(stack)
+    ours = open_by_reconstruction(stack)
     cross = ndimage.generate_binary_structure(2, 1)
     for k in range(stack.shape[0]):
         ero = ndimage.grey_erosion(stack[k], footprint=cross, mode="nearest")
@@ -29,10 +30,10 @@ def test_windowed_regions_equal_whole_map_regions(monkeypatch):
     maps = [autocorrelogram(grid_map(spacing=s) + rng.gamma(1, 2, (40, 40))) for s in (0.3, 0.5)]
     for ac in maps:
         ac = ac / ac.max()
-        opened = _open_by_reconstruction(ac[None])[0]
-        small = _grow_fields(ac, opened, [(35, 35)], 0.0)
-        monkeypatch.setattr(_Grower.__init__, "__defaults__", (10**6,))
-        whole = _grow_fields(ac, opened, [(35, 35)], 0.0)
+        opened = open_by_reconstruction(ac[None])[0]
+        small = grow_fields(ac, opened, [(35, 35)], 0.0)
+        monkeypatch.setattr(Grower.__init__, "__defaults__", (10**6,))
+        whole = grow_fields(ac, opened, [(35, 35)], 0.0)
         monkeypatch.undo()
         np.testing.assert_array_equal(small, whole)
 

@@ -1,5 +1,7 @@
 """Head direction: BNT tcStatistics expectations, tuning curves from spikes, LEDs and activity."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -101,3 +103,66 @@ def test_bad_arguments():
         head_direction_tuning(t, np.zeros(9), [0.1])
     with pytest.raises(ValueError, match="bin_centres"):
         head_direction_stats(BNT_CURVE, BNT_AXIS[:5])
+
+
+def _kavli_cell_file(path, front_cm, back_cm, t):
+    import scipy.io
+
+    scipy.io.savemat(
+        path,
+        {
+            "t": t,
+            "x1": front_cm[:, 0],
+            "y1": front_cm[:, 1],
+            "x2": back_cm[:, 0],
+            "y2": back_cm[:, 1],
+            "ts": np.sort(np.random.default_rng(0).uniform(t[0], t[-1], 50)),
+        },
+    )
+
+
+def test_one_head_direction_convention_for_readers_and_analysis(tmp_path):
+    # The Kavli reader (io) and head_direction_from_leds (analysis) both use the schema's
+    # helper: radians in (-pi, pi], the same numbers bit for bit, NaN where an LED is lost.
+    from hippocore.io import read_kavli_mat
+    from hippocore.schema import led_head_direction
+
+    n = 400
+    t = np.arange(n) * 0.02
+    angle = np.linspace(-3 * np.pi, 3 * np.pi, n)  # every quadrant, both signs of the wrap
+    back = np.column_stack([50 + 20 * np.cos(t), 50 + 20 * np.sin(t)])
+    front = back + 5 * np.column_stack([np.cos(angle), np.sin(angle)])
+    front[10:15] = np.nan  # front LED lost: direction unknown
+    back[30:33] = np.nan
+    front[60:62] = back[60:62] = np.nan  # both lost: the reader drops the samples
+    _kavli_cell_file(tmp_path / "11111-01010101_t1c1.mat", front, back, t)
+    with pytest.warns(UserWarning):  # the reader reports the two dropped samples
+        ds = read_kavli_mat(tmp_path / "11111-01010101_t1c1.mat")
+    keep = np.isfinite(front).all(axis=1) | np.isfinite(back).all(axis=1)
+    expected = head_direction_from_leds(front * 0.01, back * 0.01)[keep]
+    np.testing.assert_array_equal(ds.head_direction.values, expected)
+    np.testing.assert_array_equal(expected, led_head_direction(front * 0.01, back * 0.01)[keep])
+    finite = expected[np.isfinite(expected)]
+    assert finite.min() < -3 and finite.max() > 3  # both ends of the range are used
+    assert np.all((finite > -np.pi) & (finite <= np.pi))
+    assert np.isnan(expected[10:15]).all() and np.isnan(expected[30:33]).all()
+
+
+def test_real_kavli_session_head_direction_matches_analysis(sargolini_dir):
+    import scipy.io
+
+    from hippocore.io import read_kavli_mat
+
+    path = sargolini_dir / "11207-21060501+02_t6c1.mat"
+    if not path.exists():
+        pytest.skip(f"{path.name} not found in {sargolini_dir}")
+    d = scipy.io.loadmat(path, squeeze_me=True)
+    front = np.column_stack([d["x1"], d["y1"]]) * 0.01
+    back = np.column_stack([d["x2"], d["y2"]]) * 0.01
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = read_kavli_mat(path)
+    keep = np.isfinite(front).all(axis=1) | np.isfinite(back).all(axis=1)
+    np.testing.assert_array_equal(
+        ds.head_direction.values, head_direction_from_leds(front, back)[keep]
+    )

@@ -2,8 +2,9 @@
 
 Several hundred varied maps (noisy grids, pure noise, band maps, place maps, maps with
 plateaus from rounding, NaN holes, a non-square batch) go through ``gridness`` (stacked) and
-through the reference path (BNT's placefieldAdaptive per map, sliding score and grid geometry
-one map at a time); the annulus correlations are checked against their direct definition.
+through the reference path in ``_gridness_oracle.py`` (BNT's placefieldAdaptive per map,
+sliding score and grid geometry one map at a time); the annulus correlations are checked
+against their direct definition.
 """
 
 import numpy as np
@@ -13,17 +14,19 @@ from skimage.morphology import reconstruction
 from skimage.transform import rotate
 
 from hippocore.analysis import autocorrelogram, gridness
-from hippocore.analysis._adaptive import (
-    _CROSS,
-    _count_at_least,
-    _join_levels,
-    _open_by_reconstruction,
-    _windowed_regions,
-    _windowed_regions_labelled,
-)
+from hippocore.analysis._adaptive import _CROSS, LADDER
 from hippocore.analysis._autocorr import _box_sums
-from hippocore.analysis._gridness import _BNT_ANGLES, _bnt_gns, _gridness_bnt, _shells
+from hippocore.analysis._centre_field import (
+    count_at_least,
+    join_levels,
+    windowed_regions,
+    windowed_regions_labelled,
+)
+from hippocore.analysis._gridness_bnt import BNT_ANGLES, bnt_gns, shells
+from hippocore.analysis._morphology import open_by_reconstruction
 from hippocore.testing import band_map, grid_map, place_map
+
+from ._gridness_oracle import gridness_bnt_one_map
 
 
 def _varied_maps(n: int, seed: int, shape=(40, 40)) -> np.ndarray:
@@ -74,7 +77,7 @@ def _reference(ac: np.ndarray):
     a = np.where(valid[:, None, None], ac / np.where(valid, peak, 1.0)[:, None, None], 0.0)
     for i in np.flatnonzero(~valid):
         reasons[i] = "autocorrelogram has no positive peak (empty, all-NaN or constant map)"
-    out = _gridness_bnt(a, valid, reasons, stacked=False)
+    out = gridness_bnt_one_map(a, valid, reasons)
     return out, np.array(reasons)
 
 
@@ -104,12 +107,12 @@ def test_annulus_correlations_equal_direct_definition():
     ac = autocorrelogram(_varied_maps(12, 11))
     ac /= ac.max(axis=(1, 2), keepdims=True)
     radii = rng.integers(2, 12, ac.shape[0])
-    gns, rad = _bnt_gns(ac, radii)
-    d = _shells(ac.shape[1:])[6]
+    gns, rad = bnt_gns(ac, radii)
+    d = shells(ac.shape[1:])[6]
     for k in range(ac.shape[0]):
         rot = {
             ang: rotate(ac[k], ang, order=1, mode="constant", cval=0, preserve_range=True)
-            for ang in _BNT_ANGLES
+            for ang in BNT_ANGLES
         }
         for big_r in range(radii[k] + 1, rad + 1):
             ring = (d > radii[k]) & (d < big_r)
@@ -122,13 +125,13 @@ def test_annulus_correlations_equal_direct_definition():
 def test_windowed_regions_equal_labelling_every_threshold():
     ac = autocorrelogram(_varied_maps(60, 13))
     ac /= ac.max(axis=(1, 2), keepdims=True)
-    opened = _open_by_reconstruction(ac)
+    opened = open_by_reconstruction(ac)
     images = np.where(opened < 0, opened.max(axis=(1, 2), keepdims=True) * 1.5, opened)
     centre = (35, 35)
-    ws, area, euler, touch, sel = _windowed_regions(images, centre)
-    ths = np.arange(20, 97, 2) / 100.0
+    ws, area, euler, touch, sel = windowed_regions(images, centre)
+    ths = LADDER
     levels = images[:, 35, 35][:, None] * ths[None, :]
-    ref = _windowed_regions_labelled(images[:, ws[0], ws[1]], levels, (10, 10), ws, (71, 71))
+    ref = windowed_regions_labelled(images[:, ws[0], ws[1]], levels, (10, 10), ws, (71, 71))
     np.testing.assert_array_equal(area, ref[1])
     np.testing.assert_array_equal(euler, ref[2])
     np.testing.assert_array_equal(touch, ref[3])
@@ -141,7 +144,7 @@ def test_windowed_regions_equal_labelling_every_threshold():
 def test_join_levels_and_level_counts():
     rng = np.random.default_rng(1)
     sub = np.round(rng.random((20, 15, 17)), 1)  # ties included
-    join = _join_levels(sub, (7, 8))
+    join = join_levels(sub, (7, 8))
     structure = np.zeros((3, 3, 3), bool)
     structure[1] = _CROSS
     for v in np.unique(sub):
@@ -155,12 +158,12 @@ def test_join_levels_and_level_counts():
     x[1, 0, :5] = -np.inf
     x[2, 1, :9] = levels[2]  # exact ties with the levels
     ref = (x[..., None] >= levels[:, None, None, :]).sum(2)
-    np.testing.assert_array_equal(_count_at_least(x, levels), ref)
+    np.testing.assert_array_equal(count_at_least(x, levels), ref)
 
 
 def test_stacked_opening_equals_skimage_on_varied_maps():
     ac = autocorrelogram(_varied_maps(40, 17))
-    ours = _open_by_reconstruction(ac)
+    ours = open_by_reconstruction(ac)
     for k in range(ac.shape[0]):
         ero = ndimage.grey_erosion(ac[k], footprint=_CROSS, mode="nearest")
         ref = reconstruction(ero, ac[k], method="dilation", footprint=np.ones((3, 3)))

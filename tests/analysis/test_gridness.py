@@ -6,7 +6,7 @@ from scipy import ndimage
 from skimage.transform import rotate
 
 from hippocore.analysis import autocorrelogram, gridness
-from hippocore.analysis._gridness import _rotate_stack
+from hippocore.analysis._gridness_bnt import rotate_stack
 from hippocore.testing import grid_map, on_bins, square_grid_rate
 
 from ._bnt_inputs import bnt_hex_map, bnt_rectangular_map, bnt_three_fields_map
@@ -64,7 +64,7 @@ def test_deepmind_mode_matches_the_reference_numbers():
 def test_sparse_rotation_equals_skimage_bilinear(angle):
     rng = np.random.default_rng(angle)
     a = rng.random((2, 35, 35))
-    ours = _rotate_stack(a, angle)
+    ours = rotate_stack(a, angle)
     for k in range(2):
         ref = rotate(a[k], angle, order=1, mode="constant", cval=0, preserve_range=True)
         np.testing.assert_allclose(ours[k], ref, atol=1e-12)
@@ -231,7 +231,7 @@ def test_stacked_centre_radius_equals_placefield_adaptive():
 def test_fast_regional_maxima_equal_skimage():
     from skimage.morphology import local_maxima
 
-    from hippocore.analysis._gridness import _regional_max4
+    from hippocore.analysis._grid_geometry import regional_max4
 
     rng = np.random.default_rng(2)
     yy, xx = np.mgrid[-20:21, -20:21]
@@ -246,15 +246,15 @@ def test_fast_regional_maxima_equal_skimage():
         if k % 5 == 0:
             best[inside] = -np.abs(best[inside]) - 0.01  # outer zero plateau is a maximum
         ref = local_maxima(best, connectivity=1, allow_borders=True)
-        np.testing.assert_array_equal(_regional_max4(best, inside), ref)
+        np.testing.assert_array_equal(regional_max4(best, inside), ref)
 
 
 @pytest.mark.parametrize("square", [True, False])
 def test_slice_dilation_equals_scipy(square):
-    from hippocore.analysis._gridness import _dilate
+    from hippocore.analysis._morphology import dilate
 
     m = np.random.default_rng(0).random((30, 31)) > 0.7
     structure = np.ones((3, 3), bool) if square else ndimage.generate_binary_structure(2, 1)
     np.testing.assert_array_equal(
-        _dilate(m, square=square), ndimage.binary_dilation(m, structure=structure)
+        dilate(m, square=square), ndimage.binary_dilation(m, structure=structure)
     )

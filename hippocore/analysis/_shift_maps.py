@@ -1,0 +1,112 @@
+"""Maps and head-direction counts of circularly time-shifted spikes (or activity traces).
+
+Everything a shift leaves unchanged (the bin of every sample, the dwell times, the occupancy
+and the head-direction occupancy) is computed once per session; a shift only re-bins the
+shifted spikes (``np.bincount`` on precomputed indices, all units at once).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from hippocore.analysis._ratemap import UntrackedPositionWarning, _bins, rate_map, smooth_map
+from hippocore.analysis._samples import dwell_times
+
+__all__ = ["ShiftEngine"]
+
+_EPS = np.finfo(float).eps
+
+
+class ShiftEngine:
+    """Per-session state that no shift changes, and the maps of shifted spikes or activity.
+
+    Parameters
+    ----------
+    t : ndarray of shape (n,)
+        Tracking times (s).
+    pos : ndarray of shape (n, 2)
+        Positions (m), NaN where untracked.
+    bin_size, limits, smooth, max_gap
+        As in :func:`~hippocore.analysis.rate_map`.
+    units : tuple of (samples, unit), or None
+        The sample of every spike and its unit (spike trains), or None for ``activity``.
+    activity : ndarray of shape (n, unit), or None
+        Continuous activity (model units) instead of spikes.
+    """
+
+    def __init__(self, t, pos, *, bin_size, limits, smooth, max_gap, units, activity):  # noqa: ANN001
+        n = t.size
+        with warnings.catch_warnings():  # shuffle_scores warns the caller itself
+            warnings.simplefilter("ignore", UntrackedPositionWarning)
+            base = rate_map(
+                t, pos, activity=np.zeros(n), bin_size=bin_size, limits=limits, smooth=smooth,
+                max_gap=max_gap,
+            )  # fmt: skip
+        self.x, self.y = base.x, base.y
+        self.shape = (base.y.size, base.x.size)
+        self.n_bins = self.shape[0] * self.shape[1]
+        ny, nx = self.shape
+        ix = _bins(pos[:, 0], float(base.x_edges[0]), nx, bin_size)
+        iy = _bins(pos[:, 1], float(base.y_edges[0]), ny, bin_size)
+        self.lin = np.where((ix >= 0) & (iy >= 0), iy * nx + ix, -1)
+        self.time_raw = np.nan_to_num(base.occupancy_raw, nan=0.0)
+        self.unvisited = self.time_raw == 0
+        self.occupancy = base.occupancy  # smoothed, NaN where unvisited
+        self.smooth = smooth
+        self.dwell = dwell_times(t, max_gap)
+        self.n = n
+        self.samples, self.units = units if units is not None else (None, None)
+        self.activity = activity
+        if activity is not None:  # sample -> bin matrix weighted by dwell
+            inside = self.lin >= 0
+            self.weights = sparse.csr_matrix(
+                (self.dwell[inside], (np.flatnonzero(inside), self.lin[inside])),
+                shape=(n, self.n_bins),
+            )
+
+    def maps(self, shifts: NDArray[np.intp], n_units: int):
+        """(raw, smoothed) rate maps ``(len(shifts) * n_units, y, x)``, shift-major, NaN unvisited."""
+        if self.activity is not None:
+            amount = np.concatenate(
+                [(self.weights.T @ np.roll(self.activity, int(s), axis=0)).T for s in shifts]
+            )
+            with np.errstate(invalid="ignore", divide="ignore"):
+                raw = np.where(
+                    self.time_raw > 0,
+                    amount.reshape(-1, *self.shape) / np.where(self.time_raw > 0, self.time_raw, 1),
+                    0.0,
+                )
+        else:
+            counts = np.zeros((shifts.size * n_units, self.n_bins))
+            for j, s in enumerate(shifts):
+                b = self.lin[(self.samples + int(s)) % self.n]
+                keep = b >= 0
+                counts[j * n_units : (j + 1) * n_units] = np.bincount(
+                    self.units[keep] * self.n_bins + b[keep], minlength=n_units * self.n_bins
+                ).reshape(n_units, self.n_bins)
+            raw = counts.reshape(-1, *self.shape) / (self.time_raw + _EPS)
+        smoothed = smooth_map(raw, self.smooth)
+        smoothed[:, self.unvisited] = np.nan
+        raw = raw.copy()
+        raw[:, self.unvisited] = np.nan
+        return raw, smoothed
+
+    def direction_amounts(self, hd_bin: NDArray[np.intp], shift: int, n_units: int, n_bins: int):
+        """Spikes (or activity x dwell) per head-direction bin after one shift, ``(unit, n_bins)``."""
+        if self.activity is not None:
+            shifted = np.roll(self.activity, int(shift), axis=0)
+            ok = hd_bin >= 0
+            w = shifted[ok] * self.dwell[ok, None]
+            onehot = sparse.csr_matrix(
+                (np.ones(ok.sum()), (np.arange(ok.sum()), hd_bin[ok])), shape=(ok.sum(), n_bins)
+            )
+            return np.asarray((onehot.T @ w).T)
+        b = hd_bin[(self.samples + int(shift)) % self.n]
+        keep = b >= 0
+        return np.bincount(self.units[keep] * n_bins + b[keep], minlength=n_units * n_bins).reshape(
+            n_units, n_bins
+        )
