@@ -13,9 +13,12 @@ examples:
   hippocore train                                   # TEM-t's default config, runs/tem-t
   hippocore train docs/configs/tem.toml --out runs/tem --steps 200
   hippocore train --config docs/configs/tem-t-square.toml --grid-every 500
+  hippocore train docs/configs/tem.toml docs/configs/tem-t-square.toml --seeds 0 1 2 \
+      --n-jobs 2 --out runs/sweep
 
 The config's top-level model_name picks the model (`hippocore zoo list`); a run folder with a
-checkpoint is resumed unless --restart.
+checkpoint is resumed unless --restart. A sweep (several configs or --seeds) trains each run
+in OUT/<config stem>-seed<k> and skips runs whose folder records them finished.
 """
 
 _EXPORT_EXAMPLE = """\
@@ -99,12 +102,41 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace, configs: list[str | None]) -> int:
+    from hippocore.workflows import train_sweep
+
+    if args.grid_every or args.device or args.restart:
+        raise ValueError("--grid-every, --device and --restart apply to one run, not to sweeps.")
+    runs = train_sweep(
+        configs,
+        seeds=args.seeds if args.seeds else [args.seed if args.seed is not None else 0],
+        out=args.out,
+        steps=args.steps,
+        n_jobs=args.n_jobs,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+    )
+    for r in runs:
+        loss = r.metrics.get("loss")
+        tail = f", loss {loss:.3f}" if isinstance(loss, float) else ""
+        what = r.reason if r.status == "failed" else f"{r.step} steps{tail}"
+        print(f"{r.status:<8} {r.folder}: {what}")
+    failed = sum(r.status == "failed" for r in runs)
+    print(
+        f"{len(runs) - failed} of {len(runs)} run(s) finished ({sum(r.status == 'skipped' for r in runs)} skipped)"
+    )
+    return 1 if failed else 0
+
+
 def _train(args: argparse.Namespace) -> int:
     from hippocore.zoo import as_config, config_document, train
 
-    if args.config_file and args.config:
+    if args.config_files and args.config:
         raise ValueError("give the config once: positionally or with --config, not both.")
-    cfg = config_document(as_config(args.config_file or args.config))
+    configs = args.config_files or [args.config]
+    if len(configs) > 1 or args.seeds or args.n_jobs > 1 or args.scheduler:
+        return _sweep(args, configs)
+    cfg = config_document(as_config(configs[0]))
     for key, value in (("n_steps", args.steps), ("device", args.device), ("seed", args.seed)):
         if value is not None:
             cfg["train"][key] = value
@@ -176,7 +208,11 @@ def add_train(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     tr.add_argument(
-        "config_file", nargs="?", default=None, metavar="CONFIG", help="TOML config file"
+        "config_files",
+        nargs="*",
+        default=[],
+        metavar="CONFIG",
+        help="TOML config file(s); several, or --seeds, make a sweep",
     )
     tr.add_argument(
         "--config",
@@ -199,6 +235,15 @@ def add_train(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
         help="log the fraction of grid units every N steps (a multiple of train.log_every; "
         "default 0 = off)",
     )
+    tr.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=None,
+        help="sweep: one run per config and seed, in OUT/<config>-seed<k> (finished runs skipped)",
+    )
+    tr.add_argument("--n-jobs", type=int, default=1, help="sweep: processes (>1: local Dask)")
+    tr.add_argument("--scheduler", default=None, help="sweep: address of a Dask scheduler")
     tr.set_defaults(func=_train)
 
 
