@@ -115,7 +115,8 @@ def _convert(args: argparse.Namespace) -> int:
                 target = _convert_one(path, folder, args.overwrite)
                 print(f"{path} -> {target}")
             except Exception as exc:  # one file's failure is reported, the others go on
-                failed.append((path, str(exc).strip().splitlines()[0] if str(exc) else exc))
+                text = str(exc).strip()
+                failed.append((path, text.splitlines()[0] if text else type(exc).__name__))
         messages += [(str(path), f"{w.category.__name__}: {w.message}") for w in caught]
     _print_warnings(tuple(dict.fromkeys(messages)))
     print(f"converted {len(files) - len(failed)} of {len(files)} file(s) into {folder}")
