@@ -57,11 +57,17 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sub(sub, name: str, common, help: str, epilog: str) -> argparse.ArgumentParser:  # noqa: A002, ANN001
+def _sub(
+    sub: argparse._SubParsersAction,
+    name: str,
+    common: argparse.ArgumentParser,
+    text: str,
+    epilog: str,
+) -> argparse.ArgumentParser:
     return sub.add_parser(
         name,
         parents=[common],
-        help=help,
+        help=text,
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

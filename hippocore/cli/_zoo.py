@@ -62,7 +62,7 @@ def parse_world(text: str) -> tuple[str, int, int | None]:
     return kind, int(width), int(height) if height else None
 
 
-def _load_model(spec: str):  # noqa: ANN202 - a torch module
+def _load_model(spec: str):  # -> torch.nn.Module (torch is not imported here)
     from hippocore.zoo import load_checkpoint, pretrained
 
     if spec.startswith("pretrained:"):

@@ -28,3 +28,14 @@ def test_two_workers_give_exactly_the_in_process_numbers(session_dir, tmp_path):
             assert list(a) == list(b), col
     assert [f.path for f in dask.failures] == [str(tmp_path / "bad.nc")]
     assert len(list(cache.glob("*.pkl"))) == 9  # 3 sessions x 3 chunks of <= 2 units
+
+
+def test_local_workers_run_without_dasks_malloc_trim_threshold():
+    """Dask's MALLOC_TRIM_THRESHOLD_ made scoring take 1.8x the CPU time; it is unset."""
+    import os
+
+    from hippocore.workflows._dask import dask_client
+
+    with dask_client(2, None) as client:
+        seen = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+    assert list(seen.values()) == [None, None]
