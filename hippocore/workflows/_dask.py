@@ -64,7 +64,7 @@ def dask_client(n_jobs: int, scheduler: str | None) -> Iterator[Any]:
     # Dask sets MALLOC_TRIM_THRESHOLD_=65536 in its workers' environment (to give memory
     # back to the OS in long-lived workers). Setting it switches off glibc's adaptive mmap
     # threshold, so every large numpy temporary is a fresh mmap with page faults: scoring
-    # took 1.8x the CPU time that way (docs/results/score-dask.md). These workers live for
+    # took 1.7-1.9x the CPU time that way (docs/results/score-dask.md). These workers live for
     # one run, so the variable is left unset (None unsets it in Dask's config).
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
         cluster = distributed.LocalCluster(
