@@ -6,6 +6,8 @@
   Sargolini et al. (2006) -> session, or -> NWB in the DANDI:000582 layout;
 - :func:`read_axona`, :func:`convert_axona_to_nwb` -- Axona dacqUSB/TINT trials (``.set``,
   ``.pos``, tetrode and ``.cut``/``.clu`` files) -> session in m and s, or -> NWB;
+- :func:`read_session` -- any of these files -> session, the reader chosen from what the file
+  is (:func:`detect_format`); :func:`find_session_files` -- the session files of folders;
 - :func:`to_netcdf`, :func:`open_dataset`, :func:`to_zarr`, :func:`open_zarr` -- any schema
   dataset, identical round trips, lazy dask opening; :func:`open_sessions` -- many sessions as
   one dataset along ``session``.
@@ -22,10 +24,15 @@ from hippocore.io._kavli import convert_kavli_to_nwb, read_kavli_mat
 from hippocore.io._netcdf import open_dataset, to_netcdf
 from hippocore.io._nwb_read import read_nwb
 from hippocore.io._nwb_write import write_nwb
+from hippocore.io._read import FORMATS, detect_format, find_session_files, read_session
 from hippocore.io._sessions import open_sessions
 from hippocore.io._zarr import open_zarr, to_zarr
 
 __all__ = [
+    "read_session",
+    "detect_format",
+    "find_session_files",
+    "FORMATS",
     "read_nwb",
     "write_nwb",
     "read_kavli_mat",

@@ -371,23 +371,13 @@ def inspect_file(path: str | os.PathLike[str]) -> FileSummary:
     ValueError
         If the format is not one hippocore reads (the message names the file and the formats).
     """
-    import h5py
+    from hippocore.io._read import detect_format
 
-    p = Path(path)
-    if p.suffix in (".set", ".pos") or (not p.exists() and p.with_suffix(".set").exists()):
-        return _inspect_axona(p)
-    if not p.exists():
-        raise FileNotFoundError(f"no such file: {p}")
-    if p.is_dir():
-        if (p / ".zgroup").exists() or (p / "zarr.json").exists():
-            return _inspect_dataset(p, "zarr")
-        raise ValueError(f"{p} is a folder but not a zarr store; give a file.")
-    if p.suffix == ".mat":
+    fmt, p = detect_format(path)
+    if fmt == "axona":
+        return _inspect_axona(Path(path))
+    if fmt == "kavli-mat":
         return _inspect_mat(p)
-    if h5py.is_hdf5(p):
-        with h5py.File(p, "r") as f:
-            is_nwb = "nwb_version" in f.attrs
-        return _inspect_nwb(p) if is_nwb else _inspect_dataset(p, "netcdf")
-    raise ValueError(
-        f"{p}: not a format hippocore reads (NWB, Axona .set/.pos, Kavli .mat, netCDF, zarr)."
-    )
+    if fmt == "nwb":
+        return _inspect_nwb(p)
+    return _inspect_dataset(p, fmt)
