@@ -57,7 +57,17 @@ def _imports(part: str):
 
 
 def test_the_table_names_every_part():
-    assert PARTS == {"schema", "envs", "testing", "analysis", "io", "zoo", "plotting", "cli"}
+    assert PARTS == {
+        "schema",
+        "envs",
+        "testing",
+        "analysis",
+        "io",
+        "zoo",
+        "plotting",
+        "workflows",
+        "cli",
+    }
     assert "torch" in TABLE["zoo"] and "torch" not in TABLE["analysis"]
 
 

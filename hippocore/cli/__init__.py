@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from hippocore.cli._report import add_report
 from hippocore.cli._score import add_convert, add_score
 from hippocore.cli._zoo import add_export, add_train, add_zoo
 
@@ -112,12 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("files", nargs="+", help="files to inspect")
     ins.add_argument("--json", action="store_true", help="print JSON instead of text")
     ins.set_defaults(func=_inspect)
-    # --- report ------------------------------------------------------------------------
-    # `hippocore report PATH... -o report.html` goes here: a thin call of
-    # hippocore.plotting.write_report(...) (provided by the plotting work, wired by the lead),
-    # with an epilog example like the other commands (tests/test_cli.py checks every command's
-    # --help has one). Not implemented on this branch.
-    # ------------------------------------------------------------------------------------
+    add_report(sub, common)
     return parser
 
 

@@ -54,10 +54,19 @@ def software_versions() -> dict[str, str]:
 
 
 def _columns(scored: Sequence[ScoredSession]) -> list[tuple[str, str]]:
+    """Table columns: identity and label, the items' extra columns, then every score.
+
+    Extra columns (e.g. the lattice grid test) sit beside the label they qualify.
+    """
     from hippocore.analysis import SCORES
 
     cols = [("source", "text"), ("item", "text"), ("unit", "text"), ("population", "text"),
-            ("label", "text"), ("band_label", "text"), ("n_spikes", "num")]  # fmt: skip
+            ("label", "text")]  # fmt: skip
+    extra = [v for s in scored if s.item.extra is not None for v in s.item.extra.data_vars]
+    for v in dict.fromkeys(extra):
+        num = any(s.scores[v].dtype.kind in "fiu" for s in scored if v in s.scores.data_vars)
+        cols.append((v, "num" if num else "text"))
+    cols += [("band_label", "text"), ("n_spikes", "num")]
     have = {v for s in scored for v in s.scores.data_vars}
     for name in SCORES:
         if name in have:

@@ -39,6 +39,10 @@ class ReportItem:
         Rate-map bin (m) for this session; default the report's, else :func:`auto_bin_size`.
     limits : (x_min, x_max, y_min, y_max), optional
         Arena limits (m); default the data range.
+    extra : xarray.Dataset, optional
+        More per-unit columns for the table, on the session's ``unit`` dimension (e.g. the
+        lattice grid test of model units that ``hippocore report`` adds); merged into the
+        scores.
     """
 
     session: xr.Dataset | None = None
@@ -48,6 +52,7 @@ class ReportItem:
     path: str | None = None
     bin_size: float | None = None
     limits: tuple[float, float, float, float] | None = None
+    extra: xr.Dataset | None = None
 
 
 @dataclass(frozen=True)
@@ -234,6 +239,8 @@ def score_item(item: ReportItem, options: Mapping[str, Any]) -> ScoredSession:
             percentile=options["percentile"], seed=options["seed"],
             progress=options["progress"],
         )  # fmt: skip
+    if item.extra is not None:
+        scores = scores.assign({k: ("unit", v.values) for k, v in item.extra.data_vars.items()})
     a = scores.attrs
     variable = a.get("variable", variable)
     bs = float(a.get("shuffle_bin_size") or item.bin_size or auto_bin_size(ses))

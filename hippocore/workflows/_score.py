@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -120,6 +121,7 @@ def score_chunk(session: xr.Dataset, task: Task, options: ScoreOptions) -> pd.Da
         return pd.DataFrame(columns=list(PROVENANCE))
     part = units_of(session, index)
     variable = _variable(part)
+    lattice = lattice_columns(part, index, n_shuffles=options.n_shuffles, seed=task.seed)
     if variable == "activity":
         act = part["activity"]
         negative = np.asarray(act.min("time").values) < 0
@@ -159,7 +161,111 @@ def score_chunk(session: xr.Dataset, task: Task, options: ScoreOptions) -> pd.Da
     )
     if variable == "activity":
         head["activity_transform"] = "rectified" if options.negative_activity == "rectify" else ""
-    return pd.concat([head, table], axis=1)
+    return pd.concat([head, table] + ([lattice] if lattice is not None else []), axis=1)
+
+
+def lattice_world(session: xr.Dataset) -> Any | None:
+    """The hexagonal lattice a model session was walked on, or None for any other session.
+
+    A session qualifies when its ``environments_json`` attribute (written by
+    :func:`hippocore.zoo.rollout`, kept in NWB and netCDF exports) describes exactly one
+    hexagonal world; the world is rebuilt from that description.
+    """
+    import json
+
+    from hippocore.envs import make_world
+
+    if "environments_json" not in session.attrs:
+        return None
+    envs = json.loads(session.attrs["environments_json"])
+    if len(envs) != 1 or envs[0].get("kind") != "hexagonal":
+        return None
+    e = envs[0]
+    return make_world(
+        "hexagonal",
+        int(e["width"]),
+        int(e.get("height", e["width"])),
+        stay=bool(e.get("stay", True)),
+        spacing=float(e.get("spacing_m", 0.1)),
+    )
+
+
+def lattice_nodes(session: xr.Dataset, world: Any) -> np.ndarray | None:
+    """The node of every step: the ``node`` coordinate, or the node at each position.
+
+    NWB exports keep position, not the node index; a model's positions are the node
+    coordinates exactly, so each is matched to its node (within 0.1 % of a spacing). None
+    when a position is off every node (not a walk of this world).
+    """
+    if "node" in session.coords:
+        return np.asarray(session["node"].values)
+    from scipy.spatial import cKDTree
+
+    pos = session["position"].transpose("time", "axis").values
+    dist, nodes = cKDTree(np.asarray(world.coords)).query(pos)
+    if not np.all(dist <= 1e-3 * world.spacing):
+        return None
+    return np.asarray(nodes)
+
+
+def lattice_columns(
+    part: xr.Dataset, index: np.ndarray, *, n_shuffles: int, seed: int
+) -> pd.DataFrame | None:
+    """The controlled lattice grid-unit test of model units on a hexagonal world.
+
+    Rate-map scores of a lattice session (one bin per node) are not the test the zoo's
+    results use: :func:`hippocore.analysis.lattice_grid_units` scores gridness on the
+    world's own geometry against a rotated-spectrum null (issue 12). For a session of one
+    hexagonal world (:func:`lattice_world`) with ``activity``, this adds ``lattice_gridness``,
+    ``lattice_gridness_p95`` (the unit's null threshold), ``lattice_n_finite`` (finite
+    shuffles of the ``lattice_n_shuffles`` run) and ``is_lattice_grid``; None otherwise. With
+    fewer than 100 shuffles (the test's minimum) the columns are NaN / False and
+    ``lattice_note`` says why. Each unit's null is drawn from its own seed (the session seed
+    and the unit's index in the session), so the result does not depend on how the units
+    were chunked.
+    """
+    from hippocore.analysis import MIN_LATTICE_SHUFFLES, lattice_grid_units
+
+    world = lattice_world(part)
+    if world is None or "activity" not in part:
+        return None
+    n = part.sizes["unit"]
+    if n_shuffles < MIN_LATTICE_SHUFFLES:
+        return pd.DataFrame(
+            {
+                "lattice_gridness": np.full(n, np.nan),
+                "lattice_gridness_p95": np.full(n, np.nan),
+                "lattice_n_finite": np.zeros(n, dtype=int),
+                "lattice_n_shuffles": n_shuffles,
+                "is_lattice_grid": np.zeros(n, dtype=bool),
+                "lattice_note": f"lattice grid test not run: it needs >= "
+                f"{MIN_LATTICE_SHUFFLES} shuffles, got {n_shuffles}",
+            }
+        )
+    nodes = lattice_nodes(part, world)
+    if nodes is None:
+        return None
+    act = part["activity"].transpose("time", "unit").values.astype(float)
+    units = [
+        lattice_grid_units(
+            world,
+            nodes,
+            act[:, [u]],
+            n_shuffles=n_shuffles,
+            seed=np.random.default_rng([seed, int(i)]),
+        )
+        for u, i in enumerate(index)
+    ]
+    return pd.DataFrame(
+        {
+            "lattice_gridness": [r.score[0] for r in units],
+            "lattice_gridness_p95": [r.null_threshold[0] for r in units],
+            "lattice_n_finite": [int(r.n_finite_shuffles[0]) for r in units],
+            "lattice_n_shuffles": n_shuffles,
+            "is_lattice_grid": [bool(r.is_grid[0]) for r in units],
+            "lattice_note": "",
+        }
+    )
 
 
 def read_for_scoring(path: str) -> xr.Dataset:

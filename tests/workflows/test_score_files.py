@@ -204,3 +204,51 @@ def test_workflows_import_neither_torch_nor_dask():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _lattice_session(kind: str, seed: int, *, with_node: bool = True):
+    """A model-like session on an 11x11 hexagonal world whose units are control patterns."""
+    from hippocore.envs import make_world, random_walk
+    from hippocore.schema import make_session
+    from hippocore.testing import lattice_controls
+
+    world = make_world("hexagonal", 11)
+    walk = random_walk(world, 30 * world.n_nodes, seed=seed)
+    pattern = lattice_controls(world, kind, 6, seed=seed).activity  # (node, unit)
+    env = {"id": 0, "kind": "hexagonal", "width": 11, "height": 11, "spacing_m": world.spacing}
+    ds = make_session(
+        0.1 * np.arange(walk.nodes.size),
+        world.coords[walk.nodes],
+        activity=pattern[walk.nodes],
+        population="position_encoding",
+        environments=[env],
+        source="model",
+    )
+    ds.attrs["environments_json"] = json.dumps([env])
+    return ds.assign_coords(node=("time", walk.nodes)) if with_node else ds
+
+
+def test_lattice_sessions_get_the_controlled_grid_test(tmp_path):
+    # Rate-map labels are not the zoo's grid test on a lattice; score_files adds it for a
+    # session of one hexagonal world: ideal grids pass, single plane waves do not, and an
+    # export without the node index (NWB keeps position only) gives the same numbers.
+    to_netcdf(_lattice_session("grid", 0), tmp_path / "grid.nc")
+    to_netcdf(_lattice_session("band", 1), tmp_path / "band.nc")
+    to_netcdf(_lattice_session("grid", 0, with_node=False), tmp_path / "grid_pos.nc")
+    opts = dict(bin_size=0.1, n_shuffles=100, seed=0, progress=False)
+    t = score_files(tmp_path, **opts).table.set_index("file")
+    grid, band, pos = (t.loc[str(tmp_path / n)] for n in ("grid.nc", "band.nc", "grid_pos.nc"))
+    assert grid["is_lattice_grid"].mean() >= 0.5 and not band["is_lattice_grid"].any()
+    assert (grid["lattice_n_shuffles"] == 100).all() and (grid["lattice_n_finite"] <= 100).all()
+    np.testing.assert_array_equal(pos["lattice_gridness"], grid["lattice_gridness"])
+    # Chunking the units does not change a unit's null (its own seed).
+    chunked = score_files(tmp_path / "grid.nc", unit_chunk=2, **opts).table
+    np.testing.assert_array_equal(chunked["lattice_gridness_p95"], grid["lattice_gridness_p95"])
+    # Below the test's 100 shuffles the columns say why instead of giving a label.
+    few = score_files(tmp_path / "grid.nc", bin_size=0.1, n_shuffles=20, seed=0, progress=False)
+    assert not few.table["is_lattice_grid"].any()
+    assert few.table["lattice_note"].str.contains(">= 100 shuffles").all()
+
+
+def test_recordings_get_no_lattice_columns(run):
+    assert not any(c.startswith("lattice_") for c in run.table.columns)
