@@ -40,7 +40,13 @@ def test_the_readme_has_the_three_cli_sessions():
 
 
 @pytest.mark.skipif(not (SHARED / "data").is_dir(), reason="../shared/data is not here")
-@pytest.mark.parametrize("block", BLOCKS, ids=[b.split()[1] + str(i) for i, b in enumerate(BLOCKS)])
+def _name(block: str) -> str:
+    """``convert-score-report``: the block's commands, as a test id."""
+    words = [ln.split()[1] for ln in block.splitlines() if ln.startswith("hippocore ")]
+    return "-".join(dict.fromkeys(words))
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[f"{i}:{_name(b)}" for i, b in enumerate(BLOCKS)])
 def test_readme_cli_block_runs(block, tmp_path):
     work = tmp_path / "repo"
     work.mkdir()
