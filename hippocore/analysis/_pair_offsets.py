@@ -71,17 +71,24 @@ def _shift_table(
     ``coords[n] + d``, or -1 where that is off the world.
     """
     key = np.round(coords / (spacing * 1e-3)).astype(np.int64)
-    lookup = {(int(a), int(b)): n for n, (a, b) in enumerate(key)}
     diff = coords[:, None, :] - coords[None, :, :]
     dist = np.linalg.norm(diff, axis=-1) / spacing
     cand = diff[(dist > 1e-6) & (dist <= max_lag + 1e-6)]
     disp, first = np.unique(
         np.round(cand / (spacing * 1e-3)).astype(np.int64), axis=0, return_index=True
     )
-    target = np.full((disp.shape[0], coords.shape[0]), -1, dtype=np.int64)
-    for k, d in enumerate(disp):
-        for n, (a, b) in enumerate(key):
-            target[k, n] = lookup.get((int(a + d[0]), int(b + d[1])), -1)
+    # Look every shifted node up at once: encode integer keys as one int each, sort, search.
+    lo = key.min(0) - disp.max(0) - 1
+    span = key.max(0) - disp.min(0) + 2 - lo
+
+    def code(k: NDArray[np.int64]) -> NDArray[np.int64]:
+        return (k[..., 0] - lo[0]) * span[1] + (k[..., 1] - lo[1])
+
+    order = np.argsort(code(key))
+    sorted_codes = code(key)[order]
+    want = code(key[None, :, :] + disp[:, None, :])  # (n_lag, n_nodes)
+    pos = np.clip(np.searchsorted(sorted_codes, want), 0, key.shape[0] - 1)
+    target = np.where(sorted_codes[pos] == want, order[pos], -1).astype(np.int64)
     return cand[first], target
 
 
