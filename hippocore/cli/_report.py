@@ -65,7 +65,7 @@ def _lattice(session: Any, args: argparse.Namespace) -> Any:
     import numpy as np
     import xarray as xr
 
-    from hippocore.workflows._score import lattice_columns
+    from hippocore.workflows import lattice_columns
 
     if "activity" not in session:
         return None

@@ -15,10 +15,12 @@ scheduler). See ``docs/cli.md``.
 
 from hippocore.workflows._plan import ScoreOptions, session_seed
 from hippocore.workflows._run import FileFailure, ScoreRun, score_files
+from hippocore.workflows._score import lattice_columns
 from hippocore.workflows._sweep import SweepRun, train_sweep
 from hippocore.workflows._table import TABLE_FORMATS, check_table_path, write_table
 
 __all__ = [
+    "lattice_columns",
     "score_files",
     "ScoreRun",
     "FileFailure",

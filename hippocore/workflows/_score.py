@@ -17,7 +17,14 @@ import xarray as xr
 
 from hippocore.workflows._plan import ScoreOptions, Task
 
-__all__ = ["TaskResult", "run_task", "score_chunk", "units_of", "PROVENANCE"]
+__all__ = [
+    "TaskResult",
+    "run_task",
+    "score_chunk",
+    "units_of",
+    "lattice_columns",
+    "PROVENANCE",
+]
 
 #: Provenance columns, first in every table.
 PROVENANCE = (
