@@ -661,11 +661,11 @@ def convert_axona_to_nwb(
     from pynwb.misc import Units
 
     from hippocore.io._nwb_meta import metadata_from_attrs
-    from hippocore.io._nwb_write import _META_KEYS, _SUBJECT_KEYS
+    from hippocore.io._nwb_write_meta import META_KEYS, SUBJECT_KEYS
 
     for given, allowed, what in (
-        (metadata, _META_KEYS, "metadata"),
-        (subject, _SUBJECT_KEYS, "subject"),
+        (metadata, META_KEYS, "metadata"),
+        (subject, SUBJECT_KEYS, "subject"),
     ):
         unknown = sorted(set(given or {}) - set(allowed))
         if unknown:
