@@ -224,7 +224,7 @@ def _inspect_nwb(path: Path) -> FileSummary:
 
 
 def _inspect_axona(path: Path) -> FileSummary:
-    from hippocore.io._axona import _binary_file, _number, _tetrodes, read_set
+    from hippocore.io._axona_files import binary_file, header_number, read_set, tetrode_numbers
 
     set_path = path.with_suffix(".set")
     settings = read_set(set_path)
@@ -234,9 +234,9 @@ def _inspect_axona(path: Path) -> FileSummary:
     pos_path = base.with_suffix(".pos")
     position = False
     if pos_path.exists():
-        header, _, _ = _binary_file(pos_path)
-        n = int(_number(header, "num_pos_samples", pos_path))
-        rate = _number(header, "sample_rate", pos_path)
+        header, _, _ = binary_file(pos_path)
+        n = int(header_number(header, "num_pos_samples", pos_path))
+        rate = header_number(header, "sample_rate", pos_path)
         ppm = settings.get("tracker_pixels_per_metre") or header.get("pixels_per_metre", "?")
         leds = int(settings.get("colactive_1", "1") == "1") + int(
             settings.get("colactive_2", "0") == "1"
@@ -249,10 +249,10 @@ def _inspect_axona(path: Path) -> FileSummary:
     else:
         holds["position"] = "none (no .pos file)"
     spikes = []
-    for tet in _tetrodes(base, None):
+    for tet in tetrode_numbers(base, None):
         tpath = base.parent / f"{base.name}.{tet}"
-        header, _, _ = _binary_file(tpath)
-        n = int(_number(header, "num_spikes", tpath))
+        header, _, _ = binary_file(tpath)
+        n = int(header_number(header, "num_spikes", tpath))
         cut = base.parent / f"{base.name}_{tet}.cut"
         clu = base.parent / f"{base.name}.clu.{tet}"
         sorted_by = cut.name if cut.exists() else clu.name if clu.exists() else "unsorted"
