@@ -20,8 +20,8 @@ before the benchmark parses its own. The record holds:
   ``rec.figures``.
 
 The file is written atomically (a temporary file renamed into place), so a killed run leaves
-the previous record intact. A failed run (an exception or a non-zero ``SystemExit``) writes
-no record.
+the previous record intact. A failed run (an exception or ``SystemExit``) writes
+no record; so does ``--help``.
 """
 
 from __future__ import annotations
@@ -157,13 +157,7 @@ def recording(bench: str) -> Iterator[Recording]:
     tee = _Tee(sys.stdout)
     real, sys.stdout = sys.stdout, tee
     try:
-        yield rec
-    except SystemExit as stop:  # sys.exit(0) is a success; any other code a failure
-        sys.stdout = real
-        if stop.code not in (0, None):
-            raise
-        _finish(rec, tee, started, t0, load0)
-        raise
+        yield rec  # an exception or SystemExit (``--help`` too) ends the run without a record
     finally:
         sys.stdout = real
     _finish(rec, tee, started, t0, load0)
