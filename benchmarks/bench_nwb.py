@@ -171,7 +171,7 @@ def main() -> None:
     for phase in ("write", "read", "read-lazy"):
         cmd = [sys.executable, __file__, "--phase", phase, "--path", str(path)]
         cmd += ["--minutes", str(args.minutes), "--units", str(args.units)]
-        cmd += ["--level", str(args.level)]
+        cmd += ["--level", str(args.level), "--no-record"]  # the parent records the run
         out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
         if out.returncode:
             sys.exit(f"phase {phase} failed:\n{out.stderr}")
@@ -205,4 +205,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from _record import recording
+
+    with recording("bench_nwb"):
+        main()

@@ -1,6 +1,7 @@
 """Run every benchmark in this folder, one after the other (``make bench``).
 
-Each benchmark prints its own numbers; see docs/results/ for recorded runs. The gridness
+Each benchmark prints its own numbers and writes a JSON record of them to
+docs/results/records/<bench>.json (benchmarks/_record.py); see docs/results/ for recorded runs. The gridness
 benchmark builds a separate virtual environment for opexebo on first use (needs the network
 to PyPI).
 """

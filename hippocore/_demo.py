@@ -181,7 +181,7 @@ def _model_part(folder: Path, *, seed: int) -> None:
         f"{twin.test.score_median:.2f}"
     )
     # The same test on known patterns at the same nodes: what it calls grid when the answer
-    # is known (hippocore.testing.lattice_controls; benchmarks/grid_controls.py for more).
+    # is known (hippocore.testing.lattice_controls; docs/results/scripts/grid_controls.py for more).
     counts = []
     for kind in CONTROL_KINDS:
         act = lattice_controls(grid_world, kind, 20, seed=seed).activity

@@ -1,9 +1,8 @@
 """Size limits of issue 17: no function over 80 lines of code, no file over 600 lines.
 
 Lines of code are the function's lines without its docstring, blank lines and comment-only
-lines (signature and decorators included). Every module of ``hippocore/`` is measured and
-the offenders are printed; for now only ``hippocore/analysis/`` must comply (the other
-layers are listed for their owners; the lead will tighten this).
+lines (signature and decorators included). Every module of ``hippocore/`` is measured, the
+offenders are printed, and all must comply except the files in :data:`EXEMPT`.
 """
 
 from __future__ import annotations
@@ -16,7 +15,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1] / "hippocore"
 MAX_FUNCTION_LINES = 80
 MAX_FILE_LINES = 600
-ENFORCED = ("analysis",)  # sub-packages held to the limits now
+# Files not yet held to the limits, each with the reason. Keep this list short and shrinking:
+# a file leaves it when it is split, and nothing is added to it.
+EXEMPT = {
+    "hippocore/zoo/tem.py": "TEM model file; being split into model parts (issue 17)",
+    "hippocore/zoo/tem_t.py": "TEM-t model file; being split into model parts (issue 17)",
+}
 
 
 def _code_lines(lines: list[str], node: ast.AST) -> int:
@@ -58,7 +62,7 @@ def measure(root: Path = ROOT) -> tuple[list[tuple[str, int]], list[tuple[str, s
 
 
 def _enforced(path: str) -> bool:
-    return any(path.startswith(f"hippocore/{part}/") for part in ENFORCED)
+    return path not in EXEMPT
 
 
 def test_code_size_limits():
@@ -68,7 +72,13 @@ def test_code_size_limits():
     for path, name, n in functions:
         print(f"function over {MAX_FUNCTION_LINES} lines of code: {path}:{name} ({n})")
     bad = [f for f in files if _enforced(f[0])] + [f for f in functions if _enforced(f[0])]
-    assert not bad, f"over the size limits in {', '.join(ENFORCED)}: {bad}"
+    assert not bad, f"over the size limits (exempt: {sorted(EXEMPT)}): {bad}"
+
+
+def test_the_exemptions_exist():
+    # a stale entry (file renamed or split away) must go, so the list cannot hide new files
+    missing = [path for path in EXEMPT if not (ROOT.parent / path).is_file()]
+    assert not missing, f"EXEMPT names files that do not exist: {missing}"
 
 
 def test_the_measure_counts_code_only(tmp_path):

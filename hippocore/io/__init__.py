@@ -17,7 +17,8 @@ file beside the target and renames it into place only when complete; documented 
 with :class:`DataRepairWarning`. See ``docs/io.md``.
 """
 
-from hippocore.io._axona import convert_axona_to_nwb, read_axona
+from hippocore.io._axona import read_axona
+from hippocore.io._axona_nwb import convert_axona_to_nwb
 from hippocore.io._common import DataRepairWarning, NoUnitsWarning
 from hippocore.io._inspect import FileSummary, inspect_file
 from hippocore.io._kavli import convert_kavli_to_nwb, read_kavli_mat

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import uuid
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,307 +37,24 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from hippocore._version import __version__
-from hippocore.io._atomic import atomic_path
+from hippocore.io._axona_files import (
+    UNTRACKED,
+    Pos,
+    TetrodeUnits,
+    header_number,
+    read_pos,
+    read_set,
+    read_units,
+)
 from hippocore.io._common import DataRepairWarning, combine_leds, drop_nan_samples
 from hippocore.io._kavli import clip_to_tracking
 from hippocore.schema import make_session
 
-__all__ = ["read_axona", "convert_axona_to_nwb", "UNTRACKED"]
-
-#: Coordinate value of an LED that the tracker did not see.
-UNTRACKED = 1023
-_DATA_START = b"data_start"
-_DATA_END = b"\r\ndata_end"
-_POS_FORMAT = "t,x1,y1,x2,y2,numpix1,numpix2"
-_TETRODE = re.compile(r"^\d{1,3}$")
-
-
-# ----------------------------------------------------------------------------- raw files
-
-
-def _header_text(raw: bytes) -> dict[str, str]:
-    header: dict[str, str] = {}
-    for line in raw.decode("latin-1").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        key, _, value = line.partition(" ")
-        header[key] = value.strip()
-    return header
-
-
-def read_set(path: Path) -> dict[str, str]:
-    """The ``key value`` lines of an Axona ``.set`` file.
-
-    Raises
-    ------
-    FileNotFoundError
-        Naming the missing ``.set`` file and what it is needed for.
-    """
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path}: no such file. An Axona session is read from its .set file (it holds the "
-            "tracking window and pixels per metre); give the path of <trial>.set, which sits "
-            "beside <trial>.pos and the tetrode files <trial>.1, <trial>.2, ..."
-        )
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder; give the path of the trial's .set file.")
-    return _header_text(path.read_bytes())
-
-
-def _binary_file(path: Path) -> tuple[dict[str, str], bytes, bool]:
-    """Header, data bytes (between ``data_start`` and ``data_end``) and whether the end marker was found."""
-    raw = path.read_bytes()
-    start = raw.find(_DATA_START)
-    if start < 0:
-        raise ValueError(
-            f"{path}: no 'data_start' marker, so this is not an Axona data file (or its header "
-            "is damaged)."
-        )
-    header = _header_text(raw[:start])
-    body = raw[start + len(_DATA_START) :]
-    end = body.rfind(_DATA_END)
-    if end < 0:
-        return header, body, False
-    return header, body[:end], True
-
-
-def _number(header: Mapping[str, str], key: str, path: Path) -> float:
-    """A numeric header value (units such as ``hz`` after the number are ignored)."""
-    if key not in header:
-        raise ValueError(
-            f"{path}: the header has no {key!r} line; the file is not a complete Axona file."
-        )
-    text = header[key].split()
-    try:
-        return float(text[0])
-    except (IndexError, ValueError):
-        raise ValueError(f"{path}: header {key!r} is {header[key]!r}, not a number.") from None
-
-
-def _check_size(path: Path, n: int, record: int, body: bytes, ended: bool, what: str) -> None:
-    expected = n * record
-    if ended and len(body) == expected:
-        return
-    if not ended:
-        if len(body) < expected:
-            raise ValueError(
-                f"{path}: truncated -- the header says {n} {what} ({expected} bytes) but only "
-                f"{len(body)} bytes follow 'data_start' and there is no 'data_end'. Copy the "
-                "file again from the acquisition machine."
-            )
-        warnings.warn(
-            f"{path}: the 'data_end' marker is missing but all {n} {what} are there; read them.",
-            DataRepairWarning,
-            stacklevel=5,
-        )
-        return
-    raise ValueError(
-        f"{path}: the header says {n} {what} of {record} bytes ({expected} bytes) but "
-        f"{len(body)} bytes of data lie between 'data_start' and 'data_end'; the header "
-        "disagrees with the file's size (damaged or edited file)."
-    )
+__all__ = ["read_axona", "UNTRACKED"]
 
 
 @dataclass(frozen=True)
-class _Pos:
-    """A ``.pos`` file as stored: frame counters, raw pixel coordinates, header."""
-
-    counter: NDArray[np.int64]
-    xy1: NDArray[np.float64]  # pixels, NaN where untracked
-    xy2: NDArray[np.float64] | None
-    rate: float
-    header: dict[str, str]
-
-
-def _read_pos(path: Path) -> _Pos:
-    header, body, ended = _binary_file(path)
-    fmt = header.get("pos_format", "")
-    if fmt != _POS_FORMAT:
-        raise ValueError(
-            f"{path}: pos_format {fmt!r} is not supported; hippocore reads dacqUSB's "
-            f"{_POS_FORMAT!r}."
-        )
-    ts_bytes = int(_number(header, "bytes_per_timestamp", path))
-    coord_bytes = int(_number(header, "bytes_per_coord", path))
-    if (ts_bytes, coord_bytes) != (4, 2):
-        raise ValueError(
-            f"{path}: {ts_bytes}-byte timestamps and {coord_bytes}-byte coordinates are not "
-            "supported (dacqUSB writes 4 and 2)."
-        )
-    n = int(_number(header, "num_pos_samples", path))
-    rate = _number(header, "sample_rate", path)
-    if not rate > 0:
-        raise ValueError(f"{path}: sample_rate {header['sample_rate']!r} is not positive.")
-    _check_size(path, n, 20, body, ended, "position samples")
-    rec = np.frombuffer(body, dtype=np.dtype([("t", ">u4"), ("c", ">i2", (8,))]), count=n)
-    coords = rec["c"].astype(np.float64)
-
-    def led(ix: int, iy: int) -> NDArray[np.float64]:
-        xy = coords[:, [ix, iy]]
-        xy[(xy == UNTRACKED).any(axis=1)] = np.nan
-        return xy
-
-    xy2 = led(2, 3)
-    return _Pos(
-        counter=rec["t"].astype(np.int64),
-        xy1=led(0, 1),
-        xy2=xy2 if np.isfinite(xy2).any() else None,
-        rate=rate,
-        header=header,
-    )
-
-
-def _spike_times(path: Path) -> tuple[NDArray[np.float64], float, dict[str, str]]:
-    """Spike times (s) of a tetrode file, and its timestamp resolution (s)."""
-    header, body, ended = _binary_file(path)
-    n = int(_number(header, "num_spikes", path))
-    chans = int(_number(header, "num_chans", path))
-    ts_bytes = int(_number(header, "bytes_per_timestamp", path))
-    samples = int(_number(header, "samples_per_spike", path))
-    sample_bytes = int(_number(header, "bytes_per_sample", path))
-    timebase = _number(header, "timebase", path)
-    if ts_bytes != 4 or sample_bytes not in (1, 2) or chans < 1 or not timebase > 0:
-        raise ValueError(
-            f"{path}: unsupported tetrode file ({chans} channels, {ts_bytes}-byte timestamps, "
-            f"{sample_bytes}-byte samples, timebase {header.get('timebase')!r})."
-        )
-    block = ts_bytes + samples * sample_bytes
-    _check_size(path, n, chans * block, body, ended, "spikes")
-    dtype = np.dtype([("t", ">u4"), ("wave", f"V{samples * sample_bytes}")])
-    rec = np.frombuffer(body, dtype=dtype, count=n * chans).reshape(n, chans)
-    ticks = rec["t"][:, 0].astype(np.int64)
-    return ticks / timebase, 1.0 / timebase, header
-
-
-def _read_cut(path: Path, n_spikes: int, tetrode_file: Path) -> NDArray[np.int64]:
-    """Cluster id per spike from a TINT ``.cut`` or KlustaKwik ``.clu.N`` file (0 = unassigned)."""
-    text = path.read_text(encoding="latin-1")
-    if path.suffix == ".cut":
-        m = re.search(r"Exact_cut_for:\s*(\S*)\s+spikes:\s*(\d+)", text)
-        if m is None:
-            raise ValueError(
-                f"{path}: no 'Exact_cut_for: <trial> spikes: <n>' line, so this is not a TINT "
-                "cut file (or it is damaged)."
-            )
-        stated = int(m.group(2))
-        tokens = text[m.end() :].split()
-        what = f"the line 'spikes: {stated}'"
-        offset = 0
-    else:
-        tokens = text.split()
-        if not tokens:
-            raise ValueError(f"{path}: empty cluster file.")
-        stated, tokens = None, tokens[1:]  # first: the number of clusters
-        what = "KlustaKwik .clu"
-        offset = 1  # KlustaKwik cluster 1 = noise, as TINT's cluster 0
-    try:
-        ids = np.array([int(tok) for tok in tokens], dtype=np.int64) - offset
-    except ValueError:
-        raise ValueError(f"{path}: cluster ids must be integers.") from None
-    if ids.size != n_spikes or (stated is not None and stated != n_spikes):
-        stated_text = f" ({what} says {stated})" if stated is not None else ""
-        raise ValueError(
-            f"{path}: holds {ids.size} cluster ids{stated_text} but {tetrode_file.name} has "
-            f"{n_spikes} spikes; the cluster file belongs to another recording or tetrode, or "
-            "the tetrode file was re-recorded. Re-cut it in TINT, or pass cut_files='none' to "
-            "read unsorted spikes."
-        )
-    if ids.size and ids.min() < 0:
-        raise ValueError(f"{path}: negative cluster id {int(ids.min())}.")
-    return ids
-
-
-# ----------------------------------------------------------------------------- the session
-
-
-@dataclass(frozen=True)
-class _Units:
-    names: list[str]
-    trains: list[NDArray[np.float64]]
-    tetrode: list[int]
-    cluster: list[int]
-    resolution: float | None
-    files: list[str]
-
-
-def _tetrodes(base: Path, wanted: Sequence[int] | None) -> list[int]:
-    found = sorted(
-        int(f.suffix[1:])
-        for f in base.parent.glob(f"{base.name}.*")
-        if f.stem == base.name and _TETRODE.match(f.suffix[1:]) and f.is_file()
-    )
-    if wanted is None:
-        return found
-    missing = [int(w) for w in wanted if int(w) not in found]
-    if missing:
-        raise FileNotFoundError(
-            f"{base}: no tetrode file(s) {', '.join(f'{base.name}.{m}' for m in missing)}; "
-            f"tetrodes present: {found or 'none'}."
-        )
-    return sorted(int(w) for w in wanted)
-
-
-def _cut_file(
-    base: Path, tetrode: int, cut_files: Mapping[int, str | os.PathLike[str]] | str
-) -> Path | None:
-    if cut_files == "none":
-        return None
-    if isinstance(cut_files, Mapping):
-        given = cut_files.get(tetrode)
-        if given is None:
-            return None
-        path = Path(given)
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no such cluster file (cut_files[{tetrode}]).")
-        return path
-    for candidate in (
-        base.parent / f"{base.name}_{tetrode}.cut",
-        base.parent / f"{base.name}.clu.{tetrode}",
-    ):
-        if candidate.exists():
-            return candidate
-    return None
-
-
-def _read_units(
-    base: Path,
-    tetrodes: Sequence[int] | None,
-    cut_files: Mapping[int, str | os.PathLike[str]] | str,
-) -> _Units:
-    names: list[str] = []
-    trains: list[NDArray[np.float64]] = []
-    tet_of: list[int] = []
-    cluster_of: list[int] = []
-    files: list[str] = []
-    resolution = None
-    for tet in _tetrodes(base, tetrodes):
-        path = base.parent / f"{base.name}.{tet}"
-        times, res, _ = _spike_times(path)
-        files.append(path.name)
-        if resolution is not None and res != resolution:
-            raise ValueError(f"{path}: timebase differs from the other tetrode files.")
-        resolution = res
-        cut = _cut_file(base, tet, cut_files)
-        if cut is None:  # unsorted: all spikes of the tetrode as one multi-unit
-            names.append(f"t{tet}")
-            trains.append(np.sort(times))
-            tet_of.append(tet)
-            cluster_of.append(-1)
-            continue
-        files.append(cut.name)
-        ids = _read_cut(cut, times.size, path)
-        for c in np.unique(ids[ids > 0]):
-            names.append(f"t{tet}c{int(c)}")
-            trains.append(np.sort(times[ids == c]))
-            tet_of.append(tet)
-            cluster_of.append(int(c))
-    return _Units(names, trains, tet_of, cluster_of, resolution, files)
-
-
-@dataclass(frozen=True)
-class _Recording:
+class Recording:
     """Everything read from an Axona trial, before it becomes a session or an NWB file."""
 
     base: Path
@@ -351,7 +66,7 @@ class _Recording:
     pixels_per_metre: float | None
     window: tuple[float, float, float, float] | None
     frame: str | None
-    units: _Units
+    units: TetrodeUnits
     attrs: dict[str, Any]
 
 
@@ -367,9 +82,9 @@ def _window(
     out = []
     for set_key, pos_key in keys:
         if set_key in settings:
-            out.append(_number(settings, set_key, path.with_suffix(".set")))
+            out.append(header_number(settings, set_key, path.with_suffix(".set")))
         elif pos_key in pos_header:
-            out.append(_number(pos_header, pos_key, path))
+            out.append(header_number(pos_header, pos_key, path))
         else:
             raise ValueError(
                 f"{path.with_suffix('.set')}: no tracking window ({set_key}, or {pos_key} in "
@@ -390,26 +105,29 @@ def _start_time(settings: Mapping[str, str], tz: Any) -> datetime | None:
     return None
 
 
-def _load(
-    set_path: str | os.PathLike[str],
-    *,
-    tetrodes: Sequence[int] | None,
-    cut_files: Mapping[int, str | os.PathLike[str]] | str,
-    pixels_per_metre: float | None,
-    y_axis: str,
-    tz: Any,
-) -> _Recording:
+@dataclass(frozen=True)
+class _Tracking:
+    """The ``.pos`` file's LEDs in metres on the session clock, and how they were placed."""
+
+    time: NDArray[np.float64]
+    rate: float
+    led1: NDArray[np.float64]  # m, NaN where untracked
+    led2: NDArray[np.float64] | None
+    pixels_per_metre: float
+    window: tuple[float, ...]
+    frame: str
+
+
+def _set_path(set_path: str | os.PathLike[str]) -> Path:
     sp = Path(set_path)
     if sp.suffix != ".set":
         sp = sp.with_suffix(".set") if sp.suffix in (".pos", ".cut") else Path(f"{sp}.set")
-    settings = read_set(sp)
+    return sp
+
+
+def _set_attrs(settings: Mapping[str, str], sp: Path, tz: Any) -> dict[str, Any]:
+    """Session attrs from the ``.set`` file: trial name, start time, experimenter, comments."""
     base = sp.with_suffix("")
-    if y_axis not in ("up", "down"):
-        raise ValueError(f"y_axis must be 'up' or 'down'; got {y_axis!r}.")
-    if cut_files not in ("auto", "none") and not isinstance(cut_files, Mapping):
-        raise ValueError(
-            f"cut_files must be 'auto', 'none' or {{tetrode: path}}; got {cut_files!r}."
-        )
     attrs: dict[str, Any] = {
         "description": f"Axona dacqUSB recording {base.name}",
         "session_id": base.name,
@@ -423,81 +141,129 @@ def _load(
     if settings.get("comments"):
         attrs["notes"] = settings["comments"]
     if "duration" in settings:
-        attrs["axona_duration_s"] = _number(settings, "duration", sp)
+        attrs["axona_duration_s"] = header_number(settings, "duration", sp)
+    return attrs
 
-    time = led1 = led2 = rate = None
-    ppm = window = frame = None
+
+def _pixels_per_metre(
+    pos: Pos, settings: Mapping[str, str], sp: Path, pos_path: Path, given: float | None
+) -> float:
+    """Given, else the ``.set`` file's (warning when the ``.pos`` header disagrees), else the ``.pos``'s."""
+    set_ppm = settings.get("tracker_pixels_per_metre")
+    pos_ppm = pos.header.get("pixels_per_metre")
+    if given is not None:
+        ppm = float(given)
+    elif set_ppm is not None:
+        ppm = header_number(settings, "tracker_pixels_per_metre", sp)
+        if pos_ppm is not None and header_number(pos.header, "pixels_per_metre", pos_path) != ppm:
+            warnings.warn(
+                f"{sp.name}: tracker_pixels_per_metre {ppm:g} differs from {pos_path.name}'s "
+                f"pixels_per_metre {pos_ppm}; the .set value is used (pass pixels_per_metre= "
+                "to choose).",
+                DataRepairWarning,
+                stacklevel=6,
+            )
+    elif pos_ppm is not None:
+        ppm = header_number(pos.header, "pixels_per_metre", pos_path)
+    else:
+        raise ValueError(
+            f"{sp}: no tracker_pixels_per_metre (nor pixels_per_metre in {pos_path.name}); "
+            "pass pixels_per_metre= to convert pixels to metres."
+        )
+    if not ppm > 0:
+        raise ValueError(f"{sp}: pixels per metre {ppm!r} is not positive.")
+    return ppm
+
+
+def _tracking(
+    pos: Pos,
+    settings: Mapping[str, str],
+    sp: Path,
+    pos_path: Path,
+    *,
+    pixels_per_metre: float | None,
+    y_axis: str,
+) -> _Tracking:
+    """The LEDs in metres from the tracking window's corner; bad frames marked untracked."""
+    ppm = _pixels_per_metre(pos, settings, sp, pos_path, pixels_per_metre)
+    window = _window(settings, pos.header, pos_path)
+    height = window[3] - window[2]
+    n = pos.counter.size
+    rate = pos.rate
+    time = np.arange(n) / rate
+    # a frame counter that does not step by one marks a repeated or lost frame
+    bad = np.flatnonzero(np.diff(pos.counter) != 1) + 1
+    if bad.size:
+        warnings.warn(
+            f"{pos_path.name}: {bad.size} of {n} position samples repeat or skip a camera "
+            "frame (the frame counter does not step by one); they are marked untracked.",
+            DataRepairWarning,
+            stacklevel=5,
+        )
+
+    def metres(px: NDArray[np.float64]) -> NDArray[np.float64]:
+        xy = px.copy()
+        xy[bad] = np.nan
+        if y_axis == "up":
+            xy[:, 1] = height - xy[:, 1]
+        return xy / ppm
+
+    led2 = metres(pos.xy2) if pos.xy2 is not None else None
+    frame = (
+        f"metres from the {'bottom' if y_axis == 'up' else 'top'}-left corner of the Axona "
+        f"tracking window (camera pixels x {window[0]:g}-{window[1]:g}, y {window[2]:g}-"
+        f"{window[3]:g}) at {ppm:g} pixels per metre; y grows "
+        f"{'upwards (camera rows flipped)' if y_axis == 'up' else 'downwards (camera rows)'}"
+    )
+    return _Tracking(time, rate, metres(pos.xy1), led2, ppm, window, frame)
+
+
+def load_trial(
+    set_path: str | os.PathLike[str],
+    *,
+    tetrodes: Sequence[int] | None,
+    cut_files: Mapping[int, str | os.PathLike[str]] | str,
+    pixels_per_metre: float | None,
+    y_axis: str,
+    tz: Any,
+) -> Recording:
+    sp = _set_path(set_path)
+    settings = read_set(sp)
+    base = sp.with_suffix("")
+    if y_axis not in ("up", "down"):
+        raise ValueError(f"y_axis must be 'up' or 'down'; got {y_axis!r}.")
+    if cut_files not in ("auto", "none") and not isinstance(cut_files, Mapping):
+        raise ValueError(
+            f"cut_files must be 'auto', 'none' or {{tetrode: path}}; got {cut_files!r}."
+        )
+    attrs = _set_attrs(settings, sp, tz)
+    tr = None
     pos_path = base.with_suffix(".pos")
     if pos_path.exists():
-        pos = _read_pos(pos_path)
-        set_ppm = settings.get("tracker_pixels_per_metre")
-        pos_ppm = pos.header.get("pixels_per_metre")
-        if pixels_per_metre is not None:
-            ppm = float(pixels_per_metre)
-        elif set_ppm is not None:
-            ppm = _number(settings, "tracker_pixels_per_metre", sp)
-            if pos_ppm is not None and _number(pos.header, "pixels_per_metre", pos_path) != ppm:
-                warnings.warn(
-                    f"{sp.name}: tracker_pixels_per_metre {ppm:g} differs from {pos_path.name}'s "
-                    f"pixels_per_metre {pos_ppm}; the .set value is used (pass pixels_per_metre= "
-                    "to choose).",
-                    DataRepairWarning,
-                    stacklevel=4,
-                )
-        elif pos_ppm is not None:
-            ppm = _number(pos.header, "pixels_per_metre", pos_path)
-        else:
-            raise ValueError(
-                f"{sp}: no tracker_pixels_per_metre (nor pixels_per_metre in {pos_path.name}); "
-                "pass pixels_per_metre= to convert pixels to metres."
-            )
-        if not ppm > 0:
-            raise ValueError(f"{sp}: pixels per metre {ppm!r} is not positive.")
-        window = _window(settings, pos.header, pos_path)
-        height = window[3] - window[2]
-        n = pos.counter.size
-        rate = pos.rate
-        time = np.arange(n) / rate
-        # a frame counter that does not step by one marks a repeated or lost frame
-        bad = np.flatnonzero(np.diff(pos.counter) != 1) + 1
-        if bad.size:
-            warnings.warn(
-                f"{pos_path.name}: {bad.size} of {n} position samples repeat or skip a camera "
-                "frame (the frame counter does not step by one); they are marked untracked.",
-                DataRepairWarning,
-                stacklevel=4,
-            )
-
-        def metres(px: NDArray[np.float64]) -> NDArray[np.float64]:
-            xy = px.copy()
-            xy[bad] = np.nan
-            if y_axis == "up":
-                xy[:, 1] = height - xy[:, 1]
-            return xy / ppm
-
-        led1 = metres(pos.xy1)
-        led2 = metres(pos.xy2) if pos.xy2 is not None else None
-        frame = (
-            f"metres from the {'bottom' if y_axis == 'up' else 'top'}-left corner of the Axona "
-            f"tracking window (camera pixels x {window[0]:g}-{window[1]:g}, y {window[2]:g}-"
-            f"{window[3]:g}) at {ppm:g} pixels per metre; y grows "
-            f"{'upwards (camera rows flipped)' if y_axis == 'up' else 'downwards (camera rows)'}"
+        pos = read_pos(pos_path)
+        tr = _tracking(
+            pos, settings, sp, pos_path, pixels_per_metre=pixels_per_metre, y_axis=y_axis
         )
         attrs.update(
             {
                 "axona_files": f"{sp.name}, {pos_path.name}",
-                "pixels_per_metre": ppm,
-                "tracking_window_px": list(window),
-                "reference_frame": frame,
-                "position_leds": 2 if led2 is not None else 1,
+                "pixels_per_metre": tr.pixels_per_metre,
+                "tracking_window_px": list(tr.window),
+                "reference_frame": tr.frame,
+                "position_leds": 2 if tr.led2 is not None else 1,
             }
         )
-    units = _read_units(base, tetrodes, cut_files)
+    units = read_units(base, tetrodes, cut_files)
     if units.files:
         attrs["axona_files"] += ", " + ", ".join(units.files)
     if units.resolution is not None:
         attrs["spike_resolution"] = units.resolution
-    return _Recording(base, settings, time, rate, led1, led2, ppm, window, frame, units, attrs)
+    if tr is None:
+        return Recording(base, settings, None, None, None, None, None, None, None, units, attrs)
+    return Recording(
+        base, settings, tr.time, tr.rate, tr.led1, tr.led2, tr.pixels_per_metre, tr.window,
+        tr.frame, units, attrs,
+    )  # fmt: skip
 
 
 def read_axona(
@@ -570,7 +336,7 @@ def read_axona(
         a cluster file whose spike count differs from its tetrode file's, or an unsupported
         format; the message names the file.
     """
-    rec = _load(
+    rec = load_trial(
         set_path,
         tetrodes=tetrodes,
         cut_files=cut_files,
@@ -607,144 +373,3 @@ def read_axona(
         source="recording",
         attrs=rec.attrs,
     )
-
-
-def convert_axona_to_nwb(
-    set_path: str | os.PathLike[str],
-    path: str | os.PathLike[str],
-    *,
-    tetrodes: Sequence[int] | None = None,
-    cut_files: Mapping[int, str | os.PathLike[str]] | Literal["auto", "none"] = "auto",
-    pixels_per_metre: float | None = None,
-    y_axis: Literal["up", "down"] = "up",
-    subject: Mapping[str, Any] | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    tz: Any = timezone.utc,
-    overwrite: bool = False,
-) -> Path:
-    """Convert an Axona trial to NWB: positions in metres and seconds, spikes per cluster.
-
-    Layout: ``processing/behavior/Position/SpatialSeriesLED1`` (and ``SpatialSeriesLED2``
-    when a second LED was tracked) in metres (converted as in :func:`read_axona`, NaN where
-    untracked, every sample kept), ``starting_time`` 0 and ``rate`` = the ``.pos`` sample rate;
-    ``units`` with ``spike_times`` (s), ``unit_name``, ``tetrode``, ``cluster``,
-    ``multi_unit`` and ``resolution`` = 1/timebase. :func:`read_nwb` of the file gives the
-    session :func:`read_axona` gives. Unlike neuroconv 0.8's Axona interface, values are metres
-    (not pixels) and times seconds (not milliseconds).
-
-    Parameters
-    ----------
-    set_path : path-like
-        The trial's ``.set`` file.
-    path : path-like
-        Target ``.nwb`` file (written atomically).
-    tetrodes, cut_files, pixels_per_metre, y_axis, tz
-        As in :func:`read_axona`.
-    subject : mapping, optional
-        NWB ``Subject`` fields (``subject_id``, ``species``, ``sex``, ``age`` ...); Axona files
-        record none. Without it the file has no subject (DANDI requires one).
-    metadata : mapping, optional
-        NWBFile fields overriding those taken from the ``.set`` file (``session_description``,
-        ``session_start_time``, ``session_id``, ``experimenter``, ``institution``, ``lab``,
-        ``keywords`` ...).
-    overwrite : bool, default False
-        Replace an existing file.
-
-    Returns
-    -------
-    pathlib.Path
-        The written file.
-    """
-    from pynwb import NWBHDF5IO, H5DataIO, NWBFile
-    from pynwb.behavior import Position, SpatialSeries
-    from pynwb.file import Subject
-    from pynwb.misc import Units
-
-    from hippocore.io._nwb_meta import metadata_from_attrs
-    from hippocore.io._nwb_write import _META_KEYS, _SUBJECT_KEYS
-
-    for given, allowed, what in (
-        (metadata, _META_KEYS, "metadata"),
-        (subject, _SUBJECT_KEYS, "subject"),
-    ):
-        unknown = sorted(set(given or {}) - set(allowed))
-        if unknown:
-            raise ValueError(f"{what} has unknown key(s) {unknown}; allowed: {list(allowed)}.")
-    rec = _load(
-        set_path,
-        tetrodes=tetrodes,
-        cut_files=cut_files,
-        pixels_per_metre=pixels_per_metre,
-        y_axis=y_axis,
-        tz=tz,
-    )
-    meta = metadata_from_attrs(rec.attrs)
-    meta.setdefault(
-        "session_description",
-        f"Axona dacqUSB recording {rec.base.name}, converted by hippocore {__version__}",
-    )
-    meta.setdefault("session_start_time", datetime(1900, 1, 1, tzinfo=timezone.utc))
-    meta.update(metadata or {})
-    if isinstance(meta.get("session_start_time"), str):
-        meta["session_start_time"] = datetime.fromisoformat(meta["session_start_time"])
-    for key in ("experimenter", "keywords", "related_publications"):
-        if isinstance(meta.get(key), str):
-            meta[key] = [meta[key]]
-    nwbfile = NWBFile(
-        identifier=str(uuid.uuid4()),
-        subject=Subject(**{k: str(v) for k, v in subject.items()}) if subject else None,
-        was_generated_by=[["hippocore", __version__]],
-        source_script=f"hippocore {__version__}: hippocore.io.convert_axona_to_nwb",
-        source_script_file_name="hippocore/io/_axona.py",
-        **meta,
-    )
-    if rec.time is not None and rec.led1 is not None:
-        behavior = nwbfile.create_processing_module(
-            name="behavior", description="Axona tracking (.pos), converted to metres"
-        )
-        n = rec.time.size
-        chunk = min(n, 1 << 16) or 1
-        leds = [rec.led1] + ([rec.led2] if rec.led2 is not None else [])
-        series = [
-            SpatialSeries(
-                name=f"SpatialSeriesLED{k}",
-                description=(
-                    f"tracking LED {k} from {rec.base.name}.pos: pixels / {rec.pixels_per_metre:g} "
-                    "pixels per metre; NaN where the LED was not tracked (1023) or the camera "
-                    "frame was repeated or lost"
-                ),
-                data=H5DataIO(led, compression="gzip", chunks=(chunk, 2)),
-                unit="meters",
-                reference_frame=str(rec.frame),
-                starting_time=0.0,
-                rate=float(rec.rate),
-            )
-            for k, led in enumerate(leds, start=1)
-        ]
-        behavior.add(Position(name="Position", spatial_series=series))
-    u = rec.units
-    if u.names:
-        units = Units(
-            name="units",
-            description=(
-                "Axona tetrode spikes: one unit per TINT/KlustaKwik cluster (unit_name "
-                "t<tetrode>c<cluster>), or all spikes of an unsorted tetrode as one multi-unit "
-                "(t<tetrode>, cluster -1)"
-            ),
-            resolution=u.resolution,
-        )
-        units.add_column(
-            name="unit_name", description="t<tetrode>c<cluster>, or t<tetrode> unsorted"
-        )
-        units.add_column(name="tetrode", description="tetrode number (file <trial>.<tetrode>)")
-        units.add_column(name="cluster", description="cluster id in the cut file; -1 unsorted")
-        units.add_column(name="multi_unit", description="all spikes of an unsorted tetrode")
-        for name, train, tet, clu in zip(u.names, u.trains, u.tetrode, u.cluster, strict=True):
-            units.add_unit(
-                spike_times=train, unit_name=name, tetrode=tet, cluster=clu, multi_unit=clu < 0
-            )
-        nwbfile.units = units
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        with NWBHDF5IO(str(tmp), mode="w") as io:
-            io.write(nwbfile)
-    return Path(path)

@@ -109,66 +109,92 @@ def _series_words(series: Any) -> str:
     return f"{n} samples, {cols} column(s) in {series.unit}{conv}, {clock}"
 
 
+_NWB_META_FIELDS = (
+    "experimenter",
+    "institution",
+    "lab",
+    "experiment_description",
+    "session_id",
+    "keywords",
+    "related_publications",
+    "protocol",
+    "notes",
+)
+
+
+def _nwb_position(nwb: Any, label: str, notes: list[str]) -> tuple[str, str]:
+    """What the file's position series are, and how read_nwb reads them (its mode)."""
+    from pynwb.behavior import Position
+
+    from hippocore.io._nwb_series import find_by_type, position_series
+
+    all_pos = [
+        (f"{w}/{n}", s) for w, c in find_by_type(nwb, Position) for n, s in c.spatial_series.items()
+    ]
+    try:
+        mode = position_series(nwb, None, label)[1]
+    except ValueError as exc:
+        mode = "ambiguous"
+        notes.append(str(exc).replace(f"{label}: ", ""))
+    if not all_pos:
+        return "none", mode
+    words = "; ".join(f"{w}: {_series_words(s)}" for w, s in all_pos)
+    if mode == "leds":
+        words += " (two LEDs: midpoint and head direction)"
+    elif mode == "xy":
+        words += " (one-column x and y series)"
+    return words, mode
+
+
+def _nwb_units(nwb: Any) -> tuple[str, int]:
+    """The units table in words, and its spike count."""
+    if nwb.units is None or not len(nwb.units):
+        return "none", 0
+    n_units = len(nwb.units)
+    if "spike_times" not in nwb.units.colnames:
+        return f"{n_units} units without spike_times", 0
+    ends = nwb.units["spike_times"].data
+    n_spikes = int(ends[-1]) if len(ends) else 0
+    res = nwb.units.resolution
+    res_text = f", resolution {res:g} s" if res is not None and np.isfinite(res) else ""
+    return f"{n_units} units, {n_spikes} spikes{res_text}", n_spikes
+
+
+def _nwb_metadata(nwb: Any) -> str:
+    meta = [
+        k
+        for k in _NWB_META_FIELDS
+        if getattr(nwb, k, None) is not None and len(getattr(nwb, k)) > 0
+    ]
+    if nwb.subject is not None:
+        species = nwb.subject.species or "species unknown"
+        meta.append(f"subject {nwb.subject.subject_id} ({species})")
+    return ", ".join(meta) if meta else "none"
+
+
 def _inspect_nwb(path: Path) -> FileSummary:
-    from hippocore.io._nwb_read import (
-        _compass_series,
-        _find_by_type,
-        _layout,
-        _open,
-        _position_series,
-        _speed_series,
-    )
+    import warnings
+
+    from hippocore.io._nwb_read import open_nwb, session_layout
+    from hippocore.io._nwb_series import compass_series, speed_series
 
     holds: dict[str, str] = {}
     notes: list[str] = []
     label = path.name
-    with _open(path) as io:
+    with open_nwb(path) as io:
         nwb = io.read()
-        layout = _layout(nwb)
-        from pynwb.behavior import Position
-
-        all_pos = [
-            (f"{w}/{n}", s)
-            for w, c in _find_by_type(nwb, Position)
-            for n, s in c.spatial_series.items()
-        ]
-        try:
-            mode = _position_series(nwb, None, label)[1]
-        except ValueError as exc:
-            mode = "ambiguous"
-            notes.append(str(exc).replace(f"{label}: ", ""))
-        if all_pos:
-            holds["position"] = "; ".join(f"{w}: {_series_words(s)}" for w, s in all_pos)
-            if mode == "leds":
-                holds["position"] += " (two LEDs: midpoint and head direction)"
-            elif mode == "xy":
-                holds["position"] += " (one-column x and y series)"
-        else:
-            holds["position"] = "none"
-        compass = _compass_series(nwb, label)
+        layout = session_layout(nwb)
+        holds["position"], mode = _nwb_position(nwb, label, notes)
+        compass = compass_series(nwb, label)
         holds["head direction"] = (
             f"{compass[0]}: {_series_words(compass[1])}" if compass else "none"
         )
-        import warnings
-
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            speed = _speed_series(nwb, label)
+            speed = speed_series(nwb, label)
         notes += [str(w.message).replace(f"{label}: ", "") for w in caught]
         holds["speed"] = f"{speed[0]}: {_series_words(speed[1])}" if speed else "none"
-        n_units = n_spikes = 0
-        if nwb.units is not None and len(nwb.units):
-            n_units = len(nwb.units)
-            if "spike_times" in nwb.units.colnames:
-                ends = nwb.units["spike_times"].data
-                n_spikes = int(ends[-1]) if len(ends) else 0
-                res = nwb.units.resolution
-                res_text = f", resolution {res:g} s" if res is not None and np.isfinite(res) else ""
-                holds["units"] = f"{n_units} units, {n_spikes} spikes{res_text}"
-            else:
-                holds["units"] = f"{n_units} units without spike_times"
-        else:
-            holds["units"] = "none"
+        holds["units"], n_spikes = _nwb_units(nwb)
         activity = bool(layout and layout.get("activity_series"))
         if activity:
             holds["activity"] = ", ".join(
@@ -176,25 +202,7 @@ def _inspect_nwb(path: Path) -> FileSummary:
             )
         tables = [f"{name} ({len(t)} rows)" for name, t in nwb.intervals.items()]
         holds["intervals"] = ", ".join(tables) if tables else "none"
-        meta = [
-            k
-            for k in (
-                "experimenter",
-                "institution",
-                "lab",
-                "experiment_description",
-                "session_id",
-                "keywords",
-                "related_publications",
-                "protocol",
-                "notes",
-            )
-            if getattr(nwb, k, None) is not None and len(getattr(nwb, k)) > 0
-        ]
-        if nwb.subject is not None:
-            species = nwb.subject.species or "species unknown"
-            meta.append(f"subject {nwb.subject.subject_id} ({species})")
-        holds["metadata"] = ", ".join(meta) if meta else "none"
+        holds["metadata"] = _nwb_metadata(nwb)
         if layout is not None:
             holds["written by"] = "hippocore.io.write_nwb (reads back identical)"
     position = mode in ("one", "leds", "xy")
@@ -216,7 +224,7 @@ def _inspect_nwb(path: Path) -> FileSummary:
 
 
 def _inspect_axona(path: Path) -> FileSummary:
-    from hippocore.io._axona import _binary_file, _number, _tetrodes, read_set
+    from hippocore.io._axona_files import binary_file, header_number, read_set, tetrode_numbers
 
     set_path = path.with_suffix(".set")
     settings = read_set(set_path)
@@ -226,9 +234,9 @@ def _inspect_axona(path: Path) -> FileSummary:
     pos_path = base.with_suffix(".pos")
     position = False
     if pos_path.exists():
-        header, _, _ = _binary_file(pos_path)
-        n = int(_number(header, "num_pos_samples", pos_path))
-        rate = _number(header, "sample_rate", pos_path)
+        header, _, _ = binary_file(pos_path)
+        n = int(header_number(header, "num_pos_samples", pos_path))
+        rate = header_number(header, "sample_rate", pos_path)
         ppm = settings.get("tracker_pixels_per_metre") or header.get("pixels_per_metre", "?")
         leds = int(settings.get("colactive_1", "1") == "1") + int(
             settings.get("colactive_2", "0") == "1"
@@ -241,10 +249,10 @@ def _inspect_axona(path: Path) -> FileSummary:
     else:
         holds["position"] = "none (no .pos file)"
     spikes = []
-    for tet in _tetrodes(base, None):
+    for tet in tetrode_numbers(base, None):
         tpath = base.parent / f"{base.name}.{tet}"
-        header, _, _ = _binary_file(tpath)
-        n = int(_number(header, "num_spikes", tpath))
+        header, _, _ = binary_file(tpath)
+        n = int(header_number(header, "num_spikes", tpath))
         cut = base.parent / f"{base.name}_{tet}.cut"
         clu = base.parent / f"{base.name}.clu.{tet}"
         sorted_by = cut.name if cut.exists() else clu.name if clu.exists() else "unsorted"

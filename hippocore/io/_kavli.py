@@ -354,8 +354,7 @@ def convert_kavli_to_nwb(
     """
     from zoneinfo import ZoneInfo
 
-    from pynwb import NWBHDF5IO, H5DataIO, NWBFile
-    from pynwb.behavior import Position, SpatialSeries
+    from pynwb import NWBHDF5IO, NWBFile
     from pynwb.file import Subject
     from pynwb.misc import Units
 
@@ -387,6 +386,28 @@ def convert_kavli_to_nwb(
         subject=Subject(**{k: str(v) for k, v in subj.items()}),
         was_generated_by=[["hippocore", __version__]],
     )
+    _add_leds(nwbfile, raw, timestamps)
+    if raw.names:
+        units = Units(
+            name="units",
+            description="sorted units (Kavli release); spike times in s",
+            resolution=KAVLI_SPIKE_RESOLUTION,
+        )
+        units.add_column(name="unit_name", description="cell id from the file name (tetrode, cell)")
+        for name, train in zip(raw.names, raw.trains, strict=True):
+            units.add_unit(spike_times=train, unit_name=name)
+        nwbfile.units = units
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        with NWBHDF5IO(str(tmp), mode="w") as io:
+            io.write(nwbfile)
+    return Path(path)
+
+
+def _add_leds(nwbfile: Any, raw: _Raw, timestamps: str) -> None:
+    """The LEDs in raw cm (``conversion`` 0.01), on ``starting_time`` + ``rate`` or timestamps."""
+    from pynwb import H5DataIO
+    from pynwb.behavior import Position, SpatialSeries
+
     behavior = nwbfile.create_processing_module(name="behavior", description="tracking data")
     rate = regular_rate(raw.time) if timestamps == "auto" else None
     n = raw.time.size
@@ -412,17 +433,3 @@ def convert_kavli_to_nwb(
         if rate is None:
             timing = {"timestamps": series[0]}
     behavior.add(Position(name="Position", spatial_series=series))
-    if raw.names:
-        units = Units(
-            name="units",
-            description="sorted units (Kavli release); spike times in s",
-            resolution=KAVLI_SPIKE_RESOLUTION,
-        )
-        units.add_column(name="unit_name", description="cell id from the file name (tetrode, cell)")
-        for name, train in zip(raw.names, raw.trains, strict=True):
-            units.add_unit(spike_times=train, unit_name=name)
-        nwbfile.units = units
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        with NWBHDF5IO(str(tmp), mode="w") as io:
-            io.write(nwbfile)
-    return Path(path)

@@ -107,25 +107,7 @@ def unit_gallery(
     if labels is not None and len(labels) != n_unit:
         raise ValueError(f"labels must have one string per unit ({n_unit}); got {len(labels)}.")
 
-    _, first = np.unique(g, return_index=True)
-    order_groups = [g[i] for i in np.sort(first)]
-    members = []
-    for grp in order_groups:
-        units = np.flatnonzero(g == grp)
-        if key is not None:
-            units = units[
-                np.argsort(np.where(np.isnan(key[units]), np.inf, -key[units]), kind="stable")
-            ]
-        members.append(units)
-    if n_cols is None:
-        widest = max(len(m) for m in members)
-        n_cols = widest if groups is not None else max(1, math.ceil(math.sqrt(n_unit)))
-    elif isinstance(n_cols, bool) or not isinstance(n_cols, (int, np.integer)) or n_cols < 1:
-        raise ValueError(f"n_cols must be a positive integer; got {n_cols!r}.")
-    rows = []  # (group name or None when continuing, units in the row)
-    for grp, units in zip(order_groups, members, strict=True):
-        for k in range(0, len(units), n_cols):
-            rows.append((grp if k == 0 else None, units[k : k + n_cols]))
+    rows, n_cols = _rows(g, key, n_cols=n_cols, grouped=groups is not None)
 
     if fig is None:
         fig = Figure(
@@ -161,3 +143,30 @@ def unit_gallery(
     if title is not None:
         fig.suptitle(title, fontsize=8, y=1 - 0.12 / fig.get_figheight())
     return fig
+
+
+def _rows(
+    g: np.ndarray, key: np.ndarray | None, *, n_cols: int | None, grouped: bool
+) -> tuple[list[tuple[Any, np.ndarray]], int]:
+    """The gallery's rows ``(group name or None when continuing, units)`` and its width."""
+    n_unit = g.size
+    _, first = np.unique(g, return_index=True)
+    order_groups = [g[i] for i in np.sort(first)]
+    members = []
+    for grp in order_groups:
+        units = np.flatnonzero(g == grp)
+        if key is not None:
+            units = units[
+                np.argsort(np.where(np.isnan(key[units]), np.inf, -key[units]), kind="stable")
+            ]
+        members.append(units)
+    if n_cols is None:
+        widest = max(len(m) for m in members)
+        n_cols = widest if grouped else max(1, math.ceil(math.sqrt(n_unit)))
+    elif isinstance(n_cols, bool) or not isinstance(n_cols, (int, np.integer)) or n_cols < 1:
+        raise ValueError(f"n_cols must be a positive integer; got {n_cols!r}.")
+    rows = []  # (group name or None when continuing, units in the row)
+    for grp, units in zip(order_groups, members, strict=True):
+        for k in range(0, len(units), n_cols):
+            rows.append((grp if k == 0 else None, units[k : k + n_cols]))
+    return rows, n_cols

@@ -183,10 +183,57 @@ def write_axona_trial(
     folder = Path(folder)
     t = np.asarray(session["time"].values, dtype=np.float64)
     rate = float(np.round(1.0 / np.median(np.diff(t)), 6))
-    n = t.size
     ppm = float(pixels_per_metre)
-    height = window[3] - window[2]
+    raw = _led_pixels(
+        session, ppm=ppm, height=window[3] - window[2], two_leds=two_leds,
+        led_distance=led_distance, untracked_every=untracked_every,
+    )  # fmt: skip
+    duration = t.size / rate
+    set_path = _write_set_and_pos(
+        folder, name, raw, rate=rate, ppm=ppm, window=window, two_leds=two_leds, rng=rng
+    )
+    timebase = 96000.0
+    numbers = list(tetrodes) if tetrodes is not None else list(range(1, n_tetrodes + 1))
+    trains = spike_trains(session)
+    ticks: dict[int, NDArray[np.int64]] = {}
+    clusters: dict[int, NDArray[np.int64]] = {}
+    for i, tet in enumerate(numbers):
+        mine = trains[i :: len(numbers)]
+        n_noise = int(noise_fraction * sum(s.size for s in mine))
+        times = [*mine, rng.uniform(0, t[-1], n_noise)]
+        ids = [np.full(s.size, k + 1) for k, s in enumerate(mine)] + [np.zeros(n_noise, int)]
+        tk = np.round(np.concatenate(times) * timebase).astype(np.int64)
+        cl = np.concatenate(ids).astype(np.int64)
+        order = np.argsort(tk, kind="stable")
+        ticks[tet], clusters[tet] = tk[order], cl[order]
+        write_tetrode_file(
+            folder / f"{name}.{tet}", ticks[tet], duration=duration, timebase=timebase, seed=rng
+        )
+        _write_clusters(folder, name, tet, clusters[tet], cluster_files)
+    return AxonaTrial(
+        set_path=set_path,
+        pixels=raw,
+        sample_rate=rate,
+        pixels_per_metre=ppm,
+        window=tuple(int(w) for w in window),
+        ticks=ticks,
+        clusters=clusters,
+        timebase=timebase,
+    )
+
+
+def _led_pixels(
+    session: xr.Dataset,
+    *,
+    ppm: float,
+    height: float,
+    two_leds: bool,
+    led_distance: float,
+    untracked_every: int,
+) -> NDArray[np.int64]:
+    """``x1, y1, x2, y2`` window pixels (rows down) of the LEDs, 1023 where untracked."""
     pos = np.asarray(session["position"].values, dtype=np.float64)
+    n = pos.shape[0]
     hd = (
         np.asarray(session["head_direction"].values) if "head_direction" in session else np.zeros(n)
     )
@@ -203,9 +250,23 @@ def write_axona_trial(
         both = np.arange(0, n, 2 * untracked_every + 1)
         led1[both] = _UNTRACKED
         led2[both] = _UNTRACKED
-    raw = np.column_stack([led1, led2])
-    duration = n / rate
+    return np.column_stack([led1, led2])
 
+
+def _write_set_and_pos(
+    folder: Path,
+    name: str,
+    raw: NDArray[np.int64],
+    *,
+    rate: float,
+    ppm: float,
+    window: tuple[int, int, int, int],
+    two_leds: bool,
+    rng: np.random.Generator,
+) -> Path:
+    """The ``.set`` file and the ``.pos`` file holding ``raw``; returns the ``.set`` path."""
+    n = raw.shape[0]
+    duration = n / rate
     settings = _common(duration) | {
         "ADC_fullscale_mv": 1500,
         "xmin": window[0],
@@ -246,41 +307,18 @@ def write_axona_trial(
     rec["c"][:, :4] = raw
     rec["c"][:, 4:7] = rng.integers(5, 40, (n, 3))  # pixel counts; unused by readers
     (folder / f"{name}.pos").write_bytes(_header(pos_header) + b"data_start" + rec.tobytes() + _END)
+    return set_path
 
-    timebase = 96000.0
-    numbers = list(tetrodes) if tetrodes is not None else list(range(1, n_tetrodes + 1))
-    trains = spike_trains(session)
-    ticks: dict[int, NDArray[np.int64]] = {}
-    clusters: dict[int, NDArray[np.int64]] = {}
-    for i, tet in enumerate(numbers):
-        mine = trains[i :: len(numbers)]
-        n_noise = int(noise_fraction * sum(s.size for s in mine))
-        times = [*mine, rng.uniform(0, t[-1], n_noise)]
-        ids = [np.full(s.size, k + 1) for k, s in enumerate(mine)] + [np.zeros(n_noise, int)]
-        tk = np.round(np.concatenate(times) * timebase).astype(np.int64)
-        cl = np.concatenate(ids).astype(np.int64)
-        order = np.argsort(tk, kind="stable")
-        ticks[tet], clusters[tet] = tk[order], cl[order]
-        write_tetrode_file(
-            folder / f"{name}.{tet}", ticks[tet], duration=duration, timebase=timebase, seed=rng
-        )
-        if cluster_files == "cut":
-            body = [f"n_clusters: {int(cl.max()) + 1}", "n_channels: 4", "n_params: 2"]
-            body += [f"Exact_cut_for: {name} spikes: {cl.size}"]
-            ids_text = " ".join(str(v) for v in clusters[tet])
-            (folder / f"{name}_{tet}.cut").write_text(
-                "\r\n".join(body) + "\r\n" + ids_text + "\r\n"
-            )
-        elif cluster_files == "clu":
-            lines = [str(int(cl.max()) + 2)] + [str(v + 1) for v in clusters[tet]]
-            (folder / f"{name}.clu.{tet}").write_text("\n".join(lines) + "\n")
-    return AxonaTrial(
-        set_path=set_path,
-        pixels=raw,
-        sample_rate=rate,
-        pixels_per_metre=ppm,
-        window=tuple(int(w) for w in window),
-        ticks=ticks,
-        clusters=clusters,
-        timebase=timebase,
-    )
+
+def _write_clusters(
+    folder: Path, name: str, tet: int, clusters: NDArray[np.int64], kind: str
+) -> None:
+    """The TINT ``.cut`` or KlustaKwik ``.clu.N`` file of one tetrode (nothing for "none")."""
+    if kind == "cut":
+        body = [f"n_clusters: {int(clusters.max()) + 1}", "n_channels: 4", "n_params: 2"]
+        body += [f"Exact_cut_for: {name} spikes: {clusters.size}"]
+        ids_text = " ".join(str(v) for v in clusters)
+        (folder / f"{name}_{tet}.cut").write_text("\r\n".join(body) + "\r\n" + ids_text + "\r\n")
+    elif kind == "clu":
+        lines = [str(int(clusters.max()) + 2)] + [str(v + 1) for v in clusters]
+        (folder / f"{name}.clu.{tet}").write_text("\n".join(lines) + "\n")

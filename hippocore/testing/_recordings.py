@@ -124,6 +124,41 @@ def synthetic_recording(
     pos = traj.positions
     lo = np.array([traj.limits[0], traj.limits[2]])
     size = np.array([traj.limits[1] - traj.limits[0], traj.limits[3] - traj.limits[2]])
+    rate, truth = _tuned_rates(pos, lo, size, counts, peak_rate=peak_rate, rng=rng)
+    rate = rate + baseline_rate
+    trains = [poisson_spikes(traj.time, rate[:, k], seed=rng) for k in range(rate.shape[1])]
+    attrs = {
+        "description": "synthetic recording from hippocore.testing.synthetic_recording",
+        "arena_limits_m": list(traj.limits),
+    }
+    if isinstance(seed, (int, np.integer)):
+        attrs["seed"] = int(seed)
+    return make_session(
+        traj.time,
+        pos,
+        activity=rate if include_rates else None,
+        activity_units="Hz",
+        spike_times=trains,
+        population="synthetic",
+        unit_coords=truth,
+        head_direction=traj.head_direction,
+        speed=traj.speed,
+        source="synthetic",
+        attrs=attrs,
+    )
+
+
+def _tuned_rates(
+    pos: NDArray[np.float64],
+    lo: NDArray[np.float64],
+    size: NDArray[np.float64],
+    counts: dict[str, int],
+    *,
+    peak_rate: float,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.float64], dict[str, NDArray]]:
+    """Each cell's rate (Hz, ``(time, cell)``, no baseline) and its ground truth per unit."""
+    n_grid, n_band, n_place, n_uniform = (counts[k] for k in ("grid", "band", "place", "uniform"))
     rates, kinds, spacing, orient, wavelength = [], [], [], [], []
     for i in range(n_grid):
         s = (0.3, 0.4, 0.5, 0.6)[i % 4]
@@ -164,29 +199,10 @@ def synthetic_recording(
             orient.append(np.nan),
             wavelength.append(np.nan),
         )
-    rate = np.column_stack(rates) + baseline_rate
-    trains = [poisson_spikes(traj.time, rate[:, k], seed=rng) for k in range(rate.shape[1])]
-    attrs = {
-        "description": "synthetic recording from hippocore.testing.synthetic_recording",
-        "arena_limits_m": list(traj.limits),
+    truth = {
+        "cell_type": np.array(kinds, dtype=object),
+        "true_spacing": np.array(spacing),
+        "true_orientation": np.array(orient),
+        "true_wavelength": np.array(wavelength),
     }
-    if isinstance(seed, (int, np.integer)):
-        attrs["seed"] = int(seed)
-    return make_session(
-        traj.time,
-        pos,
-        activity=rate if include_rates else None,
-        activity_units="Hz",
-        spike_times=trains,
-        population="synthetic",
-        unit_coords={
-            "cell_type": np.array(kinds, dtype=object),
-            "true_spacing": np.array(spacing),
-            "true_orientation": np.array(orient),
-            "true_wavelength": np.array(wavelength),
-        },
-        head_direction=traj.head_direction,
-        speed=traj.speed,
-        source="synthetic",
-        attrs=attrs,
-    )
+    return np.column_stack(rates), truth

@@ -430,41 +430,9 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
     state = model.initial_state(tc.batch_size)
     start, elapsed = 0, 0.0
     window = _Window()
-    log: list[dict[str, Any]] = []
     if payload is not None:
-        ts = payload["train_state"]
-        if ts is None:
-            raise CheckpointError(f"{ckpt_path} has no training state to resume from.")
-        load_weights(model, payload["state_dict"], ckpt_path)
-        opt.load_state_dict(ts["optimizer"])
-        stream.load_state_dict(json.loads(ts["stream"]))
-        state = state_from_tensors(model, ts["recurrent"], device)
-        window.sums = json.loads(ts["window"])
-        start, elapsed = int(payload["step"]), float(ts["elapsed_s"])
-    metrics_path = run / METRICS_NAME if run is not None else None
-    if metrics_path is not None:
-        lines = metrics_path.read_text().splitlines() if metrics_path.exists() else []
-        kept = [ln for ln in lines if ln.strip() and json.loads(ln)["step"] <= start]
-        metrics_path.write_text("".join(ln + "\n" for ln in kept))
-        log = [json.loads(ln) for ln in kept]
-
-    def checkpoint(step: int) -> None:
-        if ckpt_path is None:
-            return
-        save_checkpoint(
-            ckpt_path,
-            model,
-            step=step,
-            metrics=log[-1] if log else {},
-            train_state={
-                "optimizer": opt.state_dict(),
-                "stream": json.dumps(stream.state_dict()),
-                "recurrent": state_to_tensors(state),
-                "window": json.dumps(window.sums),
-                "elapsed_s": elapsed,
-            },
-        )
-
+        state, start, elapsed = _resume(payload, ckpt_path, model, opt, stream, window, device)
+    metrics_path, log = _restart_metrics(run, start)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -487,32 +455,113 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
         if bar is not None:
             bar.update(1)
         if done % tc.log_every == 0 or done == tc.n_steps:
-            line = {"step": done, "wall_time_s": round(elapsed, 3), "lr": learning_rate(cfg, step)}
-            line.update(window.summary())
-            line["steps_per_s"] = steps_window / max(now - t_window, 1e-9)
-            if monitor is not None and monitor_every and done % monitor_every == 0:
-                model.eval()
-                model.trained_steps = done
-                line.update(monitor(model, done))
-                model.train()
-            line = _json_safe(line)
+            rate = steps_window / max(now - t_window, 1e-9)
+            line = _log_line(cfg, model, window, step, elapsed, rate, monitor, monitor_every)
             log.append(line)
-            if metrics_path is not None:
-                with metrics_path.open("a") as fh:
-                    fh.write(json.dumps(line) + "\n")
-            if bar is not None:
-                bar.set_postfix(
-                    loss=f"{line['loss']:.3f}",
-                    revisit=f"{line['revisit_accuracy'] or 0:.3f}",
-                    zero_shot=f"{line['zero_shot_accuracy'] or 0:.3f}",
-                )
+            _show_line(line, metrics_path, bar)
             window = _Window()
             t_window, steps_window = time.perf_counter(), 0
         if done % tc.checkpoint_every == 0 or done == tc.n_steps:
-            checkpoint(done)
+            if ckpt_path is not None:
+                _save(ckpt_path, model, opt, stream, state, window, elapsed, log, done)
             t_last = time.perf_counter()
     if bar is not None:
         bar.close()
     model.eval()
     model.trained_steps = max(start, tc.n_steps)
     return TrainResult(model=model, config=cfg, step=max(start, tc.n_steps), metrics=log, out=run)
+
+
+def _resume(
+    payload: Mapping[str, Any],
+    ckpt_path: Path,
+    model: torch.nn.Module,
+    opt: torch.optim.Optimizer,
+    stream: WalkStream,
+    window: _Window,
+    device: torch.device,
+) -> tuple[Any, int, float]:
+    """Restore weights, optimiser, walk stream and log window; return (state, step, elapsed s)."""
+    ts = payload["train_state"]
+    if ts is None:
+        raise CheckpointError(f"{ckpt_path} has no training state to resume from.")
+    load_weights(model, payload["state_dict"], ckpt_path)
+    opt.load_state_dict(ts["optimizer"])
+    stream.load_state_dict(json.loads(ts["stream"]))
+    state = state_from_tensors(model, ts["recurrent"], device)
+    window.sums = json.loads(ts["window"])
+    return state, int(payload["step"]), float(ts["elapsed_s"])
+
+
+def _restart_metrics(run: Path | None, start: int) -> tuple[Path | None, list[dict[str, Any]]]:
+    """The run's metrics file cut back to ``start`` (lines of later steps dropped) and its lines."""
+    if run is None:
+        return None, []
+    metrics_path = run / METRICS_NAME
+    lines = metrics_path.read_text().splitlines() if metrics_path.exists() else []
+    kept = [ln for ln in lines if ln.strip() and json.loads(ln)["step"] <= start]
+    metrics_path.write_text("".join(ln + "\n" for ln in kept))
+    return metrics_path, [json.loads(ln) for ln in kept]
+
+
+def _log_line(
+    cfg: Any,
+    model: torch.nn.Module,
+    window: _Window,
+    step: int,
+    elapsed: float,
+    steps_per_s: float,
+    monitor: Any,
+    monitor_every: int | None,
+) -> dict[str, Any]:
+    """One metrics line after gradient step ``step``: the window's summary and the monitor's."""
+    done = step + 1
+    line = {"step": done, "wall_time_s": round(elapsed, 3), "lr": learning_rate(cfg, step)}
+    line.update(window.summary())
+    line["steps_per_s"] = steps_per_s
+    if monitor is not None and monitor_every and done % monitor_every == 0:
+        model.eval()
+        model.trained_steps = done
+        line.update(monitor(model, done))
+        model.train()
+    return _json_safe(line)
+
+
+def _show_line(line: Mapping[str, Any], metrics_path: Path | None, bar: Any) -> None:
+    """Append ``line`` to the metrics file and show it on the progress bar."""
+    if metrics_path is not None:
+        with metrics_path.open("a") as fh:
+            fh.write(json.dumps(line) + "\n")
+    if bar is not None:
+        bar.set_postfix(
+            loss=f"{line['loss']:.3f}",
+            revisit=f"{line['revisit_accuracy'] or 0:.3f}",
+            zero_shot=f"{line['zero_shot_accuracy'] or 0:.3f}",
+        )
+
+
+def _save(
+    ckpt_path: Path,
+    model: torch.nn.Module,
+    opt: torch.optim.Optimizer,
+    stream: WalkStream,
+    state: Any,
+    window: _Window,
+    elapsed: float,
+    log: list[dict[str, Any]],
+    step: int,
+) -> None:
+    """A resumable checkpoint: weights, optimiser, walk stream, recurrent state, log window."""
+    save_checkpoint(
+        ckpt_path,
+        model,
+        step=step,
+        metrics=log[-1] if log else {},
+        train_state={
+            "optimizer": opt.state_dict(),
+            "stream": json.dumps(stream.state_dict()),
+            "recurrent": state_to_tensors(state),
+            "window": json.dumps(window.sums),
+            "elapsed_s": elapsed,
+        },
+    )

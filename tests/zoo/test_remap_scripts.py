@@ -1,4 +1,4 @@
-"""The remapping and gallery scripts (benchmarks/remap_tem_t.py, gallery_tem_t.py).
+"""The remapping and gallery scripts (docs/results/scripts/remap_tem_t.py, gallery_tem_t.py).
 
 The measures must tell a model that learned to path-integrate from one that did not. The
 free-rotation model (``pretrained("tem-t-bands")``, which learned its W_a) keeps its
@@ -23,11 +23,11 @@ torch = pytest.importorskip("torch")
 from hippocore.envs import make_world  # noqa: E402
 from hippocore.zoo import get_model, pretrained  # noqa: E402
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+SCRIPTS = Path(__file__).resolve().parents[2] / "docs" / "results" / "scripts"
 
 
 def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

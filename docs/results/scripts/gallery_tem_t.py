@@ -1,6 +1,6 @@
 """Unit gallery of a TEM-t model's position units, and of its untrained twin (issue 12, item 5).
 
-Run: PYTHONPATH=. python benchmarks/gallery_tem_t.py [CHECKPOINT|pretrained:NAME] [--untrained]
+Run: PYTHONPATH=. python docs/results/scripts/gallery_tem_t.py [CHECKPOINT|pretrained:NAME] [--untrained]
      [--world hexagonal:11] [--steps-per-node 50] [--seed 0] [--out docs/results/img/NAME.png]
      [--dpi 90]
 (default: pretrained:tem-t -> docs/results/img/tem-t.png). One walk of steps-per-node x
@@ -99,7 +99,7 @@ def main(argv: list[str]) -> None:
         twin = get_model("tem-t", model.config).eval()
         stem, ext = os.path.splitext(out)
         draw(twin, world, n_steps, args.seed, "untrained twin", f"{stem}-untrained{ext}", args.dpi)
-    print("command: PYTHONPATH=. python benchmarks/gallery_tem_t.py " + shlex.join(argv))
+    print("command: PYTHONPATH=. python docs/results/scripts/gallery_tem_t.py " + shlex.join(argv))
 
 
 if __name__ == "__main__":

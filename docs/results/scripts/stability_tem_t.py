@@ -1,6 +1,6 @@
 """Position-unit maps of a TEM-t checkpoint: stable within a world, and across two worlds?
 
-Run: PYTHONPATH=. python benchmarks/stability_tem_t.py [checkpoint] [--modules] [--causes]
+Run: PYTHONPATH=. python docs/results/scripts/stability_tem_t.py [checkpoint] [--modules] [--causes]
 (default: the shipped ``pretrained("tem-t")``). 9x9 world of the model's first lattice kind,
 walks of 40 x n_nodes steps from node 0; mean per-unit map correlation between two worlds
 (different observations and walks, seeds 0 and 1) and between the two halves of one walk.

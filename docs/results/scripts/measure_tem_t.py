@@ -1,6 +1,6 @@
 """Measure a TEM-t checkpoint: accuracy criterion, path integration, remapping, grid units.
 
-Run: PYTHONPATH=. python benchmarks/measure_tem_t.py [checkpoint] [--grid] [--band] [--place]
+Run: PYTHONPATH=. python docs/results/scripts/measure_tem_t.py [checkpoint] [--grid] [--band] [--place]
 (default checkpoint: the shipped one). Prints every number docs/results/tem-t.md quotes.
 Worlds are of the first lattice kind the model was trained on (hexagonal for the default).
 """
@@ -134,7 +134,9 @@ def main(argv: list[str]) -> None:
                 f"[{time.perf_counter() - t0:.0f} s]"
             )
             grid_by_module(model, g, kind)
-        print("  (controls on the same worlds: PYTHONPATH=. python benchmarks/grid_controls.py)")
+        print(
+            "  (controls on the same worlds: PYTHONPATH=. python docs/results/scripts/grid_controls.py)"
+        )
 
 
 def grid_by_module(model, g, kind: str) -> None:

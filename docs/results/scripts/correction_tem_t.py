@@ -1,6 +1,6 @@
 """How much of a TEM-t's position-map alignment across worlds comes from position correction?
 
-Run: PYTHONPATH=. python benchmarks/correction_tem_t.py [NAME]   (a shipped checkpoint name,
+Run: PYTHONPATH=. python docs/results/scripts/correction_tem_t.py [NAME]   (a shipped checkpoint name,
 default "tem-t"; e.g. "tem-t-v1"; or a checkpoint file). For the model as shipped, with the observation bonus of
 position correction set to 0 (``gamma``), and with the correction gate closed
 (``alpha -> 0``): the mean per-unit correlation of the position units' maps across two 9x9

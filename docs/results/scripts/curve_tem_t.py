@@ -1,6 +1,6 @@
 """Print a training run's learning curve as a markdown table.
 
-Run: python benchmarks/curve_tem_t.py RUN/metrics.jsonl [every]
+Run: python docs/results/scripts/curve_tem_t.py RUN/metrics.jsonl [every]
 Also prints the first logged step at which revisit >= 0.95 and zero-shot >= 0.90.
 """
 

@@ -1,6 +1,6 @@
 """Copy a finished default TEM-t run into the package as the pretrained checkpoint + card.
 
-Run: PYTHONPATH=. python benchmarks/ship_pretrained_tem_t.py RUN_DIR "TRAIN COMMAND"
+Run: PYTHONPATH=. python tools/ship_pretrained.py RUN_DIR "TRAIN COMMAND"
 Writes hippocore/zoo/pretrained/tem-t.pt (weights only, no training state) and tem-t.json.
 """
 
@@ -61,7 +61,7 @@ def main(run: str, command: str) -> None:
         "command": "python -m hippocore train   (same as `make train`; this copy was trained with: "
         + command
         + ")",
-        "ship_command": f"PYTHONPATH=. python benchmarks/ship_pretrained_tem_t.py {run} '{command}'",
+        "ship_command": f"PYTHONPATH=. python tools/ship_pretrained.py {run} '{command}'",
         "training_wall_time_min": round(rows[-1]["wall_time_s"] / 60, 1),
         "criterion_first_met": None
         if hit is None

@@ -1,6 +1,6 @@
 """Controls of the lattice grid-unit test on a world size: ideal grids, bands, smooth noise.
 
-Run: PYTHONPATH=. python benchmarks/grid_controls.py [--widths 11 15] [--units 30]
+Run: PYTHONPATH=. python docs/results/scripts/grid_controls.py [--widths 11 15] [--units 30]
      [--seeds 0 1 ... 7] [--null per-unit] [--shuffle spectral] [--bin-size-spacings 0.5]
 
 Each control population (``hippocore.testing.lattice_controls``: three plane waves 60 deg

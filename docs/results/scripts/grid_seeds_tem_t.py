@@ -1,13 +1,13 @@
 """Grid units of a TEM-t checkpoint over several test walks and two world sizes (issue 12).
 
-Run: PYTHONPATH=. python benchmarks/grid_seeds_tem_t.py [checkpoint | --untrained [--config TOML]] [--seeds N]
+Run: PYTHONPATH=. python docs/results/scripts/grid_seeds_tem_t.py [checkpoint | --untrained [--config TOML]] [--seeds N]
      [--null per-unit|pooled] [--controls]
 (default: the shipped ``pretrained("tem-t")``; ``--untrained``: ``get_model("tem-t",
 TEMTConfig())`` at its seed). For each width (11, 15) and walk seed (0 .. N-1, default 5):
 ``grid_summary`` on a walk of 50 x n_nodes steps, i.e. ``hippocore.analysis.
 lattice_grid_units``: BNT gridness > 0.3 and > the 95th percentile of 100 rotated-spectrum
 null maps per unit, NaN null scores counted as not beating the unit. ``--controls`` adds the
-controls' pass rates on the same world sizes (benchmarks/grid_controls.py).
+controls' pass rates on the same world sizes (docs/results/scripts/grid_controls.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Remapping of a TEM-t model beside the same architecture untrained (issue 12, item 4).
 
-Run: PYTHONPATH=. python benchmarks/remap_tem_t.py [CHECKPOINT|pretrained:NAME] [--untrained]
+Run: PYTHONPATH=. python docs/results/scripts/remap_tem_t.py [CHECKPOINT|pretrained:NAME] [--untrained]
      [--world hexagonal:11] [--seeds 5] [--steps-per-node 30] [--memory-units 512]
 (default: pretrained:tem-t). For each seed, two worlds of the same shape with different
 observations, walked from two different start nodes at least 3 node spacings apart
@@ -182,7 +182,7 @@ def main(argv: list[str]) -> None:
     print(f"{'measure':<{width}} | " + " | ".join(f"{n:>{col}}" for n in names))
     for key, label in ROWS.items():
         print(f"{label:<{width}} | " + " | ".join(f"{cell(cols[n][key]):>{col}}" for n in names))
-    print("command: PYTHONPATH=. python benchmarks/remap_tem_t.py " + shlex.join(argv))
+    print("command: PYTHONPATH=. python docs/results/scripts/remap_tem_t.py " + shlex.join(argv))
 
 
 if __name__ == "__main__":
