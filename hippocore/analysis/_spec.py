@@ -125,7 +125,9 @@ def _docstring(concept: Concept, options: list[inspect.Parameter]) -> str:
     sources = ", ".join(f":func:`hippocore.analysis.{fn.__name__}`" for fn in concept.numpy)
     lines = ["Parameters", "----------"]
     lines += [f"{d} : xarray.Dataset" for d in concept.data]
-    lines += ["    A schema " + ("session." if concept.data == ("session",) else "rate-map dataset.")]
+    lines += [
+        "    A schema " + ("session." if concept.data == ("session",) else "rate-map dataset.")
+    ]
     for p in options:
         default = "" if p.default is inspect.Parameter.empty else f", default {p.default!r}"
         lines.append(f"{p.name}{default}")
@@ -146,8 +148,9 @@ def xarray_form(concept: Concept) -> Callable[..., Any]:
     def form(*args: Any, **kwargs: Any) -> Any:
         bound = sig.bind(*args, **kwargs)
         bound.apply_defaults()
-        values = bound.arguments
-        return concept.impl(*(values.pop(d) for d in concept.data), **values)
+        values = dict(bound.arguments)
+        data = [values.pop(d) for d in concept.data]
+        return concept.impl(*data, **values)
 
     form.__name__ = form.__qualname__ = concept.name
     form.__module__ = "hippocore.analysis.ds"

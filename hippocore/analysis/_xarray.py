@@ -112,6 +112,7 @@ def rate_map_of_session(
     limits: Sequence[float] | None,
     smooth: float,
     max_gap: float,
+    max_bins: int,
     variable: str,
 ) -> xr.Dataset:
     """Rate maps of every unit of a session (BNT ``analyses.map``, as :func:`~hippocore.analysis.rate_map`).
@@ -133,7 +134,7 @@ def rate_map_of_session(
     pos = session["position"].transpose("time", "axis").values
     units = session[UNIT].values if UNIT in session.coords else np.arange(0)
     trains, act = units_of(session, variable)
-    opts = dict(bin_size=bin_size, limits=limits, smooth=smooth, max_gap=max_gap)
+    opts = dict(bin_size=bin_size, limits=limits, smooth=smooth, max_gap=max_gap, max_bins=max_bins)
     m = rate_map(t, pos, trains, activity=act, **opts)
     value_units = str(session["activity"].attrs.get("units", "a.u.")) if act is not None else "Hz"
     lim = [float(v) for v in (m.x_edges[0], m.x_edges[-1], m.y_edges[0], m.y_edges[-1])]
