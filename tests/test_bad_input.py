@@ -304,7 +304,7 @@ ANALYSIS = [
     ),
     Case(
         "smooth_map with inf (issue 11)",
-        lambda c: ha.smooth_map(c.rate(np.inf), 1.0),
+        lambda c: ha._ratemap.smooth_map(c.rate(np.inf), 1.0),
         Raises(ValueError, "values contains 1 infinite value(s)"),
     ),
     Case(

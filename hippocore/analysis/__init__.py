@@ -19,9 +19,8 @@ from hippocore.analysis._adaptive import placefield_adaptive
 from hippocore.analysis._autocorr import autocorrelogram
 from hippocore.analysis._band import BandScore, FourierComponents, band_score, fourier_components
 from hippocore.analysis._border import BorderScore, border_score
-from hippocore.analysis._classify import LABELS, Classification, classify
+from hippocore.analysis._classify import Classification, classify
 from hippocore.analysis._direction import (
-    HeadDirectionStats,
     HeadDirectionTuning,
     head_direction_from_leds,
     head_direction_stats,
@@ -44,7 +43,6 @@ from hippocore.analysis._ratemap import (
     UntrackedPositionWarning,
     lattice_rate_map,
     rate_map,
-    smooth_map,
 )
 from hippocore.analysis._remap import (
     PairStructure,
@@ -57,7 +55,6 @@ from hippocore.analysis._speed import speed_score
 from hippocore.analysis._stability import stability
 from hippocore.analysis._stats import (
     MapStats,
-    SkaggsInformation,
     coherence,
     map_stats,
     skaggs_information,
@@ -69,7 +66,6 @@ __all__: list[str] = [
     # rate maps, autocorrelograms, gridness
     "RateMap",
     "rate_map",
-    "smooth_map",
     "lattice_rate_map",
     "PositionsOutsideLimitsWarning",
     "SpikesOutsideTrackingWarning",
@@ -88,14 +84,12 @@ __all__: list[str] = [
     "placefield_adaptive",
     "MapStats",
     "map_stats",
-    "SkaggsInformation",
     "skaggs_information",
     "coherence",
     # border, head direction, speed
     "BorderScore",
     "border_score",
     "HeadDirectionTuning",
-    "HeadDirectionStats",
     "head_direction_from_leds",
     "head_direction_tuning",
     "head_direction_stats",
@@ -118,7 +112,6 @@ __all__: list[str] = [
     "SCORES",
     "ShuffleScores",
     "shuffle_scores",
-    "LABELS",
     "Classification",
     "classify",
 ]
@@ -153,6 +146,10 @@ DEPRECATED: dict[str, tuple[str, str, str]] = {
     ),
     "fourier_spectrum": ("_band", "fourier_spectrum", "fourier_components(m)"),
     "max_fourier_power": ("_band", "max_fourier_power", "band_score(m) or shuffle_scores"),
+    "smooth_map": ("_ratemap", "smooth_map", "rate_map(..., smooth=...), which smooths"),
+    "SkaggsInformation": ("_stats", "SkaggsInformation", "skaggs_information's result"),
+    "HeadDirectionStats": ("_direction", "HeadDirectionStats", "head_direction_stats' result"),
+    "LABELS": ("_classify", "LABELS", "Classification.label's values"),
     "MAX_MAP_BINS": ("_ratemap", "MAX_MAP_BINS", "rate_map's error message (the limit)"),
     "MIN_LATTICE_SHUFFLES": (
         "_lattice_grid",
