@@ -25,7 +25,7 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     session = read_kavli_mat(args.position_file)  # cm -> m; cells found beside the file
-    scores = ha.score_session(session, bin_size=0.025, n_shuffles=args.shuffles, seed=0)
+    scores = ha.ds.classify(session, bin_size=0.025, n_shuffles=args.shuffles, seed=0)
     table = scores.drop_vars([v for v in scores.data_vars if scores[v].dims != ("unit",)])
     table.to_dataframe().to_csv(f"{args.out}.csv")
     item = ReportItem(session=session, scores=scores, path=args.position_file)

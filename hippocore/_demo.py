@@ -96,7 +96,7 @@ def run_demo(out: str | Path = "demo-output", *, seed: int = 0) -> Path:
     )
     limits = (0.0, 1.0, 0.0, 1.0)
     scores = back.hc.classify(bin_size=0.025, limits=limits, n_shuffles=100, seed=seed)
-    grid = back.hc.rate_maps(bin_size=0.025, limits=limits).hc.grid_scores()
+    grid = back.hc.rate_map(bin_size=0.025, limits=limits).hc.gridness()
     scores = scores.assign(
         grid_spacing=grid["grid_spacing"], gridness_reason=grid["gridness_reason"]
     )

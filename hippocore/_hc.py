@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import xarray as xr
 
 if TYPE_CHECKING:
-    from hippocore.analysis import HippocoreAccessor
+    from hippocore.analysis._accessor import HippocoreAccessor
 
 __all__: list[str] = []
 
@@ -25,6 +25,6 @@ class _LazyHippocoreAccessor:
     """``ds.hc``: hippocore analyses; see :class:`hippocore.analysis.HippocoreAccessor`."""
 
     def __new__(cls, ds: xr.Dataset) -> HippocoreAccessor:
-        from hippocore.analysis import HippocoreAccessor
+        from hippocore.analysis._accessor import HippocoreAccessor
 
         return HippocoreAccessor(ds)

@@ -218,7 +218,7 @@ def _pos_file_alone(ctx: Ctx) -> Path:
 def _sargolini_guide_limits(ctx: Ctx):
     """docs/analysis.md's limits=(0, 1, 0, 1) on the zero-centred Sargolini box."""
     ds = ctx.sargolini
-    return ds.hc.rate_maps(bin_size=0.025, limits=(0, 1, 0, 1))
+    return ds.hc.rate_map(bin_size=0.025, limits=(0, 1, 0, 1))
 
 
 def _torch_pickle(ctx: Ctx, obj: Any) -> Path:
@@ -304,7 +304,7 @@ ANALYSIS = [
     ),
     Case(
         "smooth_map with inf (issue 11)",
-        lambda c: ha.smooth_map(c.rate(np.inf), 1.0),
+        lambda c: ha._ratemap.smooth_map(c.rate(np.inf), 1.0),
         Raises(ValueError, "values contains 1 infinite value(s)"),
     ),
     Case(
@@ -409,8 +409,8 @@ ANALYSIS = [
         Raises(TypeError, "world must be a hippocore.envs.World"),
     ),
     Case(
-        "compute_rate_maps of something that is not a session",
-        lambda c: ha.compute_rate_maps(xr_dataset(), bin_size=0.1),
+        "ha.ds.rate_map of something that is not a session",
+        lambda c: ha.ds.rate_map(xr_dataset(), bin_size=0.1),
         Raises(TypeError, "session must be a hippocore session dataset"),
     ),
     Case(

@@ -159,7 +159,7 @@ def test_hc_accessor_works_after_a_bare_import_hippocore_which_stays_light():
         "if m in sys.modules)\n"
         "from hippocore.testing import synthetic_recording\n"
         "ds = synthetic_recording(60, seed=0)\n"
-        "maps = ds.hc.rate_maps(bin_size=0.05, limits=(0, 1, 0, 1))\n"
+        "maps = ds.hc.rate_map(bin_size=0.05, limits=(0, 1, 0, 1))\n"
         "print(heavy, type(ds.hc).__name__, maps.rate.shape, ds.hc is ds.hc)"
     )
     res = _run(code)

@@ -4,116 +4,92 @@ Rate maps, spatial autocorrelograms and BNT gridness; place fields, spatial info
 border, head-direction, speed, remapping (map, population-vector and unit-pair structure)
 and band (Fourier) scores; shuffles and classification. numpy, scipy, scikit-image and
 xarray only: never torch, io or plotting.
+
+One name per concept: ``hippocore.analysis.<name>`` takes numpy arrays,
+``hippocore.analysis.ds.<name>`` takes schema datasets (sessions, rate maps) and
+``dataset.hc.<name>`` is the same call, with the same options (docs/analysis.md). The results
+have a unit axis exactly when the input has one.
 """
 
-from hippocore.analysis._accessor import HippocoreAccessor
-from hippocore.analysis._adaptive import AdaptiveField, placefield_adaptive
-from hippocore.analysis._autocorr import autocorrelogram, autocorrelogram_size
-from hippocore.analysis._band import (
-    BandScore,
-    FourierComponents,
-    band_score,
-    fourier_components,
-    fourier_spectrum,
-    max_fourier_power,
-)
-from hippocore.analysis._border import BorderScore, border_coverage, border_score
-from hippocore.analysis._classify import LABELS, Classification, classify
+import warnings
+from typing import Any
+
+from hippocore.analysis import ds
+from hippocore.analysis._adaptive import placefield_adaptive
+from hippocore.analysis._autocorr import autocorrelogram
+from hippocore.analysis._band import BandScore, FourierComponents, band_score, fourier_components
+from hippocore.analysis._border import BorderScore, border_score
+from hippocore.analysis._classify import Classification, classify
 from hippocore.analysis._direction import (
-    HeadDirectionStats,
     HeadDirectionTuning,
     head_direction_from_leds,
     head_direction_stats,
     head_direction_tuning,
 )
+from hippocore.analysis._field import PlaceField
 from hippocore.analysis._gridness import Gridness, gridness
 from hippocore.analysis._lattice_fields import LatticeFields, lattice_fields, lattice_node_means
-from hippocore.analysis._lattice_grid import (
-    MIN_LATTICE_SHUFFLES,
-    LatticeGridUnits,
-    lattice_grid_units,
-)
-from hippocore.analysis._null import count_finite, percentile_nan_low
+from hippocore.analysis._lattice_grid import LatticeGridUnits, lattice_grid_units
 from hippocore.analysis._pair_offsets import (
     PairOffsets,
     lattice_cross_correlograms,
     pair_offset_structure,
 )
-from hippocore.analysis._place import PlaceField, place_fields
+from hippocore.analysis._place import place_fields
 from hippocore.analysis._ratemap import (
-    MAX_MAP_BINS,
     PositionsOutsideLimitsWarning,
     RateMap,
     SpikesOutsideTrackingWarning,
     UntrackedPositionWarning,
     lattice_rate_map,
     rate_map,
-    smooth_map,
 )
 from hippocore.analysis._remap import (
     PairStructure,
     pair_structure,
     population_vector_correlation,
     spatial_correlation,
-    unit_pair_correlations,
 )
 from hippocore.analysis._shuffle import SCORES, ShuffleScores, shuffle_scores
 from hippocore.analysis._speed import speed_score
 from hippocore.analysis._stability import stability
 from hippocore.analysis._stats import (
     MapStats,
-    SkaggsInformation,
     coherence,
     map_stats,
     skaggs_information,
 )
-from hippocore.analysis._xarray import compute_rate_maps, grid_scores
-from hippocore.analysis._xscores import (
-    head_direction_scores,
-    map_scores,
-    place_field_table,
-    remapping,
-    score_session,
-    speed_scores,
-    stability_scores,
-)
 
 __all__: list[str] = [
+    # the xarray forms (hippocore.analysis.ds.<name>, also ds.hc.<name>)
+    "ds",
     # rate maps, autocorrelograms, gridness
     "RateMap",
     "rate_map",
     "lattice_rate_map",
+    "PositionsOutsideLimitsWarning",
+    "SpikesOutsideTrackingWarning",
+    "UntrackedPositionWarning",
     "LatticeFields",
     "lattice_fields",
     "lattice_node_means",
     "LatticeGridUnits",
     "lattice_grid_units",
-    "MIN_LATTICE_SHUFFLES",
-    "smooth_map",
-    "MAX_MAP_BINS",
-    "PositionsOutsideLimitsWarning",
-    "SpikesOutsideTrackingWarning",
-    "UntrackedPositionWarning",
     "autocorrelogram",
-    "autocorrelogram_size",
     "Gridness",
     "gridness",
-    "AdaptiveField",
-    "placefield_adaptive",
     # place fields and map statistics
     "PlaceField",
     "place_fields",
+    "placefield_adaptive",
     "MapStats",
     "map_stats",
-    "SkaggsInformation",
     "skaggs_information",
     "coherence",
     # border, head direction, speed
     "BorderScore",
     "border_score",
-    "border_coverage",
     "HeadDirectionTuning",
-    "HeadDirectionStats",
     "head_direction_from_leds",
     "head_direction_tuning",
     "head_direction_stats",
@@ -126,33 +102,73 @@ __all__: list[str] = [
     "pair_offset_structure",
     "lattice_cross_correlograms",
     "PairOffsets",
-    "unit_pair_correlations",
     "stability",
     # band cells
-    "FourierComponents",
     "BandScore",
-    "fourier_spectrum",
-    "fourier_components",
     "band_score",
-    "max_fourier_power",
+    "FourierComponents",
+    "fourier_components",
     # shuffles and classification
     "SCORES",
     "ShuffleScores",
     "shuffle_scores",
-    "percentile_nan_low",
-    "count_finite",
-    "LABELS",
     "Classification",
     "classify",
-    # xarray layer and accessor
-    "compute_rate_maps",
-    "grid_scores",
-    "map_scores",
-    "place_field_table",
-    "head_direction_scores",
-    "speed_scores",
-    "remapping",
-    "stability_scores",
-    "score_session",
-    "HippocoreAccessor",
 ]
+
+#: Old names that still work for one release: old name -> (where the new one lives, its name).
+#: ``ds.`` means :mod:`hippocore.analysis.ds` (the xarray forms); a leading ``_`` a private
+#: module (helpers that left the public API: the hint says what to use instead).
+DEPRECATED: dict[str, tuple[str, str, str]] = {
+    "compute_rate_maps": ("ds", "rate_map", "hippocore.analysis.ds.rate_map"),
+    "grid_scores": ("ds", "gridness", "hippocore.analysis.ds.gridness"),
+    "map_scores": ("ds", "map_stats", "hippocore.analysis.ds.map_stats"),
+    "place_field_table": ("ds", "place_fields", "hippocore.analysis.ds.place_fields"),
+    "head_direction_scores": (
+        "ds",
+        "head_direction_tuning",
+        "hippocore.analysis.ds.head_direction_tuning",
+    ),
+    "speed_scores": ("ds", "speed_score", "hippocore.analysis.ds.speed_score"),
+    "stability_scores": ("ds", "stability", "hippocore.analysis.ds.stability"),
+    "remapping": ("ds", "remapping", "hippocore.analysis.ds.remapping"),
+    "score_session": ("ds", "classify", "hippocore.analysis.ds.classify"),
+    "AdaptiveField": ("_field", "PlaceField", "hippocore.analysis.PlaceField"),
+    "HippocoreAccessor": ("_accessor", "HippocoreAccessor", "ds.hc (the class is private)"),
+    "autocorrelogram_size": ("_autocorr", "autocorrelogram_size", "autocorrelogram(m).shape"),
+    "border_coverage": ("_border", "border_coverage", "border_score(m).coverage"),
+    "percentile_nan_low": ("_null", "percentile_nan_low", "ShuffleScores.percentile"),
+    "count_finite": ("_null", "count_finite", "ShuffleScores.n_finite"),
+    "unit_pair_correlations": (
+        "_remap",
+        "unit_pair_correlations",
+        "pair_structure(a, b).corr_a / .corr_b",
+    ),
+    "fourier_spectrum": ("_band", "fourier_spectrum", "fourier_components(m)"),
+    "max_fourier_power": ("_band", "max_fourier_power", "band_score(m) or shuffle_scores"),
+    "smooth_map": ("_ratemap", "smooth_map", "rate_map(..., smooth=...), which smooths"),
+    "SkaggsInformation": ("_stats", "SkaggsInformation", "skaggs_information's result"),
+    "HeadDirectionStats": ("_direction", "HeadDirectionStats", "head_direction_stats' result"),
+    "LABELS": ("_classify", "LABELS", "Classification.label's values"),
+    "MAX_MAP_BINS": ("_ratemap", "MAX_MAP_BINS", "rate_map's error message (the limit)"),
+    "MIN_LATTICE_SHUFFLES": (
+        "_lattice_grid",
+        "MIN_LATTICE_SHUFFLES",
+        "lattice_grid_units' n_shuffles (at least 100)",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Old names: warn (``FutureWarning``: users' scripts should see it) and return the new object."""
+    if name not in DEPRECATED:
+        raise AttributeError(f"module 'hippocore.analysis' has no attribute {name!r}")
+    module, new, hint = DEPRECATED[name]
+    warnings.warn(
+        f"hippocore.analysis.{name} is deprecated and goes in the next release; use {hint}.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    from importlib import import_module
+
+    return getattr(import_module(f"hippocore.analysis.{module}"), new)

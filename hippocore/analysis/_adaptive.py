@@ -5,19 +5,17 @@ Shared by the grid score (centre field of the autocorrelogram) and place-field d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 from skimage.morphology import local_maxima
 
 from hippocore._checks import as_float_array, check_positive
+from hippocore.analysis._field import PlaceField, field_record
 from hippocore.analysis._morphology import euler8, open_by_reconstruction
-from hippocore.analysis._stack import reject_inf
+from hippocore.analysis._stack import as_bin_centres, reject_inf
 
 __all__ = [
-    "AdaptiveField",
     "placefield_adaptive",
     "LADDER",
     "ladder",
@@ -43,36 +41,6 @@ def ladder(start: float) -> NDArray[np.float64]:
 
 #: The usual threshold ladder (expandField started at 0.96), ascending: 0.20, 0.22 .. 0.96.
 LADDER = ladder(0.96)[::-1]
-
-
-@dataclass(frozen=True)
-class AdaptiveField:
-    """One field found by :func:`placefield_adaptive` (indices 0-based, row = y).
-
-    Attributes
-    ----------
-    rows, cols : ndarray of int
-        Bins of the field, in column-major (MATLAB) order.
-    area : int
-        Number of bins.
-    peak : float
-        Highest map value in the field.
-    peak_row, peak_col : int
-        Bin of that peak (first in column-major order on ties).
-    centroid : (float, float)
-        Mean (row, col) of the field's bins.
-    mean_rate : float
-        Mean map value over the field's bins (NaN bins count as 0, as in BNT).
-    """
-
-    rows: NDArray[np.int64]
-    cols: NDArray[np.int64]
-    area: int
-    peak: float
-    peak_row: int
-    peak_col: int
-    centroid: tuple[float, float]
-    mean_rate: float
 
 
 def keeps_growing(
@@ -240,7 +208,9 @@ def placefield_adaptive(
     min_bins: int = 9,
     min_mean_rate: float = 0.0,
     peak_coords: ArrayLike | None = None,
-) -> tuple[NDArray[np.int64], list[AdaptiveField]]:
+    x: ArrayLike | None = None,
+    y: ArrayLike | None = None,
+) -> tuple[NDArray[np.int64], list[PlaceField]]:
     """Place fields with BNT's adaptive threshold (``analyses.placefieldAdaptive``, 2020 mirror).
 
     Steps (BNT): NaN -> 0; opening by reconstruction (erosion with a 3x3 cross, then
@@ -265,13 +235,17 @@ def placefield_adaptive(
         Minimum mean value over a field.
     peak_coords : array_like of shape (k, 2), optional
         Start peaks as 0-based (row, col) bins instead of the detected maxima.
+    x, y : array_like, optional
+        Bin centres (m) along x (n_x,) and y (n_y,); give them to get ``area`` and
+        ``centroid`` in metres.
 
     Returns
     -------
     labels : ndarray of int, shape (n_y, n_x)
         0 outside fields, ``i + 1`` inside ``fields[i]``.
-    fields : list of AdaptiveField
-        In MATLAB's column-major component order.
+    fields : list of PlaceField
+        In MATLAB's column-major component order; the same record as
+        :func:`place_fields` returns (bins in column-major order, ``unit`` 0).
 
     Notes
     -----
@@ -285,8 +259,9 @@ def placefield_adaptive(
     min_mean_rate = check_positive(min_mean_rate, "min_mean_rate", allow_zero=True)
     if int(min_bins) != min_bins or min_bins < 0:
         raise ValueError(f"min_bins must be a non-negative integer; got {min_bins!r}.")
+    centres = as_bin_centres(x, y, m.shape)
     labels_out = np.zeros(m.shape, dtype=np.int64)
-    fields: list[AdaptiveField] = []
+    fields: list[PlaceField] = []
     if m.size == 0 or not np.any(np.isfinite(m)):
         return labels_out, fields
     global_peak = np.nanmax(m)
@@ -318,7 +293,7 @@ def placefield_adaptive(
     peaks = [(int(r), int(c)) for r, c in peaks_rc[keep]]
     found = grow_fields(m, opened, peaks, min_peak)
 
-    return fields_from(found, m, min_bins, min_peak, min_mean_rate)
+    return fields_from(found, m, min_bins, min_peak, min_mean_rate, centres)
 
 
 def fields_from(
@@ -327,11 +302,12 @@ def fields_from(
     min_bins: int,
     min_peak: float,
     min_mean: float,
-) -> tuple[NDArray[np.int64], list[AdaptiveField]]:
+    centres: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+) -> tuple[NDArray[np.int64], list[PlaceField]]:
     """BNT's final step: 4-connected components of the grown regions, filtered."""
     h = m.shape[0]
     labels_out = np.zeros(m.shape, dtype=np.int64)
-    fields: list[AdaptiveField] = []
+    fields: list[PlaceField] = []
     comp, n = ndimage.label(found.T, structure=_CROSS)  # column-major order
     comp = comp.T
     flat_comp = comp.ravel(order="F")
@@ -345,17 +321,6 @@ def fields_from(
         if idx.size <= min_bins or peak_value < min_peak or mean_rate < min_mean:
             continue
         rows, cols = idx % h, idx // h
-        fields.append(
-            AdaptiveField(
-                rows=rows,
-                cols=cols,
-                area=int(idx.size),
-                peak=peak_value,
-                peak_row=int(rows[k]),
-                peak_col=int(cols[k]),
-                centroid=(float(rows.mean()), float(cols.mean())),
-                mean_rate=mean_rate,
-            )
-        )
+        fields.append(field_record(rows, cols, values, centres))
         labels_out[rows, cols] = len(fields)
     return labels_out, fields

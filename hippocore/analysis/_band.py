@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 
 from hippocore._checks import check_positive
-from hippocore.analysis._stack import as_map_stack
+from hippocore.analysis._stack import as_map_stack, unit_values
 
 __all__ = [
     "FourierComponents",
@@ -175,7 +175,7 @@ def max_fourier_power(
         f = np.fft.fft(f, n=fft_size, axis=-2)[:, keep_y]
         p = f.real**2 + f.imag**2
         out[start : start + 256] = p[:, sub].max(axis=1)
-    return float(out[0]) if single else out
+    return unit_values(out, single)
 
 
 def fourier_spectrum(

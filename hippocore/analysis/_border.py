@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hippocore.analysis._place import PlaceField, _bnt_field_labels
+from hippocore.analysis._field import PlaceField
+from hippocore.analysis._place import _bnt_field_labels
 from hippocore.analysis._stack import as_map_stack
 
 __all__ = ["BorderScore", "border_score", "border_coverage"]
@@ -135,7 +137,7 @@ def border_score(
     min_peak: float = 1.0,
     search_width: int = 8,
     walls: str = "TRBL",
-    fields: list[PlaceField] | list[list[PlaceField]] | None = None,
+    fields: list[PlaceField] | None = None,
 ) -> BorderScore:
     """Border score of Solstad et al. (2008) as BNT ``borderScore`` computes it.
 
@@ -160,8 +162,9 @@ def border_score(
         Bins to search inward past unvisited wall bins (BNT ``searchWidth``).
     walls : str, default "TRBL"
         Walls to score: T (top), R (right), B (bottom), L (left).
-    fields : list of PlaceField (or one list per map), optional
-        Precomputed fields; then ``threshold``, ``min_bins`` and ``min_peak`` are unused.
+    fields : list of PlaceField, optional
+        Precomputed fields, as :func:`place_fields` returns them for this map or stack; then
+        ``threshold``, ``min_bins`` and ``min_peak`` are unused.
 
     Returns
     -------
@@ -189,16 +192,7 @@ def border_score(
     if fields is None:
         labels = _bnt_field_labels(stack, float(threshold), int(min_bins), float(min_peak), 0.0)
     else:
-        given = [fields] if single else fields
-        if len(given) != stack.shape[0] or not all(isinstance(f, list) for f in given):
-            raise ValueError(
-                "fields must be a list of PlaceField for one map, or one such list per map "
-                f"of the stack ({stack.shape[0]} maps)."
-            )
-        labels = np.zeros(stack.shape, dtype=np.intp)
-        for i, fl in enumerate(given):
-            for k, f in enumerate(fl, start=1):
-                labels[i, f.bins[:, 0], f.bins[:, 1]] = k
+        labels = _labels_of(fields, stack.shape)
     rows, cols = np.mgrid[0:ny, 0:nx]
     dist = np.minimum(np.minimum(rows + 1, cols + 1), np.minimum(ny - rows, nx - cols))
     visited = np.isfinite(stack)
@@ -216,3 +210,24 @@ def border_score(
     if single:
         return BorderScore(float(score[0]), float(cov[0]), float(dm[0]), int(nf[0]))
     return BorderScore(score, cov, dm, nf)
+
+
+def _labels_of(fields: list[PlaceField], shape: tuple[int, int, int]) -> NDArray[np.intp]:
+    """Label image ``(n, y, x)`` (fields 1..k per map) of :func:`place_fields`' flat list."""
+    if fields and all(isinstance(f, list) for f in fields):
+        warnings.warn(
+            "border_score(fields=...) takes place_fields' flat list now (each PlaceField knows "
+            "its map from .unit); one list per map is deprecated and goes in the next release.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        fields = [replace(f, unit=u) for u, fl in enumerate(fields) for f in fl]
+    if not all(isinstance(f, PlaceField) and 0 <= f.unit < shape[0] for f in fields):
+        raise ValueError(
+            "fields must be the list of PlaceField that place_fields returns for this map or "
+            f"stack ({shape[0]} maps; every PlaceField.unit below {shape[0]})."
+        )
+    labels = np.zeros(shape, dtype=np.intp)
+    for f in fields:
+        labels[f.unit, f.bins[:, 0], f.bins[:, 1]] = labels[f.unit].max() + 1
+    return labels

@@ -225,12 +225,12 @@ def bnt_radius(acorr: NDArray[np.float64], grower, centre: tuple[int, int]) -> i
     if not fields:
         return 0
     hy, hx = centre
-    dist = np.array([(f.peak_row - hy) ** 2 + (f.peak_col - hx) ** 2 for f in fields], float)
+    dist = np.array([(f.peak_bin[0] - hy) ** 2 + (f.peak_bin[1] - hx) ** 2 for f in fields], float)
     order = np.argsort(dist, kind="stable")
     pick = order[0]
     if order.size >= 2 and abs(dist[order[0]] - dist[order[1]]) < 2:
-        pick = order[:2][int(np.argmin([fields[i].area for i in order[:2]]))]
-    return int(np.floor(np.sqrt(fields[pick].area / np.pi)))
+        pick = order[:2][int(np.argmin([fields[i].n_bins for i in order[:2]]))]
+    return int(np.floor(np.sqrt(fields[pick].n_bins / np.pi)))
 
 
 def centre_field_area(a: NDArray[np.float64], grower: CachedGrower, centre: tuple[int, int]):

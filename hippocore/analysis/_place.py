@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -11,82 +11,13 @@ from skimage.morphology import local_maxima
 
 from hippocore._checks import check_choice, check_positive
 from hippocore.analysis._adaptive import placefield_adaptive
+from hippocore.analysis._field import PlaceField, field_record
 from hippocore.analysis._morphology import euler8
 from hippocore.analysis._stack import as_bin_centres, as_map_stack
 
-__all__ = ["PlaceField", "place_fields", "fields_from_mask"]
+__all__ = ["PlaceField", "place_fields", "fields_from_mask", "fields_per_map", "count_fields"]
 
 _FOUR = ndimage.generate_binary_structure(2, 1)
-
-
-@dataclass(frozen=True)
-class PlaceField:
-    """One firing field of a rate map.
-
-    Attributes
-    ----------
-    bins : ndarray of int, shape (k, 2)
-        (row, col) indices of the field's bins; row 0 is the lowest y.
-    n_bins : int
-        Number of bins ``k``.
-    area : float
-        Field area (m²) when bin centres were given, else NaN.
-    peak : float
-        Highest rate in the field (map units, usually Hz).
-    peak_bin : (int, int)
-        (row, col) of the peak.
-    mean_rate : float
-        Mean rate over the field's bins.
-    centroid_bin : (float, float)
-        Unweighted centroid of the bins as (row, col).
-    centroid : (float, float) or None
-        Centroid (x, y) in m when bin centres were given, else None.
-    """
-
-    bins: NDArray[np.intp]
-    n_bins: int
-    area: float
-    peak: float
-    peak_bin: tuple[int, int]
-    mean_rate: float
-    centroid_bin: tuple[float, float]
-    centroid: tuple[float, float] | None
-
-    def mask(self, shape: tuple[int, int]) -> NDArray[np.bool_]:
-        """Boolean mask ``(y, x)`` of the field's bins on a map of ``shape``."""
-        out = np.zeros(shape, dtype=bool)
-        out[self.bins[:, 0], self.bins[:, 1]] = True
-        return out
-
-
-def _record(
-    rows: NDArray[np.intp],
-    cols: NDArray[np.intp],
-    values: NDArray[np.float64],
-    centres: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
-) -> PlaceField:
-    k = int(np.argmax(values))
-    cr, cc = float(rows.mean()), float(cols.mean())
-    area, centroid = float("nan"), None
-    if centres is not None:
-        xc, yc = centres
-        dx = float(xc[1] - xc[0]) if xc.size > 1 else float("nan")
-        dy = float(yc[1] - yc[0]) if yc.size > 1 else float("nan")
-        area = rows.size * dx * dy
-        centroid = (
-            float(np.interp(cc, np.arange(xc.size), xc)),
-            float(np.interp(cr, np.arange(yc.size), yc)),
-        )
-    return PlaceField(
-        bins=np.column_stack([rows, cols]).astype(np.intp),
-        n_bins=int(rows.size),
-        area=area,
-        peak=float(values[k]),
-        peak_bin=(int(rows[k]), int(cols[k])),
-        mean_rate=float(values.mean()),
-        centroid_bin=(cr, cc),
-        centroid=centroid,
-    )
 
 
 def fields_from_mask(
@@ -119,7 +50,7 @@ def fields_from_mask(
     for k in range(1, int(lab.max(initial=0)) + 1):
         rows, cols = np.nonzero(lab == k)
         if rows.size:
-            out.append(_record(rows, cols, m[rows, cols], centres))
+            out.append(field_record(rows, cols, m[rows, cols], centres))
     return out
 
 
@@ -299,7 +230,7 @@ def place_fields(
     min_mean_rate: float = 0.0,
     x: ArrayLike | None = None,
     y: ArrayLike | None = None,
-) -> list[PlaceField] | list[list[PlaceField]]:
+) -> list[PlaceField]:
     """Detect the firing fields of a rate map (BNT ``placefield`` / ``placefieldAdaptive``).
 
     ``method="bnt"`` follows BNT ``analyses.placefield`` (2020 mirror): bins at or above
@@ -336,16 +267,19 @@ def place_fields(
 
     Returns
     -------
-    list of PlaceField, or list of such lists for a stack
-        Fields sorted by peak rate (highest first). A map that is all NaN or all zero has no
-        fields.
+    list of PlaceField
+        The same flat list for one map and for a stack: the fields of map 0, then map 1, ...
+        (``PlaceField.unit`` says which map; 0 for one map), each map's sorted by peak rate
+        (highest first). A map that is all NaN or all zero has no fields. Group them with
+        ``[f for f in fields if f.unit == u]``; count them with
+        ``np.bincount([f.unit for f in fields], minlength=n_maps)``.
 
     References
     ----------
     BNT ``analyses.placefield`` (github.com/brkanter/BNT @ a872035).
     """
     check_choice(method, "method", ("bnt", "adaptive"))
-    stack, single = as_map_stack(rate, "rate")
+    stack, _ = as_map_stack(rate, "rate")
     if not (0 <= threshold <= 1) or isinstance(threshold, bool):
         raise ValueError(f"threshold must be a fraction of the peak in [0, 1]; got {threshold!r}.")
     if isinstance(min_bins, bool) or not isinstance(min_bins, (int, np.integer)) or min_bins < 0:
@@ -353,22 +287,34 @@ def place_fields(
     check_positive(min_peak, "min_peak", allow_zero=True)
     check_positive(min_mean_rate, "min_mean_rate", allow_zero=True)
     centres = as_bin_centres(x, y, stack.shape[1:])
-    out: list[list[PlaceField]] = []
+    out: list[PlaceField] = []
     if method == "bnt":
         raw = _bnt_fields_stack(
             stack, float(threshold), int(min_bins), float(min_peak), float(min_mean_rate)
         )
-        for fl in raw:
-            recs = [_record(r, c, v, centres) for r, c, v in fl]
-            recs.sort(key=lambda f: -f.peak)
-            out.append(recs)
+        for u, fl in enumerate(raw):
+            recs = [field_record(r, c, v, centres, unit=u) for r, c, v in fl]
+            out.extend(sorted(recs, key=lambda f: -f.peak))
     else:
-        for m in stack:
+        for u, m in enumerate(stack):
             _, found = placefield_adaptive(
-                m, min_peak=float(min_peak), min_bins=int(min_bins), min_mean_rate=min_mean_rate
-            )
-            z = np.nan_to_num(m, nan=0.0)  # BNT placefieldAdaptive counts NaN bins as 0
-            recs = [_record(f.rows, f.cols, z[f.rows, f.cols], centres) for f in found]
-            recs.sort(key=lambda f: -f.peak)
-            out.append(recs)
-    return out[0] if single else out
+                m, min_peak=float(min_peak), min_bins=int(min_bins), min_mean_rate=min_mean_rate,
+                x=None if centres is None else centres[0],
+                y=None if centres is None else centres[1],
+            )  # fmt: skip
+            recs = [replace(f, unit=u) for f in found]
+            out.extend(sorted(recs, key=lambda f: -f.peak))
+    return out
+
+
+def fields_per_map(fields: list[PlaceField], n_maps: int) -> list[list[PlaceField]]:
+    """Group the flat list :func:`place_fields` returns into one list per map."""
+    out: list[list[PlaceField]] = [[] for _ in range(n_maps)]
+    for f in fields:
+        out[f.unit].append(f)
+    return out
+
+
+def count_fields(fields: list[PlaceField], n_maps: int) -> NDArray[np.int64]:
+    """Number of fields of each of ``n_maps`` maps, from :func:`place_fields`' flat list."""
+    return np.bincount(np.array([f.unit for f in fields], dtype=np.intp), minlength=n_maps)

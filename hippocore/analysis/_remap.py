@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hippocore._checks import as_float_array
-from hippocore.analysis._stack import as_map_stack, reject_inf
+from hippocore.analysis._stack import as_map_stack, reject_inf, unit_values
 
 __all__ = [
     "spatial_correlation",
@@ -62,7 +62,7 @@ def spatial_correlation(map_a: ArrayLike, map_b: ArrayLike) -> float | NDArray[n
     den = np.sqrt((da * da).sum(axis=1) * (db * db).sum(axis=1))
     ok = (n >= 2) & (den > 0)
     r = np.clip(np.where(ok, (da * db).sum(axis=1) / np.where(ok, den, 1.0), np.nan), -1, 1)
-    return float(r[0]) if single_a and single_b else r
+    return unit_values(r, single_a and single_b)
 
 
 def population_vector_correlation(stack_a: ArrayLike, stack_b: ArrayLike) -> NDArray[np.float64]:

@@ -23,7 +23,7 @@ from hippocore.analysis._border import border_score
 from hippocore.analysis._direction import head_direction_tuning
 from hippocore.analysis._null import count_finite, percentile_nan_low
 from hippocore.analysis._null_scores import REGISTRY, SCORES, Block, Context, default_of
-from hippocore.analysis._place import place_fields
+from hippocore.analysis._place import count_fields, place_fields
 from hippocore.analysis._ratemap import SpikesOutsideTrackingWarning, warn_untracked
 from hippocore.analysis._samples import as_activity, as_spike_list, dwell_times, spike_samples
 from hippocore.analysis._shift_maps import ShiftEngine
@@ -295,7 +295,7 @@ def shuffle_scores(
     for name in wanted:
         results[name][bad] = np.nan
     raw_obs, smooth_obs = observed_maps
-    n_fields = np.array([len(f) for f in place_fields(smooth_obs, min_peak=min_peak)])
+    n_fields = count_fields(place_fields(smooth_obs, min_peak=min_peak), len(smooth_obs))
     n_fields[bad] = 0
     parameters = _parameters(
         bin_size=bin_size, smooth=smooth, max_gap=max_gap, n_shuffles=n_shuffles,

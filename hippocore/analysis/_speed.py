@@ -10,6 +10,7 @@ from scipy import ndimage
 
 from hippocore._checks import as_float_array, as_times, check_choice, check_positive
 from hippocore.analysis._samples import as_activity, as_spike_list, spike_samples
+from hippocore.analysis._stack import unit_values
 
 __all__ = ["speed_score", "instantaneous_rate", "shifted_speed_scores"]
 
@@ -182,7 +183,7 @@ def speed_score(
     valid = np.isfinite(v) & (v >= lo) & (v <= hi)
     sigma_samples = sigma / float(np.median(np.diff(t)))
     r = speed_correlation(rates, np.nan_to_num(v), valid, sigma_samples, variant)
-    return float(r[0]) if single else r
+    return unit_values(r, single)
 
 
 def _check_range(speed_range: tuple[float, float]) -> tuple[float, float]:

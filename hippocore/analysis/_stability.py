@@ -11,6 +11,7 @@ from hippocore._checks import as_positions, as_times
 from hippocore.analysis._ratemap import rate_map
 from hippocore.analysis._remap import spatial_correlation
 from hippocore.analysis._samples import as_spike_list
+from hippocore.analysis._stack import unit_values
 
 __all__ = ["stability"]
 
@@ -106,4 +107,4 @@ def stability(
             )  # fmt: skip
     a, b = (m[None] if m.ndim == 2 else m for m in maps)
     r = spatial_correlation(a, b)
-    return float(r[0]) if single else r
+    return unit_values(r, single)

@@ -1,4 +1,13 @@
-"""Input handling shared by the map scores: one map ``(y, x)`` or a stack ``(unit, y, x)``."""
+"""Input handling shared by the map scores: one map ``(y, x)`` or a stack ``(unit, y, x)``.
+
+The rule for every function of :mod:`hippocore.analysis` (docs/analysis.md, "Shapes in, shapes
+out"): **the result has a unit axis exactly when the input has one.** One unit in - a 2-D map,
+one 1-D spike train (an array or a plain list of numbers), 1-D activity - gives Python floats
+(or a frozen dataclass of them); a stack ``(unit, y, x)``, a list or tuple of spike trains
+(even of one) or 2-D activity ``(time, unit)`` (even of one column) gives arrays of shape
+``(unit,)``. The one exception is :func:`~hippocore.analysis.place_fields`, whose flat list of
+fields is the same type either way (each field knows its map).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hippocore._checks import as_float_array
 
-__all__ = ["as_map_stack", "as_bin_centres", "reject_inf"]
+__all__ = ["as_map_stack", "as_bin_centres", "reject_inf", "unit_values"]
 
 
 def as_map_stack(value: ArrayLike, name: str) -> tuple[NDArray[np.float64], bool]:
@@ -32,6 +41,11 @@ def as_map_stack(value: ArrayLike, name: str) -> tuple[NDArray[np.float64], bool
         raise ValueError(f"{name} has an empty map axis; got shape {arr.shape}.")
     single = arr.ndim == 2
     return (arr[None] if single else arr), single
+
+
+def unit_values(values: NDArray, single: bool) -> float | NDArray:
+    """``values`` (one per unit) as the module rule wants: a Python float for one unit in."""
+    return float(values[0]) if single else values
 
 
 def reject_inf(arr: NDArray[np.float64], name: str, *, fix: str | None = None) -> None:

@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 
 from hippocore._checks import as_float_array
-from hippocore.analysis._stack import as_map_stack
+from hippocore.analysis._stack import as_map_stack, unit_values
 
 __all__ = ["MapStats", "SkaggsInformation", "map_stats", "skaggs_information", "coherence"]
 
@@ -78,10 +78,6 @@ def _occupancy_pdf(
     return np.where(valid, stack, 0.0), p
 
 
-def _out(values: NDArray[np.float64], single: bool) -> float | NDArray[np.float64]:
-    return float(values[0]) if single else values
-
-
 def map_stats(rate: ArrayLike, occupancy: ArrayLike) -> MapStats:
     """Spatial information, sparsity, selectivity, mean and peak rate (BNT ``mapStatsPDF``).
 
@@ -129,12 +125,12 @@ def map_stats(rate: ArrayLike, occupancy: ArrayLike) -> MapStats:
         selectivity = np.where(silent, np.nan, peak / np.where(silent, 1.0, mean))
         content = np.where(silent, np.nan, info / np.where(silent, 1.0, mean))
     return MapStats(
-        information_rate=_out(info, single),
-        information_content=_out(content, single),
-        sparsity=_out(sparsity, single),
-        selectivity=_out(selectivity, single),
-        mean_rate=_out(mean, single),
-        peak_rate=_out(peak, single),
+        information_rate=unit_values(info, single),
+        information_content=unit_values(content, single),
+        sparsity=unit_values(sparsity, single),
+        selectivity=unit_values(selectivity, single),
+        mean_rate=unit_values(mean, single),
+        peak_rate=unit_values(peak, single),
     )
 
 
@@ -175,7 +171,7 @@ def skaggs_information(rate: ArrayLike, occupancy: ArrayLike) -> SkaggsInformati
         terms = np.where(ratio > 0, p * z * np.log2(np.where(ratio > 0, ratio, 1.0)), 0.0)
     info = np.where(silent, np.nan, terms.sum(axis=(1, 2)))
     content = np.where(silent, np.nan, info / np.where(silent, 1.0, mean))
-    return SkaggsInformation(rate=_out(info, single), content=_out(content, single))
+    return SkaggsInformation(rate=unit_values(info, single), content=unit_values(content, single))
 
 
 _NEIGHBOURS = np.full((1, 3, 3), 0.125)
@@ -213,7 +209,7 @@ def coherence(rate_raw: ArrayLike, *, normalize: bool = True) -> float | NDArray
     if normalize:
         with np.errstate(divide="ignore"):
             r = np.arctanh(r)
-    return _out(r, single)
+    return unit_values(r, single)
 
 
 def _pearson_rows(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -1,143 +1,114 @@
-"""xarray layer for map statistics, fields, direction, speed, remapping and classification.
+"""xarray forms, part 2: map statistics, fields, direction, speed, remapping, stability, classify.
 
-Thin wrappers from schema datasets (sessions, rate maps) to schema scores datasets.
+Implementations behind :mod:`hippocore.analysis.ds` (signatures generated in ``_spec.py``):
+options have no defaults here, the numpy functions hold them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from hippocore._checks import check_choice
-from hippocore.schema import UNIT, X, Y, kind_of, make_scores, require, spike_trains
+from hippocore.schema import UNIT, X, Y, make_scores
 
 from ._band import band_score
 from ._border import border_score
 from ._classify import classify
 from ._direction import head_direction_stats, head_direction_tuning
-from ._place import place_fields
+from ._place import count_fields, place_fields
 from ._remap import population_vector_correlation, spatial_correlation
-from ._shuffle import MIN_FINITE_FRACTION, SCORES, shuffle_scores
+from ._shuffle import SCORES, shuffle_scores
 from ._speed import speed_score
 from ._stability import stability
 from ._stats import coherence, map_stats, skaggs_information
+from ._xarray import as_rate_maps, as_session, per_unit, population_of, scores_from, units_of
 
 __all__ = [
-    "map_scores",
-    "place_field_table",
-    "head_direction_scores",
-    "speed_scores",
-    "remapping",
-    "stability_scores",
-    "score_session",
+    "map_stats_of_maps",
+    "place_fields_of_maps",
+    "head_direction_of_session",
+    "speed_score_of_session",
+    "remapping_of_maps",
+    "stability_of_session",
+    "classify_session",
 ]
 
 
-def _rate_maps(ds: xr.Dataset, name: str = "rate_maps") -> xr.Dataset:
-    if not isinstance(ds, xr.Dataset) or "rate" not in ds or kind_of(ds) != "rate_maps":
-        raise TypeError(
-            f"{name} must be a hippocore rate-map dataset (see hippocore.analysis."
-            "compute_rate_maps or ds.hc.rate_maps)."
-        )
-    return ds
+_MAP_OUTPUTS: dict[str, tuple[type | np.dtype, int]] = {
+    **dict.fromkeys(
+        ["information_rate", "information_content", "skaggs_information_rate",
+         "skaggs_information_content", "sparsity", "selectivity", "mean_rate", "peak_rate",
+         "coherence", "border_score", "border_coverage", "border_distance"],
+        (np.float64, 0),
+    ),
+    "n_fields": (np.int64, 0),
+    "band_label": (object, 0),
+    "band_dominance": (np.float64, 0),
+    "band_n_components": (np.int64, 0),
+}  # fmt: skip
 
 
-def _session(ds: xr.Dataset, purpose: str | None = None) -> xr.Dataset:
-    """``ds`` if it is a session; with ``purpose``, also require its position."""
-    if not isinstance(ds, xr.Dataset) or "time" not in ds.coords or kind_of(ds) != "session":
-        raise TypeError("session must be a hippocore session dataset (see schema.make_session).")
-    return ds if purpose is None else require(ds, "position", purpose=purpose)
+def _map_block(rate, raw, *, occ, bin_size, border_threshold, field, min_peak):  # noqa: ANN001
+    """The outputs of :data:`_MAP_OUTPUTS` for stacks ``rate`` and ``raw`` (n, y, x)."""
+    ms = map_stats(rate, occ)
+    sk = skaggs_information(np.clip(rate, 0, None), occ)
+    bo = border_score(rate, threshold=border_threshold, min_peak=min_peak)
+    n_fields = count_fields(place_fields(rate, min_peak=min_peak, **field), len(rate))
+    bands = [band_score(m, bin_size=bin_size) for m in raw]
+    return (
+        ms.information_rate, ms.information_content, sk.rate, sk.content, ms.sparsity,
+        ms.selectivity, ms.mean_rate, ms.peak_rate, coherence(raw), bo.score, bo.coverage,
+        bo.distance, n_fields, np.array([b.label for b in bands], dtype=object),
+        np.array([b.dominance for b in bands]), np.array([b.n_components for b in bands]),
+    )  # fmt: skip
 
 
-def _population(ds: xr.Dataset):
-    return ds["population"].values if "population" in ds.coords else None
-
-
-def _units(session: xr.Dataset, variable: str):
-    """(spike_times or None, activity or None) of a session."""
-    check_choice(variable, "variable", ("spikes", "activity"))
-    if variable == "activity":
-        if "activity" not in session:
-            raise ValueError("this session holds no 'activity'; use variable='spikes'.")
-        return None, session["activity"].transpose("time", UNIT).values.astype(np.float64)
-    trains = spike_trains(session)
-    if not trains:
-        raise ValueError("this session has no units.")
-    return list(trains), None
-
-
-def map_scores(
+def map_stats_of_maps(
     rate_maps: xr.Dataset,
     *,
-    border_threshold: float = 0.3,
-    field_threshold: float = 0.2,
-    field_min_bins: int = 9,
-    field_min_peak: float = 1.0,
+    border_threshold: float,
+    field_threshold: float,
+    field_min_bins: int,
+    field_min_peak: float,
 ) -> xr.Dataset:
     """Map statistics of every unit: information, sparsity, selectivity, coherence, border, band.
 
     ``information_*`` (BNT clipped form), ``sparsity``, ``selectivity``, ``mean_rate`` and
-    ``peak_rate`` come from :func:`map_stats` on ``rate`` and the smoothed occupancy (BNT
-    ``mapStatsPDF``); ``skaggs_information_*`` is the textbook form; ``coherence`` is BNT's
-    on ``rate_raw``; ``border_*`` from :func:`border_score`; ``n_fields`` from
-    :func:`place_fields`; ``band_*`` from :func:`band_score` on ``rate_raw`` without a
-    shuffle threshold (use :func:`score_session` for significance).
-
-    Parameters
-    ----------
-    rate_maps : xarray.Dataset
-        A schema rate-map dataset with ``rate`` and ``rate_raw``.
-    border_threshold : float, default 0.3
-        Field threshold of the border score.
-    field_threshold, field_min_bins, field_min_peak
-        Place-field options (BNT ``placefield`` defaults).
+    ``peak_rate`` come from :func:`~hippocore.analysis.map_stats` on ``rate`` and the smoothed
+    occupancy (BNT ``mapStatsPDF``); ``skaggs_information_*`` is the textbook form;
+    ``coherence`` is BNT's on ``rate_raw``; ``border_*`` from
+    :func:`~hippocore.analysis.border_score` (``border_threshold``, ``field_min_peak``);
+    ``n_fields`` from :func:`~hippocore.analysis.place_fields` (the ``field_*`` options);
+    ``band_*`` from :func:`~hippocore.analysis.band_score` on ``rate_raw`` without a shuffle
+    threshold (use :func:`classify` for significance). Dask-backed rate maps are scored chunk
+    by chunk and stay lazy until computed.
 
     Returns
     -------
     xarray.Dataset
         A schema scores dataset; attrs record every option and the map's provenance.
     """
-    ds = _rate_maps(rate_maps)
+    ds = as_rate_maps(rate_maps)
     if "rate_raw" not in ds:
         raise ValueError(
             "rate_maps has no 'rate_raw' (the unsmoothed map) needed for coherence and the "
-            "band score; build it with hippocore.analysis.compute_rate_maps."
+            "band score; build it with hippocore.analysis.ds.rate_map."
         )
-    rate = ds["rate"].transpose(UNIT, Y, X).values
-    raw = ds["rate_raw"].transpose(UNIT, Y, X).values
     occ_name = "occupancy_smoothed" if "occupancy_smoothed" in ds else "occupancy"
-    occ = ds[occ_name].values
     bs = float(ds.attrs["bin_size"])
-    ms = map_stats(rate, occ)
-    sk = skaggs_information(np.clip(rate, 0, None), occ)
-    bo = border_score(rate, threshold=border_threshold, min_peak=field_min_peak)
-    fields = place_fields(
-        rate, threshold=field_threshold, min_bins=field_min_bins, min_peak=field_min_peak
-    )
-    bands = [band_score(m, bin_size=bs) for m in raw]
-    return make_scores(
-        ds[UNIT].values,
-        {
-            "information_rate": ms.information_rate,
-            "information_content": ms.information_content,
-            "skaggs_information_rate": sk.rate,
-            "skaggs_information_content": sk.content,
-            "sparsity": ms.sparsity,
-            "selectivity": ms.selectivity,
-            "mean_rate": ms.mean_rate,
-            "peak_rate": ms.peak_rate,
-            "coherence": coherence(raw),
-            "border_score": bo.score,
-            "border_coverage": bo.coverage,
-            "border_distance": bo.distance,
-            "n_fields": np.array([len(f) for f in fields]),
-            "band_label": np.array([b.label for b in bands]),
-            "band_dominance": np.array([b.dominance for b in bands]),
-            "band_n_components": np.array([b.n_components for b in bands]),
-        },
-        population=_population(ds),
+    field = {"threshold": field_threshold, "min_bins": field_min_bins}
+    opts = dict(border_threshold=border_threshold, field=field, min_peak=field_min_peak)
+    occ = ds[occ_name].transpose(Y, X).values
+
+    def block(rate, raw):  # noqa: ANN001, ANN202
+        return _map_block(rate, raw, occ=occ, bin_size=bs, **opts)
+
+    return scores_from(
+        ds,
+        per_unit(block, [ds["rate"], ds["rate_raw"]], _MAP_OUTPUTS),
         attrs={
             "information": "BNT mapStatsPDF (clipped log); skaggs_*: Skaggs 1993 textbook form",
             "occupancy_used": occ_name,
@@ -155,24 +126,16 @@ def map_scores(
     )
 
 
-def place_field_table(
+def place_fields_of_maps(
     rate_maps: xr.Dataset,
     *,
-    method: str = "bnt",
-    threshold: float = 0.2,
-    min_bins: int = 9,
-    min_peak: float = 1.0,
+    method: str,
+    threshold: float,
+    min_bins: int,
+    min_peak: float,
+    min_mean_rate: float,
 ) -> xr.Dataset:
-    """Every place field of every unit, one row per field (:func:`place_fields`).
-
-    Parameters
-    ----------
-    rate_maps : xarray.Dataset
-        A schema rate-map dataset.
-    method : {"bnt", "adaptive"}, default "bnt"
-        Field detection.
-    threshold, min_bins, min_peak
-        As in :func:`place_fields`.
+    """Every place field of every unit, one row per field (:func:`~hippocore.analysis.place_fields`).
 
     Returns
     -------
@@ -180,54 +143,48 @@ def place_field_table(
         Dim ``field``; variables ``unit`` (the unit id), ``peak``, ``mean_rate``, ``n_bins``,
         ``area`` (m²), ``centroid_x``, ``centroid_y``, ``peak_x``, ``peak_y`` (m).
     """
-    ds = _rate_maps(rate_maps)
+    ds = as_rate_maps(rate_maps)
     rate = ds["rate"].transpose(UNIT, Y, X).values
     x, y = ds[X].values, ds[Y].values
     found = place_fields(
-        rate, method=method, threshold=threshold, min_bins=min_bins, min_peak=min_peak, x=x, y=y
-    )
+        rate, method=method, threshold=threshold, min_bins=min_bins, min_peak=min_peak,
+        min_mean_rate=min_mean_rate, x=x, y=y,
+    )  # fmt: skip
     ids = ds[UNIT].values
-    rows = [(ids[u], f) for u, fl in enumerate(found) for f in fl]
+
+    def column(values: list, dtype: type) -> tuple[str, np.ndarray]:
+        return ("field", np.array(values, dtype=dtype))
+
     return xr.Dataset(
         {
-            "unit": ("field", np.array([r[0] for r in rows], dtype=ids.dtype)),
-            "peak": ("field", np.array([f.peak for _, f in rows], float)),
-            "mean_rate": ("field", np.array([f.mean_rate for _, f in rows], float)),
-            "n_bins": ("field", np.array([f.n_bins for _, f in rows], int)),
-            "area": ("field", np.array([f.area for _, f in rows], float), {"units": "m2"}),
-            "centroid_x": ("field", np.array([f.centroid[0] for _, f in rows], float)),
-            "centroid_y": ("field", np.array([f.centroid[1] for _, f in rows], float)),
-            "peak_x": ("field", np.array([x[f.peak_bin[1]] for _, f in rows], float)),
-            "peak_y": ("field", np.array([y[f.peak_bin[0]] for _, f in rows], float)),
+            "unit": column([ids[f.unit] for f in found], ids.dtype),
+            "peak": column([f.peak for f in found], float),
+            "mean_rate": column([f.mean_rate for f in found], float),
+            "n_bins": column([f.n_bins for f in found], int),
+            "area": (*column([f.area for f in found], float), {"units": "m2"}),
+            "centroid_x": column([f.centroid[0] for f in found], float),
+            "centroid_y": column([f.centroid[1] for f in found], float),
+            "peak_x": column([x[f.peak_bin[1]] for f in found], float),
+            "peak_y": column([y[f.peak_bin[0]] for f in found], float),
         },
         attrs={
             "method": f"BNT placefield{'Adaptive' if method == 'adaptive' else ''}",
             "threshold": float(threshold),
             "min_bins": int(min_bins),
             "min_peak": float(min_peak),
+            "min_mean_rate": float(min_mean_rate),
             "bin_size": float(ds.attrs["bin_size"]),
         },
     )
 
 
-def head_direction_scores(
-    session: xr.Dataset,
-    *,
-    n_bins: int = 120,
-    smooth: float = 1.0,
-    max_gap: float = 0.1,
-    variable: str = "spikes",
+def head_direction_of_session(
+    session: xr.Dataset, *, n_bins: int, smooth: float, max_gap: float, variable: str
 ) -> xr.Dataset:
     """Head-direction tuning curves and their statistics for every unit of a session.
 
-    Parameters
-    ----------
-    session : xarray.Dataset
-        A schema session with ``head_direction`` (rad).
-    n_bins, smooth, max_gap
-        As in :func:`head_direction_tuning`.
-    variable : {"spikes", "activity"}, default "spikes"
-        Score spike trains or continuous activity.
+    The session needs ``head_direction`` (rad); see
+    :func:`~hippocore.analysis.head_direction_tuning` and ``head_direction_stats``.
 
     Returns
     -------
@@ -236,13 +193,13 @@ def head_direction_scores(
         ``hd_peak_rate``, ``hd_peak_direction`` (rad), ``hd_mean_rate`` and the curve
         ``hd_curve (unit, direction)`` with coordinate ``direction`` (rad).
     """
-    ds = _session(session)
+    ds = as_session(session)
     if "head_direction" not in ds:
         raise ValueError(
             "this session has no 'head_direction'; compute it from two LEDs with "
             "hippocore.analysis.head_direction_from_leds and store it in the session."
         )
-    trains, act = _units(ds, variable)
+    trains, act = units_of(ds, variable)
     tc = head_direction_tuning(
         ds["time"].values,
         ds["head_direction"].values,
@@ -252,7 +209,7 @@ def head_direction_scores(
         smooth=smooth,
         max_gap=max_gap,
     )
-    curve = tc.curve if tc.curve.ndim == 2 else tc.curve[None]
+    curve = tc.curve  # (unit, n_bins): units_of gives a list of trains or 2-D activity
     st = head_direction_stats(curve, tc.bin_centres)
     out = make_scores(
         ds[UNIT].values,
@@ -265,7 +222,7 @@ def head_direction_scores(
             "hd_mean_rate": st.mean_rate,
             "hd_curve": curve,
         },
-        population=_population(ds),
+        population=population_of(ds),
         attrs={
             "hd_method": "BNT turningCurve/tcStatistics (circular smoothing)",
             "hd_bins": int(n_bins),
@@ -278,34 +235,27 @@ def head_direction_scores(
     return out.assign_coords(direction=("direction", tc.bin_centres, {"units": "rad"}))
 
 
-def speed_scores(
+def speed_score_of_session(
     session: xr.Dataset,
     *,
-    sigma: float = 0.4,
-    speed_range: tuple[float, float] = (0.02, 0.5),
-    variant: str = "2015",
-    variable: str = "spikes",
+    sigma: float,
+    speed_range: tuple[float, float],
+    variant: str,
+    variable: str,
 ) -> xr.Dataset:
-    """Speed score (Kropff 2015) of every unit of a session with a ``speed`` variable.
+    """Speed score (Kropff 2015, :func:`~hippocore.analysis.speed_score`) of every unit of a session.
 
-    Parameters
-    ----------
-    session : xarray.Dataset
-        A schema session with ``speed`` (m/s).
-    sigma, speed_range, variant
-        As in :func:`speed_score`.
-    variable : {"spikes", "activity"}, default "spikes"
-        Score spike trains or continuous activity.
+    The session needs ``speed`` (m/s).
 
     Returns
     -------
     xarray.Dataset
         Scores dataset with ``speed_score``.
     """
-    ds = _session(session)
+    ds = as_session(session)
     if "speed" not in ds:
         raise ValueError("this session has no 'speed' (m/s); add it to score speed tuning.")
-    trains, act = _units(ds, variable)
+    trains, act = units_of(ds, variable)
     s = speed_score(
         ds["time"].values,
         ds["speed"].values,
@@ -317,8 +267,8 @@ def speed_scores(
     )
     return make_scores(
         ds[UNIT].values,
-        {"speed_score": np.atleast_1d(s)},
-        population=_population(ds),
+        {"speed_score": s},
+        population=population_of(ds),
         attrs={
             "speed_method": f"Kropff 2015 (BNT speedScore score{variant[2:]})",
             "speed_sigma_s": float(sigma),
@@ -328,13 +278,8 @@ def speed_scores(
     )
 
 
-def remapping(rate_maps_a: xr.Dataset, rate_maps_b: xr.Dataset) -> xr.Dataset:
-    """Remapping between two rate-map datasets of the same units and bins.
-
-    Parameters
-    ----------
-    rate_maps_a, rate_maps_b : xarray.Dataset
-        Schema rate-map datasets (e.g. two environments), same unit ids and bins.
+def remapping_of_maps(rate_maps_a: xr.Dataset, rate_maps_b: xr.Dataset) -> xr.Dataset:
+    """Remapping between two rate-map datasets (e.g. two environments) of the same units and bins.
 
     Returns
     -------
@@ -343,7 +288,7 @@ def remapping(rate_maps_a: xr.Dataset, rate_maps_b: xr.Dataset) -> xr.Dataset:
         ``pv_correlation (y, x)`` (BNT ``populationVectorCorrelation``, NaN where undefined);
         attr ``mean_pv_correlation``.
     """
-    a, b = _rate_maps(rate_maps_a, "rate_maps_a"), _rate_maps(rate_maps_b, "rate_maps_b")
+    a, b = as_rate_maps(rate_maps_a, "rate_maps_a"), as_rate_maps(rate_maps_b, "rate_maps_b")
     if not np.array_equal(a[UNIT].values, b[UNIT].values):
         raise ValueError("rate_maps_a and rate_maps_b must hold the same units in the same order.")
     for c in (X, Y):
@@ -360,7 +305,7 @@ def remapping(rate_maps_a: xr.Dataset, rate_maps_b: xr.Dataset) -> xr.Dataset:
     out = make_scores(
         a[UNIT].values,
         {"spatial_correlation": spatial_correlation(ra, rb)},
-        population=_population(a),
+        population=population_of(a),
         attrs={
             "remapping_method": "BNT spatialCrossCorrelation / populationVectorCorrelation",
             "mean_pv_correlation": float(np.nanmean(pv)) if np.isfinite(pv).any() else np.nan,
@@ -369,33 +314,24 @@ def remapping(rate_maps_a: xr.Dataset, rate_maps_b: xr.Dataset) -> xr.Dataset:
     return out.assign(pv_correlation=((Y, X), pv)).assign_coords({X: a[X].values, Y: a[Y].values})
 
 
-def stability_scores(
+def stability_of_session(
     session: xr.Dataset,
     *,
     bin_size: float,
-    limits: Sequence[float] | None = None,
-    smooth: float = 1.0,
-    max_gap: float = 0.1,
-    variable: str = "spikes",
+    limits: Sequence[float] | None,
+    smooth: float,
+    max_gap: float,
+    variable: str,
 ) -> xr.Dataset:
-    """Within-session stability (first vs second half) of every unit (:func:`stability`).
-
-    Parameters
-    ----------
-    session : xarray.Dataset
-        A schema session.
-    bin_size, limits, smooth, max_gap
-        Map options, as in :func:`~hippocore.analysis.rate_map`.
-    variable : {"spikes", "activity"}, default "spikes"
-        Score spike trains or continuous activity.
+    """Within-session stability (first vs second half, :func:`~hippocore.analysis.stability`) of every unit.
 
     Returns
     -------
     xarray.Dataset
         Scores dataset with ``stability``.
     """
-    ds = _session(session, "stability scores")
-    trains, act = _units(ds, variable)
+    ds = as_session(session, "stability scores")
+    trains, act = units_of(ds, variable)
     r = stability(
         ds["time"].values,
         ds["position"].transpose("time", "axis").values,
@@ -408,8 +344,8 @@ def stability_scores(
     )
     return make_scores(
         ds[UNIT].values,
-        {"stability": np.atleast_1d(r)},
-        population=_population(ds),
+        {"stability": r},
+        population=population_of(ds),
         attrs={
             "stability_method": "spatial correlation of first- and second-half rate maps",
             "bin_size": float(bin_size),
@@ -420,42 +356,22 @@ def stability_scores(
     )
 
 
-def score_session(
+def classify_session(
     session: xr.Dataset,
     *,
-    bin_size: float,
-    limits: Sequence[float] | None = None,
-    smooth: float = 1.0,
-    max_gap: float = 0.1,
-    variable: str = "spikes",
-    n_shuffles: int = 100,
-    min_shift: float = 20.0,
-    percentile: float = 95.0,
-    min_finite: float = MIN_FINITE_FRACTION,
-    scores: Sequence[str] | None = None,
-    seed: int | np.random.Generator | None = None,
-    progress: bool = False,
+    variable: str,
+    percentile: float,
+    min_fields: int,
+    min_finite: float,
+    **shuffle_options: Any,
 ) -> xr.Dataset:
     """Score and classify every unit of a session: scores, shuffled nulls and labels.
 
-    Runs :func:`shuffle_scores` (circular time shifts of spikes, or of the activity trace for
-    model units; head direction and speed are used when the session has them) and
-    :func:`classify`.
-
-    Parameters
-    ----------
-    session : xarray.Dataset
-        A schema session.
-    bin_size, limits, smooth, max_gap
-        Map options, as in :func:`~hippocore.analysis.rate_map`.
-    variable : {"spikes", "activity"}, default "spikes"
-        Score spike trains or continuous activity.
-    n_shuffles, min_shift, scores, seed, progress
-        As in :func:`shuffle_scores`.
-    percentile : float, default 95.0
-        Null percentile used by :func:`classify`.
-    min_finite : float, default 0.2
-        Smallest fraction of finite shuffles for a threshold (:func:`classify`).
+    Runs :func:`~hippocore.analysis.shuffle_scores` (circular time shifts of spikes, or of the
+    activity trace for model units; head direction and speed are used when the session has
+    them, and ``scores`` names them) and :func:`~hippocore.analysis.classify` (``percentile``,
+    ``min_fields``, ``min_finite``). ``shuffle_options`` are the keyword options of
+    ``shuffle_scores`` (the generated signature lists them).
 
     Returns
     -------
@@ -468,10 +384,11 @@ def score_session(
         ``is_<label>`` per label; attrs record every parameter (maps, shuffles,
         classification percentile, minimum finite fraction and rules).
     """
-    ds = _session(session, "score_session (rate maps, grid, border and place scores)")
-    trains, act = _units(ds, variable)
+    ds = as_session(session, "classify (rate maps, grid, border and place scores)")
+    trains, act = units_of(ds, variable)
     hd = ds["head_direction"].values if "head_direction" in ds else None
     speed = ds["speed"].values if "speed" in ds else None
+    scores = shuffle_options["scores"]
     if scores is not None:
         wanted = list(scores)
         hd = hd if "head_direction" in wanted else None
@@ -483,17 +400,9 @@ def score_session(
         activity=act,
         head_direction=hd,
         speed=speed,
-        bin_size=bin_size,
-        limits=limits,
-        smooth=smooth,
-        max_gap=max_gap,
-        n_shuffles=n_shuffles,
-        min_shift=min_shift,
-        scores=scores,
-        seed=seed,
-        progress=progress,
+        **shuffle_options,
     )
-    c = classify(sh, percentile=percentile, min_finite=min_finite)
+    c = classify(sh, percentile=percentile, min_fields=min_fields, min_finite=min_finite)
     variables: dict[str, np.ndarray] = {}
     for name in SCORES:
         if name in sh.observed:
@@ -509,16 +418,17 @@ def score_session(
     variables["label"] = c.label
     for name, ok in c.passed.items():
         variables[f"is_{name.replace('-', '_')}"] = ok
+    half = shuffle_options["bin_size"] / 2
     attrs = {f"shuffle_{k}": v for k, v in sh.parameters.items()}
     attrs.update(
         {
             "variable": variable,
-            "limits_m": [float(sh.x[0] - bin_size / 2), float(sh.x[-1] + bin_size / 2),
-                         float(sh.y[0] - bin_size / 2), float(sh.y[-1] + bin_size / 2)],
+            "limits_m": [float(sh.x[0] - half), float(sh.x[-1] + half),
+                         float(sh.y[0] - half), float(sh.y[-1] + half)],
             "classify_percentile": float(percentile),
             "classify_min_finite": float(min_finite),
             "classify_rules": c.rules,
             "map_method": "BNT analyses.map (2020 mirror)",
         }
     )  # fmt: skip
-    return make_scores(ds[UNIT].values, variables, population=_population(ds), attrs=attrs)
+    return make_scores(ds[UNIT].values, variables, population=population_of(ds), attrs=attrs)

@@ -15,7 +15,7 @@ examples:
   hippocore report tem-t.nwb rat.nwb -o both.html --population position_encoding
 
 PATH: session files (NWB, Kavli .mat, Axona .set, netCDF, zarr), folders of them, and
-training run folders (holding metrics.jsonl). Each session is scored with score_session (rate
+training run folders (holding metrics.jsonl). Each session is scored with hippocore.analysis.ds.classify (rate
 maps, every score against --shuffles time shifts, a label); model sessions of one hexagonal
 world also get the controlled lattice grid test (lattice_gridness, its 95th-percentile null
 threshold, finite shuffles, is_lattice_grid), the test the zoo's results use. Negative model

@@ -339,7 +339,7 @@ def _inspect_dataset(path: Path, fmt: str) -> FileSummary:
     if kind == "session":
         analyses = _analyses(position=position, head_direction=hd, speed=speed, units=units)
     elif kind == "rate_maps":
-        analyses = ["grid, band, border and place scores of the maps (ds.hc.grid_scores, ...)"]
+        analyses = ["grid, band, border and place scores of the maps (ds.hc.gridness, ...)"]
     return FileSummary(
         path=str(path),
         format=fmt,

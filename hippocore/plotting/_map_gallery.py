@@ -71,7 +71,7 @@ def rate_map_gallery(
     ----------
     rate_maps : xarray.Dataset
         A schema rate-map dataset (``rate (unit, y, x)``, :func:`hippocore.analysis.
-        compute_rate_maps`).
+        hippocore.analysis.ds.rate_map`).
     scores : xarray.Dataset, optional
         Scores of the same units (e.g. :func:`hippocore.analysis.score_session`): its
         ``label`` and ``gridness`` are written above the panels.
@@ -105,7 +105,9 @@ def rate_map_gallery(
     from hippocore.analysis import autocorrelogram, gridness
 
     if not hasattr(rate_maps, "data_vars") or "rate" not in rate_maps:
-        raise TypeError("rate_maps must be a hippocore rate-map dataset (compute_rate_maps).")
+        raise TypeError(
+            "rate_maps must be a hippocore rate-map dataset (hippocore.analysis.ds.rate_map)."
+        )
     ids = rate_maps["unit"].values
     rate = rate_maps["rate"].transpose("unit", "y", "x")
     if scores is not None and not np.array_equal(scores["unit"].values, ids):

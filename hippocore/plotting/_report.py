@@ -110,9 +110,9 @@ def _provenance(item: ReportItem) -> dict[str, Any]:
 def _hd(s: ScoredSession) -> Any:
     if "head_direction" not in s.session:
         return None
-    from hippocore.analysis import head_direction_scores
+    import hippocore.analysis as ha
 
-    return head_direction_scores(s.session, variable=s.variable)
+    return ha.ds.head_direction_tuning(s.session, variable=s.variable)
 
 
 def _gallery(k: int, s: ScoredSession, *, sort_by: str, max_gallery: int) -> str:
@@ -138,7 +138,7 @@ def _gallery(k: int, s: ScoredSession, *, sort_by: str, max_gallery: int) -> str
 def _session_section(k: int, s: ScoredSession, opts: Mapping[str, Any]) -> str:
     ses = s.item.session
     source = str(ses.attrs.get("source", ""))
-    params = {**({"computed by": "this report (score_session)"} if s.computed else
+    params = {**({"computed by": "this report (hippocore.analysis.ds.classify)"} if s.computed else
                  {"computed by": "given with the session"}), **s.scores.attrs}  # fmt: skip
     params["rate_map_bin_size_m"] = float(s.rate_maps.attrs["bin_size"])
     if s.activity_note:

@@ -224,7 +224,7 @@ def score_item(item: ReportItem, options: Mapping[str, Any]) -> ScoredSession:
     -------
     ScoredSession
     """
-    from hippocore.analysis import compute_rate_maps, score_session
+    import hippocore.analysis as ha
 
     ses, note = item.session, ""
     variable = "spikes" if "spike_time" in ses else "activity"
@@ -233,7 +233,7 @@ def score_item(item: ReportItem, options: Mapping[str, Any]) -> ScoredSession:
     scores, computed = item.scores, item.scores is None
     if scores is None:
         bs = item.bin_size or options["bin_size"] or auto_bin_size(ses)
-        scores = score_session(
+        scores = ha.ds.classify(
             ses, bin_size=bs, limits=item.limits, smooth=options["smooth"],
             variable=variable, n_shuffles=options["n_shuffles"],
             percentile=options["percentile"], seed=options["seed"],
@@ -245,7 +245,7 @@ def score_item(item: ReportItem, options: Mapping[str, Any]) -> ScoredSession:
     variable = a.get("variable", variable)
     bs = float(a.get("shuffle_bin_size") or item.bin_size or auto_bin_size(ses))
     limits = a.get("limits_m", item.limits)
-    maps = compute_rate_maps(
+    maps = ha.ds.rate_map(
         ses, bin_size=bs, limits=None if limits is None else [float(v) for v in limits],
         smooth=float(a.get("shuffle_smooth", options["smooth"])), variable=variable,
     )  # fmt: skip

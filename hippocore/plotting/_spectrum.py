@@ -86,7 +86,8 @@ def plot_fourier_spectrum(
         the components are the line labelled "components" (``get_xydata()`` =
         :func:`component_points`).
     """
-    from hippocore.analysis import band_score, fourier_spectrum
+    from hippocore.analysis import band_score
+    from hippocore.analysis._band import fourier_spectrum
 
     m = as_float_array(rate_raw, "rate_raw", ndim=2)
     bs = check_positive(bin_size, "bin_size")

@@ -121,7 +121,7 @@ def score_chunk(session: xr.Dataset, task: Task, options: ScoreOptions) -> pd.Da
         :func:`hippocore.analysis.score_session` (every score, ``_p95``, ``_p99``,
         ``_n_finite``, ``n_spikes``, ``n_fields``, notes, labels).
     """
-    from hippocore.analysis import score_session
+    import hippocore.analysis as ha
 
     index = _chosen_units(session, task, options)
     if index.size == 0:
@@ -142,7 +142,7 @@ def score_chunk(session: xr.Dataset, task: Task, options: ScoreOptions) -> pd.Da
             )
         if negative.any():
             part = part.assign(activity=np.maximum(act, 0))
-    scores = score_session(
+    scores = ha.ds.classify(
         part,
         bin_size=options.bin_size,
         limits=options.limits,
@@ -231,7 +231,8 @@ def lattice_columns(
     and the unit's index in the session), so the result does not depend on how the units
     were chunked.
     """
-    from hippocore.analysis import MIN_LATTICE_SHUFFLES, lattice_grid_units
+    from hippocore.analysis import lattice_grid_units
+    from hippocore.analysis._lattice_grid import MIN_LATTICE_SHUFFLES
 
     world = lattice_world(part)
     if world is None or "activity" not in part:

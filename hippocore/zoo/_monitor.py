@@ -69,7 +69,7 @@ def _check_grid_world(kind: str, n_shuffles: int) -> None:
             "hippocore.analysis.lattice_grid_units). Monitor a model that knows hexagonal "
             "worlds, or train without the grid monitor."
         )
-    from hippocore.analysis import MIN_LATTICE_SHUFFLES
+    from hippocore.analysis._lattice_grid import MIN_LATTICE_SHUFFLES
 
     bad = isinstance(n_shuffles, bool) or not isinstance(n_shuffles, int)
     if bad or n_shuffles < MIN_LATTICE_SHUFFLES:

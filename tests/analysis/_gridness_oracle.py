@@ -28,7 +28,7 @@ def gridness_bnt_one_map(a: NDArray[np.float64], valid: NDArray[np.bool_], reaso
     radii = np.zeros(u, dtype=np.int64)
     for i in np.flatnonzero(valid):
         _, fields = placefield_adaptive(a[i], min_peak=0, min_bins=2, peak_coords=[centre])
-        radii[i] = int(np.floor(np.sqrt(fields[0].area / np.pi))) if fields else 0
+        radii[i] = int(np.floor(np.sqrt(fields[0].n_bins / np.pi))) if fields else 0
     check_radii(radii, valid, reasons, rad)
     score = np.full(u, np.nan)
     best_r = np.full(u, np.nan)

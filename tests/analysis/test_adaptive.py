@@ -44,8 +44,8 @@ def test_single_gaussian_field_is_found_once():
     labels, fields = placefield_adaptive(m)
     assert len(fields) == 1
     f = fields[0]
-    assert (f.peak_row, f.peak_col) == (14, 14) and f.peak == pytest.approx(10)
-    assert labels.max() == 1 and np.count_nonzero(labels) == f.area > 9
+    assert f.peak_bin == (14, 14) and f.peak == pytest.approx(10)
+    assert labels.max() == 1 and np.count_nonzero(labels) == f.n_bins > 9
 
 
 def test_two_fields_and_nan_policy():
@@ -57,8 +57,8 @@ def test_two_fields_and_nan_policy():
     assert len(fields) == 2
     # field centres at (0.25, 0.25) and (0.75, 0.7) m = between bins (9, 10) and (27, 28)/(29, 30)
     np.testing.assert_allclose(
-        sorted(f.centroid for f in fields), [(9.5, 9.5), (27.5, 29.5)], atol=0.5
+        sorted(f.centroid_bin for f in fields), [(9.5, 9.5), (27.5, 29.5)], atol=0.5
     )
-    assert fields[0].area == fields[1].area  # same field shape
+    assert fields[0].n_bins == fields[1].n_bins  # same field shape
     assert placefield_adaptive(np.full((5, 5), np.nan))[1] == []
     assert placefield_adaptive(np.zeros((5, 5)))[1] == []

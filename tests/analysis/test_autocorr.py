@@ -5,7 +5,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import ndimage
 
-from hippocore.analysis import autocorrelogram, autocorrelogram_size
+from hippocore.analysis import autocorrelogram
+from hippocore.analysis._autocorr import autocorrelogram_size
 from hippocore.testing import grid_map
 
 

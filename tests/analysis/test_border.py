@@ -82,5 +82,7 @@ def test_precomputed_fields_give_the_same_score():
     a = border_score(m)
     b = border_score(m, fields=fields)
     assert a == b and a.n_fields == 2
-    with pytest.raises(ValueError, match="fields"):
-        border_score(np.stack([m, m]), fields=fields)
+    with pytest.raises(ValueError, match="fields"):  # fields of map 1 given for one map
+        border_score(m, fields=place_fields(np.stack([m, m]), threshold=0.3))
+    with pytest.warns(FutureWarning, match="flat list"):  # one list per map: old form
+        assert border_score(np.stack([m, m]), fields=[fields, fields]).n_fields.tolist() == [2, 2]

@@ -221,7 +221,7 @@ def test_stacked_centre_radius_equals_placefield_adaptive():
         _, fields = placefield_adaptive(
             ac[k] / ac[k].max(), min_peak=0, min_bins=2, peak_coords=[(35, 35)]
         )
-        r = int(np.floor(np.sqrt(fields[0].area / np.pi))) if fields else 0
+        r = int(np.floor(np.sqrt(fields[0].n_bins / np.pi))) if fields else 0
         if r > 1:
             assert g.centre_radius[k] == r
         else:

@@ -10,12 +10,9 @@ measured on one machine are quoted in each test; the assertions are the issue's 
 import numpy as np
 import pytest
 
-from hippocore.analysis import (
-    MIN_LATTICE_SHUFFLES,
-    lattice_grid_units,
-    lattice_rate_map,
-    percentile_nan_low,
-)
+from hippocore.analysis import lattice_grid_units, lattice_rate_map
+from hippocore.analysis._lattice_grid import MIN_LATTICE_SHUFFLES
+from hippocore.analysis._null import percentile_nan_low
 from hippocore.envs import make_world, random_walk
 from hippocore.testing import lattice_controls
 

@@ -34,7 +34,7 @@ def test_defaults_come_from_the_score_functions():
         "hd_bins": (ha.head_direction_tuning, "n_bins"),
         "speed_range": (ha.speed_score, "speed_range"),
         "speed_variant": (ha.speed_score, "variant"),
-        "fft_size": (ha.max_fourier_power, "fft_size"),
+        "fft_size": (ha._band.max_fourier_power, "fft_size"),
     }
     for name, (func, param) in own.items():
         assert sig[name].default == inspect.signature(func).parameters[param].default, name
@@ -55,7 +55,7 @@ def test_observed_scores_equal_the_public_functions_bit_for_bit(session):
         "selectivity": ms.selectivity,
         "coherence": ha.coherence(sh.rate_raw),
         "border": ha.border_score(sh.rate, threshold=0.3, min_peak=1.0).score,
-        "band_power": ha.max_fourier_power(sh.rate_raw, bin_size=0.05),
+        "band_power": ha._band.max_fourier_power(sh.rate_raw, bin_size=0.05),
     }
     for name, values in expected.items():
         np.testing.assert_array_equal(obs[name], values, err_msg=name)
@@ -76,6 +76,6 @@ def test_each_null_column_scores_the_maps_of_its_shift(session):
         )
         np.testing.assert_allclose(
             sh.null["band_power"][:, j],
-            ha.max_fourier_power(m.rate_raw, bin_size=0.05),
+            ha._band.max_fourier_power(m.rate_raw, bin_size=0.05),
             rtol=1e-9,
         )

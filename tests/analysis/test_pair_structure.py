@@ -9,8 +9,8 @@ from hippocore.analysis import (
     lattice_rate_map,
     pair_structure,
     spatial_correlation,
-    unit_pair_correlations,
 )
+from hippocore.analysis._remap import unit_pair_correlations
 from hippocore.envs import make_world, random_walk
 from hippocore.testing import grid_rate
 

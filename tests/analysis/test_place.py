@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from hippocore.analysis._place import place_fields
+from hippocore.analysis import PlaceField
+from hippocore.analysis._place import fields_per_map, place_fields
 from hippocore.testing import bin_centres, place_map
 
 from ._bnt_inputs import bnt_gauss2d as gauss2d
@@ -70,12 +71,15 @@ def test_k_separated_gaussian_fields_give_k_fields_at_their_centres(k, method):
         assert f.mask((40, 40)).sum() == f.n_bins
 
 
-def test_nan_bins_never_join_a_field_and_stack_returns_one_list_per_map():
+def test_nan_bins_never_join_a_field_and_stack_returns_one_flat_list():
     m = place_map((30, 30), bin_size=0.025, centres=[(0.375, 0.375)], sigma=0.08)
     m_nan = m.copy()
     m_nan[15, 10:20] = np.nan
-    out = place_fields(np.stack([m, m_nan, np.zeros_like(m), np.full_like(m, np.nan)]))
-    assert len(out) == 4
+    flat = place_fields(np.stack([m, m_nan, np.zeros_like(m), np.full_like(m, np.nan)]))
+    assert all(isinstance(f, PlaceField) for f in flat)  # the same type as for one map
+    assert [f.unit for f in flat] == [0, 1]
+    assert [f.unit for f in place_fields(m)] == [0]
+    out = fields_per_map(flat, 4)
     assert len(out[0]) == 1 and len(out[1]) == 1
     assert out[1][0].n_bins == out[0][0].n_bins - np.sum(m[15, 10:20] >= 0.2 * m.max())
     assert not np.any(out[1][0].mask(m.shape)[15, 10:20])
@@ -118,7 +122,7 @@ def _noisy_maps(n=12, seed=0):
 @pytest.mark.parametrize("threshold, min_bins", [(0.2, 9), (0.3, 1), (0.5, 0)])
 def test_stack_gives_the_same_fields_as_one_map_at_a_time(threshold, min_bins):
     maps = _noisy_maps()
-    together = place_fields(maps, threshold=threshold, min_bins=min_bins)
+    together = fields_per_map(place_fields(maps, threshold=threshold, min_bins=min_bins), len(maps))
     for m, fields in zip(maps, together, strict=True):
         alone = place_fields(m, threshold=threshold, min_bins=min_bins)
         assert [f.n_bins for f in alone] == [f.n_bins for f in fields]
@@ -130,7 +134,8 @@ def test_stack_gives_the_same_fields_as_one_map_at_a_time(threshold, min_bins):
 
 
 def test_fields_never_overlap_and_peaks_are_sorted():
-    for fields in place_fields(_noisy_maps(seed=1), threshold=0.3, min_bins=2, min_peak=0):
+    flat = place_fields(_noisy_maps(seed=1), threshold=0.3, min_bins=2, min_peak=0)
+    for fields in fields_per_map(flat, 12):
         seen = set()
         for f in fields:
             bins = set(map(tuple, f.bins))

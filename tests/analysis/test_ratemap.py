@@ -8,8 +8,8 @@ from hippocore.analysis import (
     UntrackedPositionWarning,
     lattice_rate_map,
     rate_map,
-    smooth_map,
 )
+from hippocore.analysis._ratemap import smooth_map
 from hippocore.envs import make_world
 
 # BNT MapTester (brkanter/BNT a872035, +tests/+analysesTests/MapTester.m): 50 samples at 50 Hz,

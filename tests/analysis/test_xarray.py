@@ -14,11 +14,11 @@ def session():
 
 
 def test_session_to_rate_maps_to_scores(session):
-    maps = ha.compute_rate_maps(session, bin_size=0.025, limits=(0, 1, 0, 1), smooth=1.0)
+    maps = ha.ds.rate_map(session, bin_size=0.025, limits=(0, 1, 0, 1), smooth=1.0)
     validate(maps, "rate_maps")
     assert maps["rate"].shape == (4, 40, 40)
     assert maps.attrs["smooth_bins"] == 1.0 and maps.attrs["bin_size"] == 0.025
-    scores = ha.grid_scores(maps)
+    scores = ha.ds.gridness(maps)
     validate(scores, "scores")
     assert scores.attrs["gridness_method"].startswith("BNT") and scores.attrs["bin_size"] == 0.025
     g = scores["gridness"].values
@@ -32,26 +32,26 @@ def test_session_to_rate_maps_to_scores(session):
     true = session["true_spacing"].values[kind == "grid"]
     found = np.median(scores["grid_spacing"].values[kind == "grid"], axis=1)
     np.testing.assert_allclose(found, true, atol=0.025)  # one bin: BNT locates peaks to the bin
-    dm = ha.grid_scores(maps, method="deepmind")["gridness"].values
+    dm = ha.ds.gridness(maps, method="deepmind")["gridness"].values
     assert dm[kind == "grid"].min() > 0.5 > dm[kind == "uniform"].max()
 
 
 def test_accessor_only_forwards(session):
-    maps = session.hc.rate_maps(bin_size=0.05, limits=(0, 1, 0, 1))
-    direct = ha.compute_rate_maps(session, bin_size=0.05, limits=(0, 1, 0, 1))
+    maps = session.hc.rate_map(bin_size=0.05, limits=(0, 1, 0, 1))
+    direct = ha.ds.rate_map(session, bin_size=0.05, limits=(0, 1, 0, 1))
     np.testing.assert_array_equal(maps["rate"].values, direct["rate"].values)
-    s1 = maps.hc.grid_scores(method="deepmind")
-    s2 = ha.grid_scores(direct, method="deepmind")
+    s1 = maps.hc.gridness(method="deepmind")
+    s2 = ha.ds.gridness(direct, method="deepmind")
     np.testing.assert_array_equal(s1["gridness"].values, s2["gridness"].values)
     assert "DeepMind" in s1.attrs["gridness_method"]
 
 
 def test_activity_variable_maps_the_true_rates(session):
-    maps = ha.compute_rate_maps(
+    maps = ha.ds.rate_map(
         session, bin_size=0.05, limits=(0, 1, 0, 1), variable="activity", smooth=0
     )
     assert maps["rate"].attrs["units"] == "Hz"
-    spikes = ha.compute_rate_maps(session, bin_size=0.05, limits=(0, 1, 0, 1), smooth=0)
+    spikes = ha.ds.rate_map(session, bin_size=0.05, limits=(0, 1, 0, 1), smooth=0)
     # Poisson spike maps scatter around the true-rate maps
     r = np.corrcoef(
         np.nan_to_num(maps["rate"].values[0].ravel()),
@@ -62,8 +62,8 @@ def test_activity_variable_maps_the_true_rates(session):
 
 def test_wrong_dataset_kinds_raise(session):
     with pytest.raises(ValueError, match="rate maps need 'position'"):
-        ha.compute_rate_maps(session.drop_vars("position"), bin_size=0.05)
+        ha.ds.rate_map(session.drop_vars("position"), bin_size=0.05)
     with pytest.raises(TypeError, match="session"):
-        ha.compute_rate_maps(session.drop_vars("time"), bin_size=0.05)
+        ha.ds.rate_map(session.drop_vars("time"), bin_size=0.05)
     with pytest.raises(TypeError, match="rate-map"):
-        ha.grid_scores(session)
+        ha.ds.gridness(session)

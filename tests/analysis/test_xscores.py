@@ -5,16 +5,8 @@ import pytest
 import xarray as xr
 
 import hippocore.analysis  # noqa: F401  (registers the .hc accessor)
-from hippocore.analysis import (
-    band_score,
-    head_direction_scores,
-    map_scores,
-    place_field_table,
-    place_fields,
-    remapping,
-    score_session,
-    stability,
-)
+import hippocore.analysis as ha
+from hippocore.analysis import band_score, place_fields, stability
 from hippocore.schema import make_session, spike_trains, validate
 from hippocore.testing import grid_rate, poisson_spikes, synthetic_recording
 
@@ -26,15 +18,17 @@ def session():
 
 @pytest.fixture(scope="module")
 def maps(session):
-    return session.hc.rate_maps(bin_size=0.025, limits=(0, 1, 0, 1))
+    return session.hc.rate_map(bin_size=0.025, limits=(0, 1, 0, 1))
 
 
 def test_map_scores_match_the_array_functions(maps):
-    s = maps.hc.map_scores()
+    s = maps.hc.map_stats()
     validate(s, "scores")
     rate = maps["rate"].values
     fields = place_fields(rate)
-    assert list(s["n_fields"].values) == [len(f) for f in fields]
+    assert list(s["n_fields"].values) == [
+        sum(f.unit == u for f in fields) for u in range(len(rate))
+    ]
     b = band_score(maps["rate_raw"].values[2], bin_size=0.025)
     assert s["band_label"].values[2] == b.label == "band"
     kinds = maps["unit"].values
@@ -53,21 +47,21 @@ def test_place_field_table_lists_fields_in_metres(session, maps):
         best = int(np.argmax(rows["peak"].values))
         assert 0 < rows["centroid_x"].values[best] < 1 and 0 < rows["centroid_y"].values[best] < 1
     assert tab.attrs["method"] == "BNT placefield"
-    assert place_field_table(maps).sizes["field"] == tab.sizes["field"]
+    assert ha.ds.place_fields(maps).sizes["field"] == tab.sizes["field"]
 
 
 def test_head_direction_scores_and_missing_direction(session):
-    hd = session.hc.head_direction()
+    hd = session.hc.head_direction_tuning()
     validate(hd, "scores")
     assert hd["hd_curve"].dims == ("unit", "direction")
     assert hd.sizes["direction"] == 120
     assert np.all(hd["hd_mean_vector_length"].values < 0.3)  # no cell is direction-tuned
     with pytest.raises(ValueError, match="head_direction"):
-        head_direction_scores(session.drop_vars("head_direction"))
+        ha.ds.head_direction_tuning(session.drop_vars("head_direction"))
 
 
 def test_speed_scores(session):
-    s = session.hc.speed_scores()
+    s = session.hc.speed_score()
     assert s["speed_score"].shape == (6,)
     assert np.all(np.abs(s["speed_score"].values) < 0.2)
 
@@ -78,7 +72,7 @@ def test_remapping_same_maps_and_shuffled_units(maps):
     assert same.attrs["mean_pv_correlation"] == pytest.approx(1.0)
     other = maps.assign_coords(unit=maps["unit"].values[::-1])
     with pytest.raises(ValueError, match="same units"):
-        remapping(maps, other)
+        ha.ds.remapping(maps, other)
 
 
 def test_stability_high_for_a_grid_cell_and_low_for_noise():
@@ -131,7 +125,7 @@ def test_score_session_on_model_activity():
     t, pos = ds.time.values, ds.position.values
     act = np.column_stack([grid_rate(pos, spacing=0.5), 1 + 0.1 * rng.random(t.size)])
     model = make_session(t, pos, activity=act, activity_units="Hz", source="model")
-    s = score_session(
+    s = ha.ds.classify(
         model, bin_size=0.025, limits=(0, 1, 0, 1), variable="activity", n_shuffles=40, seed=1
     )
     assert list(s["label"].values) == ["grid", "none"]
@@ -140,11 +134,11 @@ def test_score_session_on_model_activity():
 
 def test_wrappers_reject_the_wrong_dataset(session, maps):
     with pytest.raises(TypeError, match="rate-map dataset"):
-        map_scores(session)
+        ha.ds.map_stats(session)
     with pytest.raises(TypeError, match="session"):
-        score_session(maps, bin_size=0.05)
+        ha.ds.classify(maps, bin_size=0.05)
     with pytest.raises(ValueError, match="activity"):
-        score_session(session, bin_size=0.05, variable="activity")
+        ha.ds.classify(session, bin_size=0.05, variable="activity")
 
 
 def test_sparse_spikes_on_a_short_recording():

@@ -146,11 +146,11 @@ def test_units_only_file_reads_like_pynapple(tmp_path):
     assert sum(s.size for s in spike_trains(run)) == sum(int((s >= 50).sum()) for s in trains)
     # position analyses say what is missing
     with pytest.raises(ValueError, match="rate maps need 'position'.*attrs\\['missing'\\]"):
-        ds.hc.rate_maps(bin_size=0.05)
+        ds.hc.rate_map(bin_size=0.05)
     with pytest.raises(ValueError, match="need 'position'"):
         ds.hc.classify(bin_size=0.05, n_shuffles=2, seed=0)
     with pytest.raises(ValueError, match="no 'head_direction'"):
-        ds.hc.head_direction()
+        ds.hc.head_direction_tuning()
 
 
 def _compass(nwb, t, hd_deg):
@@ -190,7 +190,7 @@ def test_head_direction_only_file_scores_head_direction(tmp_path):
     ds = validate(read_nwb(_write(tmp_path / "hd.nwb", build)))
     assert missing(ds) == ["position"] and ds.sizes["time"] == t.size
     np.testing.assert_allclose(np.rad2deg(ds.head_direction.values), hd, atol=1e-9)
-    scores = ds.hc.head_direction()
+    scores = ds.hc.head_direction_tuning()
     mvl = scores.hd_mean_vector_length.values
     assert mvl[0] > 0.5 and mvl[1] < 0.1
     assert np.rad2deg(scores.hd_mean_direction.values[0]) == pytest.approx(pref, abs=5)
@@ -214,7 +214,7 @@ def test_speed_only_file_scores_speed(tmp_path):
     ds = validate(read_nwb(_write(tmp_path / "speed.nwb", build)))
     assert missing(ds) == ["position"] and "head_direction" not in ds
     np.testing.assert_allclose(ds.speed.values, speed_cm * 0.01)
-    assert ds.hc.speed_scores().speed_score.values[0] > 0.5
+    assert ds.hc.speed_score().speed_score.values[0] > 0.5
 
 
 def test_units_only_session_exports_and_reads_back(tmp_path, assert_clean_nwb):

@@ -83,9 +83,9 @@ def test_missing_parts_and_unknown_formats_are_one_clear_line(rec, tmp_path):
 
 
 def test_a_scores_file_is_not_a_session(rec, tmp_path):
-    from hippocore.analysis import score_session
+    import hippocore.analysis as ha
 
-    scores = score_session(rec, bin_size=0.05, n_shuffles=2, seed=0)
+    scores = ha.ds.classify(rec, bin_size=0.05, n_shuffles=2, seed=0)
     path = to_netcdf(scores, tmp_path / "scores.nc")
     with pytest.raises(ValueError, match="holds a scores dataset, not a session"):
         read_session(path)

@@ -10,10 +10,11 @@ pytest.importorskip("matplotlib")
 
 from matplotlib.figure import Figure  # noqa: E402
 
-from hippocore.analysis import (  # noqa: E402
+import hippocore.analysis as ha
+from hippocore.analysis import (
+    # noqa: E402,
     autocorrelogram,
     band_score,
-    compute_rate_maps,
     gridness,
     head_direction_stats,
     place_fields,
@@ -56,7 +57,7 @@ def test_rate_map_extent_path_and_spikes_are_the_data():
     ses = make_session(t, pos, spike_times=[t[fire], t[[3]]])
     sp = spike_positions(ses, 0)
     np.testing.assert_allclose(sp, pos[fire])
-    maps = compute_rate_maps(ses, bin_size=0.1, limits=(0, 1, 0, 1), smooth=0)
+    maps = ha.ds.rate_map(ses, bin_size=0.1, limits=(0, 1, 0, 1), smooth=0)
     rate = maps["rate"][0]
     image = plot_rate_map(rate, trajectory=pos, spikes=sp, title="u0")
     assert isinstance(image.figure, Figure)
@@ -242,7 +243,7 @@ def _two_cell_maps():
     t = np.arange(0, 600, 0.05)
     pos = np.column_stack([0.5 + 0.45 * np.sin(t / 7.3), 0.5 + 0.45 * np.sin(t / 11.1)])
     ses = make_session(t, pos, activity=np.column_stack([t % 3, np.cos(t)]), unit=["a", "b"])
-    maps = compute_rate_maps(ses, bin_size=0.1, variable="activity")
+    maps = ha.ds.rate_map(ses, bin_size=0.1, variable="activity")
     return maps
 
 

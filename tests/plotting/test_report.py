@@ -17,8 +17,8 @@ FAST = {"n_shuffles": 5, "seed": 0}
 def scored(lab_session, model_session):
     """Scores of both sessions, computed once (few shuffles) and given to the reports."""
     return {
-        "lab": ha.score_session(lab_session, bin_size=0.05, n_shuffles=5, seed=0),
-        "model": ha.score_session(
+        "lab": ha.ds.classify(lab_session, bin_size=0.05, n_shuffles=5, seed=0),
+        "model": ha.ds.classify(
             model_session, bin_size=0.1, variable="activity", n_shuffles=5, seed=0
         ),
     }
@@ -100,15 +100,15 @@ def test_text_is_escaped(tmp_path, model_session, scored):
     assert "<i>title</i>" not in text and text.count("<script>") == 1
 
 
-def test_sessions_are_scored_with_score_session_and_its_options(tmp_path, lab_session, monkeypatch):
+def test_sessions_are_scored_with_ds_classify_and_its_options(tmp_path, lab_session, monkeypatch):
     calls = []
-    original = ha.score_session
+    original = ha.ds.classify
 
     def spy(session, **kw):
         calls.append(kw)
         return original(session, **{**kw, "n_shuffles": 3})
 
-    monkeypatch.setattr(ha, "score_session", spy)
+    monkeypatch.setattr(ha.ds, "classify", spy)
     write_report([lab_session], tmp_path / "a.html", max_gallery=0)
     assert calls[-1]["n_shuffles"] == 100 and calls[-1]["seed"] == 0  # the defaults
     assert calls[-1]["bin_size"] == auto_bin_size(lab_session) and calls[-1]["variable"] == "spikes"
@@ -133,9 +133,9 @@ def test_training_run_section(tmp_path, run_folder, parse_page):
 
 def test_given_scores_are_not_recomputed(tmp_path, model_session, scored, monkeypatch):
     def boom(*a, **k):
-        raise AssertionError("score_session called although scores were given")
+        raise AssertionError("ha.ds.classify called although scores were given")
 
-    monkeypatch.setattr(ha, "score_session", boom)
+    monkeypatch.setattr(ha.ds, "classify", boom)
     write_report([(model_session, scored["model"])], tmp_path / "r.html", max_gallery=0)
 
 
@@ -188,13 +188,13 @@ def test_negative_model_activity_is_rectified_shifted_or_refused(
 ):
     ses = model_session.assign(activity=model_session["activity"] - 0.5)  # a.u., partly < 0
     seen = []
-    original = ha.score_session
+    original = ha.ds.classify
 
     def spy(session, **kw):
         seen.append(session["activity"].values)
         return original(session, **{**kw, "n_shuffles": 2})
 
-    monkeypatch.setattr(ha, "score_session", spy)
+    monkeypatch.setattr(ha.ds, "classify", spy)
     text = write_report([ses], tmp_path / "a.html", max_gallery=0).read_text()
     np.testing.assert_array_equal(seen[-1], np.maximum(ses["activity"].values, 0))
     assert "rectified: max(activity, 0)" in text

@@ -52,8 +52,8 @@ def report(tmp_path_factory, lab_session, model_session):
     out = tmp_path_factory.mktemp("browser") / "report.html"
     write_report({"lab": lab_session, "model": model_session}, out, n_shuffles=5, seed=0)
     scores = [
-        ha.score_session(lab_session, bin_size=auto_bin_size(lab_session), n_shuffles=5, seed=0),
-        ha.score_session(
+        ha.ds.classify(lab_session, bin_size=auto_bin_size(lab_session), n_shuffles=5, seed=0),
+        ha.ds.classify(
             model_session,
             bin_size=auto_bin_size(model_session),
             variable="activity",

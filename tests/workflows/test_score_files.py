@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hippocore.analysis import score_session
+import hippocore.analysis as ha
 from hippocore.io import read_session, to_netcdf
 from hippocore.workflows import score_files, session_seed, write_table
 
@@ -45,11 +45,11 @@ def test_one_row_per_unit_with_provenance_scores_thresholds_and_labels(run, sess
 
 
 def test_each_file_equals_score_session_with_its_derived_seed(run, session_dir):
-    """The workflow adds nothing to the numbers: score_session on the file, same seed."""
+    """The workflow adds nothing to the numbers: ha.ds.classify on the file, same seed."""
     path = session_dir / "b.nc"
     seed = session_seed(SCORE["seed"], path)
     assert seed != session_seed(SCORE["seed"], session_dir / "a.nc")
-    direct = score_session(read_session(path), bin_size=0.05, n_shuffles=10, seed=seed)
+    direct = ha.ds.classify(read_session(path), bin_size=0.05, n_shuffles=10, seed=seed)
     rows = run.table[run.table["file"] == str(path)]
     assert (rows["session_seed"] == seed).all()
     for name in ("gridness", "gridness_p95", "border_n_finite", "speed_p99", "n_spikes"):
