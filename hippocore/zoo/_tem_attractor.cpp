@@ -55,32 +55,32 @@ inline T dot(int64_t n, const T* x, const T* y) {
   return s;
 }
 
-// out[:nc] = h M[:, :nc] over the rows each column hears. Columns in blocks of W kept in
-// registers through the rows: each matrix element is loaded once.
+// Columns < nc that row i of M reaches (entries beyond are zero).
+inline int64_t reach(const Shape& s, int64_t i, int64_t nc) {
+  const int64_t end = s.start[s.group[i] + 1];
+  return end < nc ? end : nc;
+}
+
+// out[:nc] = h M[:, :nc], adding four rows at a time into out (which stays in L1): each
+// matrix element is loaded once, out once per four rows.
 template <typename T>
 void vec_mat(const Shape& s, int64_t nc, const T* h, const T* M, T* out) {
-  constexpr int64_t W = 64;
   const int64_t n = s.n;
-  for (int64_t jb = 0; jb < nc; jb += W) {
-    const int64_t w = nc - jb < W ? nc - jb : W;
-    const int64_t i0 = s.start[s.group[jb]];  // rows above are zero for the whole block
-    T acc[W] = {};
-    if (w == W) {
-      for (int64_t i = i0; i < n; ++i) {
-        const T hi = h[i];
-        const T* row = M + i * n + jb;
+  for (int64_t j = 0; j < nc; ++j) out[j] = 0;
+  int64_t i = 0;
+  while (i < n) {
+    const int64_t len = reach(s, i, nc);
+    if (i + 4 <= n && s.group[i] == s.group[i + 3]) {  // four rows of one group
+      const T h0 = h[i], h1 = h[i + 1], h2 = h[i + 2], h3 = h[i + 3];
+      const T *r0 = M + i * n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;
 #pragma omp simd
-        for (int64_t j = 0; j < W; ++j) acc[j] += hi * row[j];
-      }
+      for (int64_t j = 0; j < len; ++j)
+        out[j] += h0 * r0[j] + h1 * r1[j] + h2 * r2[j] + h3 * r3[j];
+      i += 4;
     } else {
-      for (int64_t i = i0; i < n; ++i) {
-        const T hi = h[i];
-        const T* row = M + i * n + jb;
-#pragma omp simd
-        for (int64_t j = 0; j < w; ++j) acc[j] += hi * row[j];
-      }
+      axpy(len, h[i], M + i * n, out);
+      i += 1;
     }
-    for (int64_t j = 0; j < w; ++j) out[jb + j] = acc[j];
   }
 }
 
@@ -90,12 +90,8 @@ template <typename T>
 void mat_vec_add(const Shape& s, int64_t nc, T scale, const T* M, const T* g, T* out) {
   const int64_t n = s.n;
   int64_t i = 0;
-  auto reach = [&](int64_t row) {
-    const int64_t end = s.start[s.group[row] + 1];
-    return end < nc ? end : nc;
-  };
   for (; i + 4 <= n; i += 4) {
-    const int64_t len = reach(i + 3);  // rows i..i+3: the longest; zeros beyond the others
+    const int64_t len = reach(s, i + 3, nc);  // rows i..i+3: the longest; zeros beyond the others
     const T *r0 = M + i * n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;
     T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 #pragma omp simd reduction(+ : s0, s1, s2, s3)
@@ -110,7 +106,7 @@ void mat_vec_add(const Shape& s, int64_t nc, T scale, const T* M, const T* g, T*
     out[i + 2] += scale * s2;
     out[i + 3] += scale * s3;
   }
-  for (; i < n; ++i) out[i] += scale * dot(reach(i), M + i * n, g);
+  for (; i < n; ++i) out[i] += scale * dot(reach(s, i, nc), M + i * n, g);
 }
 
 // c[f] = w * sum_{i >= start[f]} h[i] b[i] for every group f.

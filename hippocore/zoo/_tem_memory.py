@@ -67,8 +67,9 @@ def hebbian_fold(
     """
     update = torch.bmm((b * weights[None, :, None]).transpose(1, 2), a)
     if mask is not None:
-        update = update * mask
-    return (decay * memory + update).clamp(-limit, limit)
+        update.mul_(mask)
+    # in place: three passes over the new matrix and no further (batch, n, n) allocations
+    return update.add_(memory, alpha=decay).clamp_(-limit, limit)
 
 
 def conjunction(x: Tensor, g: Tensor) -> Tensor:

@@ -538,8 +538,11 @@ class TEM(ZooModel):
         sc = self.schedule(self.trained_steps)
         t_len = actions.shape[1]
         keep = (~reset).to(self.g_prior_mu.dtype)
-        mem_gen = state.memory_gen * keep[:, None, None]
-        mem_inf = state.memory_inf * keep[:, None, None]
+        if bool(reset.any()):  # (else skip two passes over the matrices)
+            mem_gen = state.memory_gen * keep[:, None, None]
+            mem_inf = state.memory_inf * keep[:, None, None]
+        else:
+            mem_gen, mem_inf = state.memory_gen, state.memory_inf
         # Memory weights: at step t the chunk's memory tau < t counts eta * lambda^(t-1-tau),
         # the matrix lambda^t.
         t = torch.arange(t_len, device=actions.device, dtype=torch.float64)
@@ -611,7 +614,9 @@ class TEM(ZooModel):
                     :, 0
                 ]
             mu_mem, sigma_mem = self.memory_to_g(p_x, c.x_onehot[:, step], sc.p2g_use, mlp_mem)
-            inv_gen, inv_mem = sigma_gen.pow(-2), sigma_mem.pow(-2)
+            # 1 / sigma^2 (as pow(-2) computes it; its backward is cheaper than pow's)
+            inv_gen = torch.reciprocal(sigma_gen * sigma_gen)
+            inv_mem = torch.reciprocal(sigma_mem * sigma_mem)
             g = (g_gen * inv_gen + mu_mem * inv_mem) / (inv_gen + inv_mem)
             p = f_p(self.g_to_p(g) * x2p)
             for k, v in zip(out, (g, g_gen, p, p_x, p - p_x, p + p_x), strict=True):
