@@ -23,6 +23,7 @@ __all__ = [
     "memory_readout",
     "low_rank",
     "attract",
+    "iteration_cols",
 ]
 
 
@@ -231,3 +232,13 @@ def attract(
         new = f_p(kappa * h[..., :n] + upd)
         h = new if n == h.shape[-1] else torch.cat([new, h[..., n:]], -1)
     return h
+
+
+def iteration_cols(p_starts: list[int], *, hierarchical: bool) -> list[int]:
+    """Units updating at each of the ``n_modules`` attractor iterations (the first ``cols[k]``).
+
+    All of them; or, hierarchical (the generative memory), module f stops after ``n_modules
+    - f`` iterations. ``p_starts``: first unit of each module, then ``n_p``.
+    """
+    n_mod = len(p_starts) - 1
+    return [p_starts[n_mod - k] if hierarchical else p_starts[-1] for k in range(n_mod)]

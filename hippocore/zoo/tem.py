@@ -1,9 +1,9 @@
 """TEM: the Tolman-Eichenbaum Machine (Whittington et al., Cell 2020), as its TF2 code runs it.
 
-One file, read top-down: the config, the memory (Hebbian matrices and attractor), the
-model. Every number and rule follows the authors' TensorFlow 2 code
-(``djcrw/generalising-structural-knowledge``, ``tem_tf2``); where we depart, the code
-says so and docs/zoo.md lists why.
+The model, read top-down; beside it its config (``_tem_config``), memory (``_tem_memory``;
+compiled attractor: ``_tem_kernel``), networks (``_tem_nets``), state and loss
+(``_tem_state``). Every number and rule follows the authors' TensorFlow 2 code
+(``djcrw/generalising-structural-knowledge``, ``tem_tf2``); docs/zoo.md lists departures.
 
 The agent walks a graph world; each node carries an observation (one of ``n_x`` classes);
 at every step the model predicts the observation at the node it arrives at.
@@ -29,10 +29,9 @@ at every step the model predicts the observation at the node it arrives at.
 - **Inference of g**: the path-integrated prior (inference sigma from a per-module MLP) and
   an estimate from memory (retrieve p from the sensory input, sum over sensory units, MLP;
   its sigma from the retrieved memory's quality) are combined by precision weighting.
-- **Predictions** of x (read out from the highest-frequency module): ``x_p`` from the
-  inferred p, ``x_g`` from memory queried with the inferred g, ``x_gt`` from memory queried
-  with the path-integrated g (the true prediction, made before seeing x: what the
-  accuracies score).
+- **Predictions** of x (read out from module 0): ``x_p`` from the inferred p, ``x_g`` and
+  ``x_gt`` from memory queried with the inferred and the path-integrated g (``x_gt`` is
+  made before seeing x: what the accuracies score).
 
 References
 ----------
@@ -45,10 +44,8 @@ past", NeurIPS (the scalar-product form of the within-chunk Hebbian memory).
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -67,9 +64,11 @@ from hippocore.zoo._tem_memory import (
     conjunction,
     f_p,
     hebbian_fold,
+    iteration_cols,
     memory_readout,
 )
-from hippocore.zoo._tem_nets import _dense, _ModuleMLPs
+from hippocore.zoo._tem_nets import _dense, _ModuleMLPs, index_maps
+from hippocore.zoo._tem_state import TEMOutput, TEMState, _Chunk, chunk_loss
 
 __all__ = [
     "EnvConfig",
@@ -87,101 +86,6 @@ __all__ = [
 ]
 
 
-# ----------------------------------------------------------------------------- model
-
-
-@dataclass
-class TEMState:
-    """Recurrent state carried across chunks (one row per batch element / environment).
-
-    Attributes
-    ----------
-    g : Tensor (batch, n_g)
-        Last inferred g.
-    x_filtered : Tensor (batch, n_modules, n_x_compressed)
-        Temporally filtered sensory input of each module.
-    memory_gen : Tensor (batch, n_p, n_p)
-        Generative Hebbian memory (hierarchical).
-    memory_inf : Tensor (batch, n_p, n_p)
-        Inference Hebbian memory (all-to-all).
-    """
-
-    g: Tensor
-    x_filtered: Tensor
-    memory_gen: Tensor
-    memory_inf: Tensor
-
-    def detach(self) -> TEMState:
-        """Cut the graph (truncated backprop)."""
-        return TEMState(
-            self.g.detach(),
-            self.x_filtered.detach(),
-            self.memory_gen.detach(),
-            self.memory_inf.detach(),
-        )
-
-
-@dataclass
-class TEMOutput:
-    """What one forward pass over a chunk returns (time-major per batch element).
-
-    Attributes
-    ----------
-    logits : Tensor (batch, time, n_x)
-        ``x_gt``: prediction from memory queried with the path-integrated g, before x is seen.
-    logits_p, logits_g : Tensor (batch, time, n_x)
-        ``x_p`` (from the inferred p) and ``x_g`` (memory queried with the inferred g).
-    g, g_gen : Tensor (batch, time, n_g)
-        Inferred and path-integrated g.
-    p, p_g, p_gt, p_x : Tensor (batch, time, n_p)
-        Inferred p, and p retrieved from memory with the inferred g, the path-integrated g
-        and the sensory input.
-    x_filtered : Tensor (batch, time, n_modules, n_x_compressed)
-        Filtered sensory input.
-    state : TEMState
-        State after the chunk.
-    """
-
-    logits: Tensor
-    logits_p: Tensor
-    logits_g: Tensor
-    g: Tensor
-    g_gen: Tensor
-    p: Tensor
-    p_g: Tensor
-    p_gt: Tensor
-    p_x: Tensor
-    x_filtered: Tensor
-    state: TEMState
-
-
-@dataclass(frozen=True)
-class _Chunk:
-    """What every step of a chunk reads, computed once per chunk (:meth:`TEM._chunk`).
-
-    Memories are the state's, cleared where ``reset``; ``weights`` (T, T) and ``old_scale``
-    (T,) weigh the chunk's memories and the matrix at each step. The senses do not depend
-    on g, so they are filtered for all steps first: ``x_filtered`` (b, T, n_mod, n_xc),
-    the query of the inference memory ``x2p`` (b, T, n_p) and its first attractor product
-    ``first_inf`` (b, T, n_p); ``gen_by_phase``: the generative matrix's rows summed per
-    phase (for the first products of grid queries).
-    """
-
-    schedule: _Schedule
-    actions: Tensor
-    reset: Tensor
-    g_start: Tensor
-    mem_gen: Tensor
-    mem_inf: Tensor
-    weights: Tensor
-    old_scale: Tensor
-    x_onehot: Tensor
-    x_filtered: Tensor
-    x2p: Tensor
-    first_inf: Tensor
-    gen_by_phase: Tensor
-
-
 class TEM(ZooModel):
     """TEM (see the module docstring). Build with ``hippocore.zoo.get_model("tem", cfg)``.
 
@@ -189,6 +93,13 @@ class TEM(ZooModel):
     ----------
     config : TEMConfig
         The full config (weights are seeded by ``config.train.seed``).
+
+    Attributes
+    ----------
+    kernel : {"auto", "torch"}
+        ``"auto"`` (default): the attractor runs compiled (``_tem_kernel``) on CPU when a
+        C++ compiler is found; ``"torch"``: always the torch operations. Same numbers up to
+        rounding.
     """
 
     state_type = TEMState
@@ -210,7 +121,9 @@ class TEM(ZooModel):
         n_mod, grids, phases = m.n_modules, list(m.n_grids), list(m.n_phases)
         n_g, n_phase, n_p = m.n_g, sum(phases), m.n_p
         gen = torch.Generator().manual_seed(config.train.seed)
-        self._build_buffers()
+        self.p_starts, buffers = index_maps(config)
+        for name, value in buffers.items():  # not saved in checkpoints
+            self.register_buffer(name, value, persistent=False)
         # Temporal filters (gamma = logit of the smoothing constant), per module.
         self.gamma = nn.ParameterList(
             nn.Parameter(torch.tensor(math.log(a / (1 - a)))) for a in m.filter_init
@@ -249,54 +162,12 @@ class TEM(ZooModel):
 
     def _layout(self, hierarchical: bool) -> Layout | None:
         """The compiled attractor's layout if ``self.kernel == "auto"`` and it is available."""
-        if self.kernel == "torch" or self.g_prior_mu.device.type != "cpu":
+        kernel = load_kernel() if self.kernel == "auto" else None
+        if kernel is None or self.g_prior_mu.device.type != "cpu":
             return None
-        kernel = load_kernel()
-        if kernel is None:
-            return None
-        starts = self.p_starts if hierarchical else [0, self.config.model.n_p]
-        return layout(kernel, self._cols(hierarchical), starts, self.config.model.kappa)
-
-    def _cols(self, hierarchical: bool) -> list[int]:
-        """Units still updating at each attractor iteration (module f stops after n - f)."""
-        m = self.config.model
-        if not hierarchical:
-            return [m.n_p] * m.n_modules
-        return [self.p_starts[m.n_modules - k] for k in range(m.n_modules)]
-
-    def _build_buffers(self) -> None:
-        """Index maps and masks that follow from the config (not saved in checkpoints)."""
-        m, n_x = self.config.model, self.config.env.n_x
-        n_mod, n_xc = m.n_modules, m.n_x_compressed
-        grids, phases = list(m.n_grids), list(m.n_phases)
-        g_module = torch.repeat_interleave(torch.arange(n_mod), torch.tensor(grids))
-        phase_module = torch.repeat_interleave(torch.arange(n_mod), torch.tensor(phases))
-        p_module = phase_module.repeat_interleave(n_xc)
-        starts_g = np.concatenate([[0], np.cumsum(grids)])
-        down = torch.cat([torch.arange(starts_g[f], starts_g[f] + phases[f]) for f in range(n_mod)])
-        p_sizes = [k * n_xc for k in phases]
-        self.p_starts = [int(v) for v in np.concatenate([[0], np.cumsum(p_sizes)])]
-        # Transitions: module i hears module j iff j has the same or a lower frequency
-        # (j >= i). D[to, from].
-        mask_g = (g_module[None, :] >= g_module[:, None]).float()
-        # Generative memory: M[from i, to j] allowed iff module(i) >= module(j).
-        mask_p = (p_module[:, None] >= p_module[None, :]).float()
-        codes = list(itertools.combinations(range(n_xc), 2))[:n_x]
-        two_hot = torch.zeros(n_x, n_xc)
-        for k, (i, j) in enumerate(codes):
-            two_hot[k, i] = two_hot[k, j] = 1.0
-        for name, value in {
-            "g_member": F.one_hot(g_module, n_mod).float(),
-            "down_index": down,
-            "phase_module": phase_module,
-            "mask_g": mask_g,
-            "mask_p": mask_p,
-            "phase_member": F.one_hot(phase_module, n_mod).float(),
-            "unit_mask": F.one_hot(p_module, n_mod).float().T,  # (n_mod, n_p)
-            "suffix_mask": (p_module[None, :] >= torch.arange(n_mod)[:, None]).float(),
-            "two_hot": two_hot,
-        }.items():
-            self.register_buffer(name, value, persistent=False)
+        starts = self.p_starts if hierarchical else [0, self.p_starts[-1]]
+        cols = iteration_cols(self.p_starts, hierarchical=hierarchical)
+        return layout(kernel, cols, starts, self.config.model.kappa)
 
     # -- building blocks --------------------------------------------------------------
 
@@ -413,7 +284,7 @@ class TEM(ZooModel):
             a,
             b,
             weights,
-            cols=self._cols(hierarchical),
+            cols=iteration_cols(self.p_starts, hierarchical=hierarchical),
             kappa=self.config.model.kappa,
             first=first_product,
             **(masks if hierarchical else {}),
@@ -700,30 +571,8 @@ class TEM(ZooModel):
         Tensor
             Scalar.
         """
-        sc = self.schedule(self.trained_steps)
-        obs = batch.observations
-        t_len = obs.shape[1]
-        visited = (
-            batch.revisit if self.config.train.visited_only else torch.ones_like(batch.revisit)
-        )
-        v = visited.to(out.g.dtype)
-        norm = 1.0 / ((v.sum(0) + 1e-8) * t_len)  # (T,)
-
-        def mean(term: Tensor) -> Tensor:  # term (b, T)
-            return ((term * v).sum(0) * norm).sum()
-
-        def ce(logits: Tensor) -> Tensor:
-            return F.cross_entropy(logits.transpose(1, 2), obs, reduction="none")
-
-        def half_sq(u: Tensor, w: Tensor) -> Tensor:
-            return 0.5 * (u - w).pow(2).sum(-1)
-
-        loss = mean(ce(out.logits_p)) + mean(ce(out.logits_g)) + mean(ce(out.logits))
-        loss = loss + sc.temp * (mean(half_sq(out.p, out.p_g)) + mean(half_sq(out.g, out.g_gen)))
-        loss = loss + sc.temp * sc.p2g_use * mean(half_sq(out.p, out.p_x))
-        loss = loss + sc.g_reg * mean(out.g.pow(2).sum(-1))
-        loss = loss + sc.p_reg * mean(out.p.abs().sum(-1))
-        return loss
+        visited = batch.revisit if self.config.train.visited_only else None
+        return chunk_loss(out, batch.observations, visited, self.schedule(self.trained_steps))
 
     def populations(self, out: TEMOutput, observations: Tensor) -> dict[str, Tensor]:
         """``g`` (inferred), ``p`` (inferred) and ``x`` (filtered sensory), (batch, time, units)."""
