@@ -25,6 +25,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,24 @@ def _cpu_id() -> str:
     return "\n".join(dict.fromkeys(keep))
 
 
+class KernelUnavailableWarning(RuntimeWarning):
+    """TEM runs its torch attractor: no compiler, or compiling or loading the kernel failed."""
+
+
+def _compile(cxx: str, lib: Path) -> None:
+    """Compile the source into ``lib`` (atomically: another process sees all of it or none)."""
+    lib.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=lib.parent) as tmp:
+        out = Path(tmp) / lib.name
+        done = subprocess.run(
+            [cxx, *FLAGS, str(SOURCE), "-o", str(out)], capture_output=True, text=True, timeout=300
+        )
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise OSError(f"{cxx} exited with {done.returncode}: {last}")
+        os.replace(out, lib)
+
+
 def _cache_dir() -> Path:
     root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(root) / "hippocore"
@@ -66,30 +85,28 @@ def load_kernel() -> ctypes.CDLL | None:
     Returns
     -------
     ctypes.CDLL or None
-        The library, or ``None`` when no C++ compiler is found or compiling fails (TEM then
-        runs its torch version of the retrieval).
+        The library, or ``None`` (with a :class:`KernelUnavailableWarning`, once per
+        process) when no C++ compiler is found or compiling or loading fails: TEM then runs
+        its torch version of the retrieval.
     """
     cxx = os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++")
-    if cxx is None:
-        return None
     source = SOURCE.read_bytes()
     key = hashlib.sha256(b"\0".join([source, " ".join(FLAGS).encode(), _cpu_id().encode()]))
     lib = _cache_dir() / f"tem_attractor_{key.hexdigest()[:16]}.so"
-    if not lib.exists():
-        try:
-            lib.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=lib.parent) as tmp:
-                out = Path(tmp) / lib.name
-                subprocess.run(
-                    [cxx, *FLAGS, str(SOURCE), "-o", str(out)],
-                    check=True,
-                    capture_output=True,
-                    timeout=300,
-                )
-                os.replace(out, lib)  # atomic: another process sees all of it or nothing
-        except (OSError, subprocess.SubprocessError):
-            return None
-    kernel = ctypes.CDLL(str(lib))
+    try:
+        if not lib.exists():
+            if cxx is None:
+                raise FileNotFoundError("no C++ compiler (g++ or c++) on PATH and CXX unset")
+            _compile(cxx, lib)
+        kernel = ctypes.CDLL(str(lib))
+    except (OSError, subprocess.SubprocessError) as err:
+        warnings.warn(
+            f"TEM's compiled attractor is unavailable ({err}); running the torch version, "
+            "about 3x slower per training step (set CXX to a C++ compiler to fix).",
+            KernelUnavailableWarning,
+            stacklevel=3,
+        )
+        return None
     for name, argtypes in _SIGNATURES.items():
         for suffix in ("f32", "f64"):
             getattr(kernel, f"tem_{name}_{suffix}").argtypes = argtypes
