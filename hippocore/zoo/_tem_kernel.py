@@ -32,6 +32,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from hippocore.zoo._tem_memory import iteration_cols
+
 SOURCE = Path(__file__).with_name("_tem_attractor.cpp")
 FLAGS = ("-O3", "-march=native", "-fopenmp-simd", "-std=c++17", "-shared", "-fPIC")
 
@@ -151,6 +153,24 @@ def layout(kernel: ctypes.CDLL, cols: list[int], starts: list[int], kappa: float
     sizes = torch.tensor([n, len(cols), len(starts) - 1], dtype=torch.int64)
     as_long = [torch.tensor(v, dtype=torch.int64) for v in (cols, starts)]
     return Layout(kernel, (sizes, *as_long, group.to(torch.int64).contiguous()), float(kappa))
+
+
+def tem_layout(
+    p_starts: list[int], kappa: float, *, hierarchical: bool, like: Tensor
+) -> Layout | None:
+    """The layout of TEM's generative (``hierarchical``) or inference memory.
+
+    ``p_starts``: first unit of each module, then ``n_p``. ``None`` where the kernel does not
+    run: tensors like ``like`` not on CPU or not float32/float64, or no kernel
+    (:func:`load_kernel`).
+    """
+    if like.device.type != "cpu" or like.dtype not in (torch.float32, torch.float64):
+        return None
+    kernel = load_kernel()
+    if kernel is None:
+        return None
+    cols = iteration_cols(p_starts, hierarchical=hierarchical)
+    return layout(kernel, cols, p_starts if hierarchical else [0, p_starts[-1]], kappa)
 
 
 class _Batch(torch.autograd.Function):

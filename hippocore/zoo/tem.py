@@ -57,7 +57,7 @@ from hippocore.zoo._data import action_vocabulary
 from hippocore.zoo._protocol import Batch, Population, ZooModel
 from hippocore.zoo._registry import register_model
 from hippocore.zoo._tem_config import EnvConfig, ModelConfig, TEMConfig, TrainConfig, _Schedule
-from hippocore.zoo._tem_kernel import Layout, attractor, layout, load_kernel, scan
+from hippocore.zoo._tem_kernel import Layout, attractor, scan, tem_layout
 from hippocore.zoo._tem_memory import (
     attention_without_softmax,
     attract,
@@ -161,13 +161,11 @@ class TEM(ZooModel):
         assert n_phase * n_xc == n_p
 
     def _layout(self, hierarchical: bool) -> Layout | None:
-        """The compiled attractor's layout if ``self.kernel == "auto"`` and it is available."""
-        kernel = load_kernel() if self.kernel == "auto" else None
-        if kernel is None or self.g_prior_mu.device.type != "cpu":
+        """The compiled attractor's layout; ``None``: ``self.kernel == "torch"`` or unavailable."""
+        if self.kernel != "auto":
             return None
-        starts = self.p_starts if hierarchical else [0, self.p_starts[-1]]
-        cols = iteration_cols(self.p_starts, hierarchical=hierarchical)
-        return layout(kernel, cols, starts, self.config.model.kappa)
+        kappa = self.config.model.kappa
+        return tem_layout(self.p_starts, kappa, hierarchical=hierarchical, like=self.g_prior_mu)
 
     # -- building blocks --------------------------------------------------------------
 
