@@ -1,64 +1,158 @@
 """Seconds per training step of TEM at torch_tem's default configuration, on one thread.
 
 Run: PYTHONPATH=. python benchmarks/bench_tem.py [n_steps] [--warmup N] [--config TOML]
+     [--kernel {auto,torch}] [--record PATH | --no-record]
 
 Default config: docs/configs/tem-torch.toml (torch_tem's defaults: batch 16, 20-step
 rollouts, 5 modules, 5x5 square world). A step is what ``hippocore.zoo.train`` does per
 gradient step: next chunk of walks, forward, loss, backward, gradient clipping, Adam step,
-post-step hook. Prints one line per timed step, then the median; the last line reads
-``tem: <seconds> s/step (batch 16, rollout 20, 5 modules)``. torch_tem's own step, timed
-the same way, and both commands: docs/results/tem-speed.md.
+post-step hook. Prints one line per timed step (wall and CPU seconds), then the medians;
+the last line reads ``tem: <seconds> s/step (batch 16, rollout 20, 5 modules)`` (wall).
+``--kernel torch`` runs the attractor as torch operations instead of the compiled kernel.
+
+Beside the printout it writes a JSON record of the figures (machine, versions, commit,
+command, s/step) to ``--record`` (default runs/bench/bench_tem.json, replaced each
+run; ``--no-record``: none). torch_tem's own step, timed the same way, and both commands:
+docs/results/tem-speed.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from hippocore import __version__
+from hippocore.io._atomic import atomic_path
 from hippocore.zoo import as_config, get_model
 from hippocore.zoo._data import WalkStream
 from hippocore.zoo._train import train_step
 
-TORCH_TEM = Path(__file__).parents[1] / "docs" / "configs" / "tem-torch.toml"
+ROOT = Path(__file__).resolve().parents[1]
+TORCH_TEM = ROOT / "docs" / "configs" / "tem-torch.toml"
+RECORD = ROOT / "runs" / "bench" / "bench_tem.json"  # runs/ is not versioned
 
 
-def bench(config: Path, n_steps: int, warmup: int) -> float:
-    """Median wall seconds per training step after ``warmup`` untimed steps."""
+def bench(config: Path, n_steps: int, warmup: int, kernel: str) -> dict:
+    """Wall and CPU seconds of each training step after ``warmup`` untimed steps."""
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)  # as train() does
     cfg = as_config(config)
     tc = cfg.train
+    t0 = time.perf_counter()
     model = get_model("tem", cfg)
+    model.kernel = kernel
+    compiled = model._layout(False) is not None  # loads (first time: compiles) the kernel
+    setup = time.perf_counter() - t0
     opt = torch.optim.Adam(model.parameters(), lr=tc.lr)
     stream = WalkStream(cfg.env, model.actions, tc.batch_size, tc.chunk_length, tc.seed)
     state = model.initial_state(tc.batch_size)
-    times = []
+    wall, cpu = [], []
     for step in range(warmup + n_steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         chunk = stream.next_chunk(step)
         out, _, _ = train_step(model, opt, cfg, chunk, state, step, torch.device("cpu"))
         state = out.state.detach()
-        dt = time.perf_counter() - t0
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
         if step >= warmup:
-            times.append(dt)
-            print(f"step {step}: {dt:.3f} s", flush=True)
+            wall.append(dt)
+            cpu.append(dc)
+            print(f"step {step}: {dt:.3f} s (cpu {dc:.3f} s)", flush=True)
     torch.set_flush_denormal(False)
-    return float(np.median(times))
+    return {
+        "s_per_step": float(np.median(wall)),
+        "cpu_s_per_step": float(np.median(cpu)),
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "warmup_steps": warmup,
+        "attractor": "compiled" if compiled else "torch",
+        "model_setup_s": setup,
+        "batch": tc.batch_size,
+        "rollout": tc.chunk_length,
+        "modules": cfg.model.n_modules,
+    }
 
 
-if __name__ == "__main__":
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def record(figures: dict, path: Path) -> None:
+    """Write the figures with the machine, versions, commit and command (atomically)."""
+    doc = {
+        "benchmark": "bench_tem",
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join(["python", *sys.argv]),
+        "figures": figures,
+        "machine": {
+            "cpu": _cpu_model(),
+            "cores": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+            "torch_threads": torch.get_num_threads(),
+        },
+        "versions": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "hippocore": __version__,
+        },
+        "commit": _git("rev-parse", "HEAD"),
+        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path, overwrite=True) as tmp:
+        tmp.write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n_steps", nargs="?", type=int, default=20, help="timed steps")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
     parser.add_argument("--config", type=Path, default=TORCH_TEM, help="TEM config TOML")
-    args = parser.parse_args()
-    cfg = as_config(args.config)
-    seconds = bench(args.config, args.n_steps, args.warmup)
+    parser.add_argument("--kernel", choices=["auto", "torch"], default="auto")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--record", type=Path, default=RECORD, help="JSON record to write")
+    where.add_argument("--no-record", action="store_true", help="write no record")
+    args = parser.parse_args(argv)
+    if args.n_steps < 1 or args.warmup < 0:
+        parser.error(f"n_steps must be >= 1 and --warmup >= 0; got {args.n_steps}, {args.warmup}")
+    figures = bench(args.config, args.n_steps, args.warmup, args.kernel)
+    figures["config"] = str(args.config)
+    print(f"median cpu {figures['cpu_s_per_step']:.3f} s/step; attractor: {figures['attractor']}")
+    if not args.no_record:
+        record(figures, args.record)
+        print(f"record: {args.record}")
     print(
-        f"tem: {seconds:.3f} s/step (batch {cfg.train.batch_size}, rollout "
-        f"{cfg.train.chunk_length}, {cfg.model.n_modules} modules)"
+        f"tem: {figures['s_per_step']:.3f} s/step (batch {figures['batch']}, rollout "
+        f"{figures['rollout']}, {figures['modules']} modules)"
     )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,342 @@
+// TEM's attractor retrieval, one environment at a time (hippocore/zoo/_tem_kernel.py).
+//
+// One query, with h_0 = f_p(query):
+//   z_k = kappa h_k[:c_k] + (scale (h_k M)[:c_k] + low-rank_k)          (k = 0 .. K-1)
+//   h_{k+1}[:c_k] = f_p(z_k),  h_{k+1}[c_k:] = h_k[c_k:]
+// with f_p(z) = leaky_relu(clip(z, -1, 1), 0.01), c_k the units still updating at
+// iteration k, and low-rank_k[j] = sum_s w_s (h_k . b_s over rows i >= start[grp(j)])
+// a_s[j]: the chunk's memories not yet folded into M. Unit j of group f hears units
+// from start[f] on (one group, start 0, for an all-to-all memory); entries M[i, j] with
+// i < start[grp(j)] are zero (TEM's hierarchical mask) and are not read. At k = 0,
+// h_0 M may be given ("first").
+//
+// All iterations for one environment run while its matrix is in cache, so the matrix
+// comes from main memory once per call instead of once per iteration. The generative
+// scan runs a whole chunk of one environment (the memories of step t are written from
+// step t's retrieval) in one call. Backward passes walk the iterations back with the
+// stored z_k and h_k.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace {
+
+struct Shape {
+  int64_t n, K, G;
+  const int64_t* cols;   // (K,) units updating at iteration k
+  const int64_t* start;  // (G + 1,) first unit of each group
+  const int64_t* group;  // (n,) group of each unit
+  double kappa;
+};
+
+template <typename T>
+inline T fp(T z) {
+  T c = z < T(-1) ? T(-1) : (z > T(1) ? T(1) : z);
+  return c > T(0) ? c : c * T(0.01);
+}
+
+template <typename T>
+inline T dfp(T z) {  // torch's clamp passes the gradient on [-1, 1]; leaky_relu on c > 0
+  if (!(z >= T(-1) && z <= T(1))) return T(0);
+  return z > T(0) ? T(1) : T(0.01);
+}
+
+template <typename T>
+inline void axpy(int64_t n, T alpha, const T* x, T* y) {
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) y[j] += alpha * x[j];
+}
+
+template <typename T>
+inline T dot(int64_t n, const T* x, const T* y) {
+  T s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int64_t j = 0; j < n; ++j) s += x[j] * y[j];
+  return s;
+}
+
+// Columns < nc that row i of M reaches (entries beyond are zero).
+inline int64_t reach(const Shape& s, int64_t i, int64_t nc) {
+  const int64_t end = s.start[s.group[i] + 1];
+  return end < nc ? end : nc;
+}
+
+// out[:nc] = h M[:, :nc], adding four rows at a time into out (which stays in L1): each
+// matrix element is loaded once, out once per four rows.
+template <typename T>
+void vec_mat(const Shape& s, int64_t nc, const T* h, const T* M, T* out) {
+  const int64_t n = s.n;
+  for (int64_t j = 0; j < nc; ++j) out[j] = 0;
+  int64_t i = 0;
+  while (i < n) {
+    const int64_t len = reach(s, i, nc);
+    if (i + 4 <= n && s.group[i] == s.group[i + 3]) {  // four rows of one group
+      const T h0 = h[i], h1 = h[i + 1], h2 = h[i + 2], h3 = h[i + 3];
+      const T *r0 = M + i * n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;
+#pragma omp simd
+      for (int64_t j = 0; j < len; ++j)
+        out[j] += h0 * r0[j] + h1 * r1[j] + h2 * r2[j] + h3 * r3[j];
+      i += 4;
+    } else {
+      axpy(len, h[i], M + i * n, out);
+      i += 1;
+    }
+  }
+}
+
+// out[i] += scale * (M[i, :] . g) over the columns < nc that row i reaches; four rows
+// at a time (four independent sums keep the vector units busy).
+template <typename T>
+void mat_vec_add(const Shape& s, int64_t nc, T scale, const T* M, const T* g, T* out) {
+  const int64_t n = s.n;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const int64_t len = reach(s, i + 3, nc);  // rows i..i+3: the longest; zeros beyond the others
+    const T *r0 = M + i * n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;
+    T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+    for (int64_t j = 0; j < len; ++j) {
+      s0 += r0[j] * g[j];
+      s1 += r1[j] * g[j];
+      s2 += r2[j] * g[j];
+      s3 += r3[j] * g[j];
+    }
+    out[i] += scale * s0;
+    out[i + 1] += scale * s1;
+    out[i + 2] += scale * s2;
+    out[i + 3] += scale * s3;
+  }
+  for (; i < n; ++i) out[i] += scale * dot(reach(s, i, nc), M + i * n, g);
+}
+
+// c[f] = w * sum_{i >= start[f]} h[i] b[i] for every group f.
+template <typename T>
+void suffix_scores(const Shape& s, T w, const T* h, const T* b, T* c) {
+  T acc = 0;
+  for (int64_t f = s.G - 1; f >= 0; --f) {
+    acc += dot(s.start[f + 1] - s.start[f], h + s.start[f], b + s.start[f]);
+    c[f] = w * acc;
+  }
+}
+
+// One query's retrieval. hs: (K + 1, n), zs: (K, n); a, b: (S, n), w: (S,).
+template <typename T>
+void attract(const Shape& s, const T* query, const T* first, const T* M, T scale, const T* a,
+             const T* b, const T* w, int64_t S, T* hs, T* zs) {
+  const int64_t n = s.n;
+  std::vector<T> old(n), lr(n), c(s.G);
+  for (int64_t j = 0; j < n; ++j) hs[j] = fp(query[j]);
+  for (int64_t k = 0; k < s.K; ++k) {
+    const int64_t nc = s.cols[k];
+    const T* h = hs + k * n;
+    T* h_next = hs + (k + 1) * n;
+    T* z = zs + k * n;
+    if (k == 0 && first) {
+      for (int64_t j = 0; j < nc; ++j) old[j] = first[j];
+    } else {
+      vec_mat(s, nc, h, M, old.data());
+    }
+    for (int64_t j = 0; j < nc; ++j) lr[j] = 0;
+    for (int64_t m = 0; m < S; ++m) {
+      if (w[m] == T(0)) continue;  // not yet written: adds exactly zero
+      suffix_scores(s, w[m], h, b + m * n, c.data());
+      for (int64_t f = 0; f < s.G && s.start[f] < nc; ++f) {
+        const int64_t hi = s.start[f + 1] < nc ? s.start[f + 1] : nc;
+        axpy(hi - s.start[f], c[f], a + m * n + s.start[f], lr.data() + s.start[f]);
+      }
+    }
+    const T kappa = T(s.kappa);
+    for (int64_t j = 0; j < nc; ++j) {
+      z[j] = kappa * h[j] + (scale * old[j] + lr[j]);
+      h_next[j] = fp(z[j]);
+    }
+    for (int64_t j = nc; j < n; ++j) h_next[j] = h[j];
+  }
+}
+
+// Backward of attract for the gradient g_out on h_K; adds into g_a and g_b, writes
+// g_query and (if first was given) g_first.
+template <typename T>
+void attract_back(const Shape& s, const T* query, bool has_first, const T* M, T scale,
+                  const T* a, const T* b, const T* w, int64_t S, const T* hs, const T* zs,
+                  const T* g_out, T* g_query, T* g_first, T* g_a, T* g_b) {
+  const int64_t n = s.n;
+  std::vector<T> G(g_out, g_out + n), Gz(n), Gh(n), c(s.G), d(s.G);
+  for (int64_t k = s.K - 1; k >= 0; --k) {
+    const int64_t nc = s.cols[k];
+    const T* z = zs + k * n;
+    const T* h = hs + k * n;
+    for (int64_t j = 0; j < nc; ++j) {
+      Gz[j] = G[j] * dfp(z[j]);
+      Gh[j] = T(s.kappa) * Gz[j];
+    }
+    for (int64_t j = nc; j < n; ++j) Gh[j] = G[j];
+    if (k == 0 && has_first) {
+      for (int64_t j = 0; j < nc; ++j) g_first[j] = scale * Gz[j];
+      for (int64_t j = nc; j < n; ++j) g_first[j] = 0;
+    } else {
+      mat_vec_add(s, nc, scale, M, Gz.data(), Gh.data());
+    }
+    for (int64_t m = 0; m < S; ++m) {
+      if (w[m] == T(0)) continue;
+      const T* am = a + m * n;
+      const T* bm = b + m * n;
+      suffix_scores(s, w[m], h, bm, c.data());
+      T acc = 0;  // d[f] = w * sum over groups f' <= f of (Gz . a_m) on f'
+      for (int64_t f = 0; f < s.G; ++f) {
+        const int64_t lo = s.start[f], hi = s.start[f + 1] < nc ? s.start[f + 1] : nc;
+        if (lo < hi) {
+          acc += dot(hi - lo, Gz.data() + lo, am + lo);
+          axpy(hi - lo, c[f], Gz.data() + lo, g_a + m * n + lo);
+        }
+        d[f] = w[m] * acc;
+      }
+      for (int64_t f = 0; f < s.G; ++f) {
+        const int64_t lo = s.start[f], hi = s.start[f + 1];
+        axpy(hi - lo, d[f], bm + lo, Gh.data() + lo);
+        axpy(hi - lo, d[f], h + lo, g_b + m * n + lo);
+      }
+    }
+    G.swap(Gh);
+  }
+  for (int64_t j = 0; j < n; ++j) g_query[j] = G[j] * dfp(query[j]);
+}
+
+// Independent queries: query (B, Q, n), M (B, n, n), scale (Q,), a, b (B, S, n), w (Q, S),
+// first (B, Q, n) or null; hs (B, Q, K + 1, n), zs (B, Q, K, n).
+template <typename T>
+void batch_forward(const Shape& s, int64_t B, int64_t Q, int64_t S, const T* query, const T* M,
+                   const T* scale, const T* a, const T* b, const T* w, const T* first, T* hs,
+                   T* zs) {
+  const int64_t n = s.n, K = s.K;
+  for (int64_t e = 0; e < B; ++e)
+    for (int64_t q = 0; q < Q; ++q) {
+      const int64_t eq = e * Q + q;
+      attract(s, query + eq * n, first ? first + eq * n : nullptr, M + e * n * n, scale[q],
+              a + e * S * n, b + e * S * n, w + q * S, S, hs + eq * (K + 1) * n,
+              zs + eq * K * n);
+    }
+}
+
+template <typename T>
+void batch_backward(const Shape& s, int64_t B, int64_t Q, int64_t S, const T* query,
+                    const T* M, const T* scale, const T* a, const T* b, const T* w,
+                    bool has_first, const T* hs, const T* zs, const T* g_out, T* g_query,
+                    T* g_first, T* g_a, T* g_b) {
+  const int64_t n = s.n, K = s.K;
+  for (int64_t e = 0; e < B; ++e)
+    for (int64_t q = 0; q < Q; ++q) {
+      const int64_t eq = e * Q + q;
+      attract_back(s, query + eq * n, has_first, M + e * n * n, scale[q], a + e * S * n,
+                   b + e * S * n, w + q * S, S, hs + eq * (K + 1) * n, zs + eq * K * n,
+                   g_out + eq * n, g_query + eq * n, has_first ? g_first + eq * n : nullptr,
+                   g_a + e * S * n, g_b + e * S * n);
+    }
+}
+
+// The generative pass of a chunk, per environment. For t = 0 .. T-1, with the memories
+// a_s = p_s - pg_s, b_s = p_s + pg_s (s < t) weighted w[t, s]:
+//   pg_t  = attract(qg_t, fg_t),  pgt_t = attract(qgt_t, fgt_t).
+// Inputs (B, T, n): qg, fg, qgt, fgt, p; M (B, n, n); scale (T,); w (T, T).
+// Outputs: mem_a, mem_b (B, T, n); hs (B, 2, T, K + 1, n), zs (B, 2, T, K, n) (the
+// results are hs[:, :, :, K]).
+template <typename T>
+void scan_forward(const Shape& s, int64_t B, int64_t Tn, const T* qg, const T* fg,
+                  const T* qgt, const T* fgt, const T* p, const T* M, const T* scale,
+                  const T* w, T* mem_a, T* mem_b, T* hs, T* zs) {
+  const int64_t n = s.n, K = s.K, hsz = (K + 1) * n, zsz = K * n;
+  for (int64_t e = 0; e < B; ++e) {
+    const T* Me = M + e * n * n;
+    T *A = mem_a + e * Tn * n, *Bm = mem_b + e * Tn * n;
+    T *hs_g = hs + e * 2 * Tn * hsz, *hs_gt = hs_g + Tn * hsz;
+    T *zs_g = zs + e * 2 * Tn * zsz, *zs_gt = zs_g + Tn * zsz;
+    for (int64_t t = 0; t < Tn; ++t) {
+      const int64_t et = (e * Tn + t) * n;
+      attract(s, qg + et, fg + et, Me, scale[t], A, Bm, w + t * Tn, t, hs_g + t * hsz,
+              zs_g + t * zsz);
+      attract(s, qgt + et, fgt + et, Me, scale[t], A, Bm, w + t * Tn, t, hs_gt + t * hsz,
+              zs_gt + t * zsz);
+      const T* pg = hs_g + t * hsz + K * n;
+      for (int64_t j = 0; j < n; ++j) {
+        A[t * n + j] = p[et + j] - pg[j];
+        Bm[t * n + j] = p[et + j] + pg[j];
+      }
+    }
+  }
+}
+
+// Gradients of scan_forward's pg, pgt (g_pg, g_pgt: (B, T, n)) to its inputs.
+template <typename T>
+void scan_backward(const Shape& s, int64_t B, int64_t Tn, const T* qg, const T* qgt,
+                   const T* M, const T* scale, const T* w, const T* mem_a, const T* mem_b,
+                   const T* hs, const T* zs, const T* g_pg, const T* g_pgt, T* g_qg, T* g_fg,
+                   T* g_qgt, T* g_fgt, T* g_p) {
+  const int64_t n = s.n, K = s.K, hsz = (K + 1) * n, zsz = K * n;
+  std::vector<T> gA(Tn * n), gB(Tn * n), gout(n);
+  for (int64_t e = 0; e < B; ++e) {
+    const T* Me = M + e * n * n;
+    const T *A = mem_a + e * Tn * n, *Bm = mem_b + e * Tn * n;
+    const T *hs_g = hs + e * 2 * Tn * hsz, *hs_gt = hs_g + Tn * hsz;
+    const T *zs_g = zs + e * 2 * Tn * zsz, *zs_gt = zs_g + Tn * zsz;
+    for (auto& v : gA) v = 0;
+    for (auto& v : gB) v = 0;
+    for (int64_t t = Tn - 1; t >= 0; --t) {
+      const int64_t et = (e * Tn + t) * n;
+      attract_back(s, qgt + et, true, Me, scale[t], A, Bm, w + t * Tn, t, hs_gt + t * hsz,
+                   zs_gt + t * zsz, g_pgt + et, g_qgt + et, g_fgt + et, gA.data(), gB.data());
+      for (int64_t j = 0; j < n; ++j) {  // a_t = p_t - pg_t, b_t = p_t + pg_t
+        const T ga = gA[t * n + j], gb = gB[t * n + j];
+        g_p[et + j] = ga + gb;
+        gout[j] = g_pg[et + j] + (gb - ga);
+      }
+      attract_back(s, qg + et, true, Me, scale[t], A, Bm, w + t * Tn, t, hs_g + t * hsz,
+                   zs_g + t * zsz, gout.data(), g_qg + et, g_fg + et, gA.data(), gB.data());
+    }
+  }
+}
+
+Shape shape_of(const int64_t* dims, const int64_t* cols, const int64_t* start,
+               const int64_t* group, double kappa) {
+  return Shape{dims[0], dims[1], dims[2], cols, start, group, kappa};
+}
+
+}  // namespace
+
+// C entry points (called through ctypes). layout = {n, K, G}; sizes = {B, Q or T, S};
+// every array is contiguous; g_a, g_b and g_p must be zero on entry.
+#define TEM_ENTRY(T, SFX)                                                                    \
+  extern "C" void tem_batch_forward_##SFX(                                                  \
+      const int64_t* layout, const int64_t* cols, const int64_t* start, const int64_t* group, \
+      double kappa, const int64_t* sz, const T* query, const T* M, const T* scale,           \
+      const T* a, const T* b, const T* w, const T* first, T* hs, T* zs) {                    \
+    batch_forward(shape_of(layout, cols, start, group, kappa), sz[0], sz[1], sz[2], query, M, \
+                  scale, a, b, w, first, hs, zs);                                            \
+  }                                                                                          \
+  extern "C" void tem_batch_backward_##SFX(                                                 \
+      const int64_t* layout, const int64_t* cols, const int64_t* start, const int64_t* group, \
+      double kappa, const int64_t* sz, const T* query, const T* M, const T* scale,           \
+      const T* a, const T* b, const T* w, int has_first, const T* hs, const T* zs,           \
+      const T* g_out, T* g_query, T* g_first, T* g_a, T* g_b) {                              \
+    batch_backward(shape_of(layout, cols, start, group, kappa), sz[0], sz[1], sz[2], query,   \
+                   M, scale, a, b, w, has_first != 0, hs, zs, g_out, g_query, g_first, g_a,  \
+                   g_b);                                                                     \
+  }                                                                                          \
+  extern "C" void tem_scan_forward_##SFX(                                                   \
+      const int64_t* layout, const int64_t* cols, const int64_t* start, const int64_t* group, \
+      double kappa, const int64_t* sz, const T* qg, const T* fg, const T* qgt, const T* fgt, \
+      const T* p, const T* M, const T* scale, const T* w, T* mem_a, T* mem_b, T* hs, T* zs) {  \
+    scan_forward(shape_of(layout, cols, start, group, kappa), sz[0], sz[1], qg, fg, qgt, fgt, \
+                 p, M, scale, w, mem_a, mem_b, hs, zs);                                      \
+  }                                                                                          \
+  extern "C" void tem_scan_backward_##SFX(                                                  \
+      const int64_t* layout, const int64_t* cols, const int64_t* start, const int64_t* group, \
+      double kappa, const int64_t* sz, const T* qg, const T* qgt, const T* M, const T* scale, \
+      const T* w, const T* mem_a, const T* mem_b, const T* hs, const T* zs, const T* g_pg,   \
+      const T* g_pgt, T* g_qg, T* g_fg, T* g_qgt, T* g_fgt, T* g_p) {                        \
+    scan_backward(shape_of(layout, cols, start, group, kappa), sz[0], sz[1], qg, qgt, M,     \
+                  scale, w, mem_a, mem_b, hs, zs, g_pg, g_pgt, g_qg, g_fg, g_qgt, g_fgt,     \
+                  g_p);                                                                      \
+  }
+
+TEM_ENTRY(float, f32)
+TEM_ENTRY(double, f64)
