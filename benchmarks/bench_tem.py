@@ -10,36 +10,26 @@ post-step hook. Prints one line per timed step (wall and CPU seconds), then the 
 the last line reads ``tem: <seconds> s/step (batch 16, rollout 20, 5 modules)`` (wall).
 ``--kernel torch`` runs the attractor as torch operations instead of the compiled kernel.
 
-Beside the printout it writes a JSON record of the figures (machine, versions, commit,
-command, s/step) to ``--record`` (default runs/bench/bench_tem.json, replaced each
-run; ``--no-record``: none). torch_tem's own step, timed the same way, and both commands:
-docs/results/tem-speed.md.
+Beside the printout it writes a JSON record (``benchmarks/_record.py``: machine, versions,
+commit, command, the printout and the figures; ``--record PATH`` / ``--no-record``).
+torch_tem's own step, timed the same way, and both commands: docs/results/tem-speed.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import os
-import platform
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from hippocore import __version__
-from hippocore.io._atomic import atomic_path
 from hippocore.zoo import as_config, get_model
 from hippocore.zoo._data import WalkStream
 from hippocore.zoo._train import train_step
 
 ROOT = Path(__file__).resolve().parents[1]
 TORCH_TEM = ROOT / "docs" / "configs" / "tem-torch.toml"
-RECORD = ROOT / "runs" / "bench" / "bench_tem.json"  # runs/ is not versioned
 
 
 def bench(config: Path, n_steps: int, warmup: int, kernel: str) -> dict:
@@ -82,77 +72,27 @@ def bench(config: Path, n_steps: int, warmup: int, kernel: str) -> dict:
     }
 
 
-def _git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def record(figures: dict, path: Path) -> None:
-    """Write the figures with the machine, versions, commit and command (atomically)."""
-    doc = {
-        "benchmark": "bench_tem",
-        "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join(["python", *sys.argv]),
-        "figures": figures,
-        "machine": {
-            "cpu": _cpu_model(),
-            "cores": os.cpu_count(),
-            "platform": platform.platform(),
-            "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-            "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
-            "torch_threads": torch.get_num_threads(),
-        },
-        "versions": {
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "numpy": np.__version__,
-            "hippocore": __version__,
-        },
-        "commit": _git("rev-parse", "HEAD"),
-        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path, overwrite=True) as tmp:
-        tmp.write_text(json.dumps(doc, indent=1) + "\n")
-
-
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n_steps", nargs="?", type=int, default=20, help="timed steps")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
     parser.add_argument("--config", type=Path, default=TORCH_TEM, help="TEM config TOML")
     parser.add_argument("--kernel", choices=["auto", "torch"], default="auto")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--record", type=Path, default=RECORD, help="JSON record to write")
-    where.add_argument("--no-record", action="store_true", help="write no record")
     args = parser.parse_args(argv)
     if args.n_steps < 1 or args.warmup < 0:
         parser.error(f"n_steps must be >= 1 and --warmup >= 0; got {args.n_steps}, {args.warmup}")
     figures = bench(args.config, args.n_steps, args.warmup, args.kernel)
     figures["config"] = str(args.config)
     print(f"median cpu {figures['cpu_s_per_step']:.3f} s/step; attractor: {figures['attractor']}")
-    if not args.no_record:
-        record(figures, args.record)
-        print(f"record: {args.record}")
     print(
         f"tem: {figures['s_per_step']:.3f} s/step (batch {figures['batch']}, rollout "
         f"{figures['rollout']}, {figures['modules']} modules)"
     )
-    return 0
+    return figures
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from _record import recording
+
+    with recording("bench_tem") as rec:
+        rec.figures.update(main())

@@ -20,7 +20,7 @@ HELPERS = {
     "run_all.py": "runs every benchmark (make bench); each records itself",
 }
 # Not yet recording, with the reason; remove an entry when its benchmark records.
-PENDING = {"bench_tem.py": "being rewritten this session (issue 17); will call recording"}
+PENDING: dict[str, str] = {}
 
 
 def _records(path: Path) -> bool:
