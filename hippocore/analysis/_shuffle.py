@@ -33,8 +33,10 @@ __all__ = ["SCORES", "MIN_FINITE_FRACTION", "ShuffleScores", "shuffle_scores"]
 
 #: Default smallest fraction of finite shuffles for a threshold (see ShuffleScores.percentile).
 MIN_FINITE_FRACTION = 0.2
-#: Maps scored together per chunk of shifts (all units of a shift stay in one chunk).
-_MAPS_PER_CHUNK = 2000
+#: Maps scored together per chunk of shifts (all units of a shift stay in one chunk). Every
+#: score is computed map by map, so the chunking changes no number; chunks of a few MB keep
+#: the element-wise passes over the stack in cache (2000 maps were measurably slower).
+_MAPS_PER_CHUNK = 256
 
 
 @dataclass(frozen=True)

@@ -133,3 +133,15 @@ def bnt_field_labels_per_candidate(
     local = np.zeros(int(first.max()) + 1, dtype=np.intp)
     local[ids] = np.arange(ids.size) - start + 1
     return local[first]
+
+
+def shifted_spike_counts_per_shift(engine, shifts: np.ndarray, n_units: int) -> np.ndarray:
+    """Spikes per (shift, unit, bin) of a ShiftEngine, one ``bincount`` per shift (before #15)."""
+    counts = np.zeros((shifts.size * n_units, engine.n_bins))
+    for j, s in enumerate(shifts):
+        b = engine.lin[(engine.samples + int(s)) % engine.n]
+        keep = b >= 0
+        counts[j * n_units : (j + 1) * n_units] = np.bincount(
+            engine.units[keep] * engine.n_bins + b[keep], minlength=n_units * engine.n_bins
+        ).reshape(n_units, engine.n_bins)
+    return counts
