@@ -160,9 +160,12 @@ def _spectral_surrogates(
     node_rate: NDArray[np.float64],
     bin_size: float,
     n_shuffles: int,
-    rng: np.random.Generator,
+    rngs: list[np.random.Generator],
 ) -> NDArray[np.float64]:
     """Node values (n_nodes, n_unit * n_shuffles), unit-major, of rotated-spectrum surrogates.
+
+    ``rngs`` holds one generator per unit (the same object repeated when the units share
+    one stream); each unit's waves are drawn from its own entry, in unit order.
 
     Each surrogate is a sum of ``_N_WAVES`` unit cosines whose wavenumbers are drawn from the
     unit's radial power (uniform within a ring), with uniform random directions and phases,
@@ -175,6 +178,7 @@ def _spectral_surrogates(
     out = np.empty((n_nodes, n_unit, n_shuffles))
     shape = (n_shuffles, _N_WAVES)
     for u in range(n_unit):
+        rng = rngs[u]
         mean, sd = np.nanmean(node_rate[u]), np.nanstd(node_rate[u])
         total = weights[u].sum()
         if not (total > 0 and sd > 0):
@@ -190,6 +194,39 @@ def _spectral_surrogates(
         z = (z - z.mean(axis=0)) / np.maximum(z.std(axis=0), np.finfo(float).tiny)
         out[:, u, :] = mean + sd * z
     return out.reshape(n_nodes, n_unit * n_shuffles)
+
+
+def _unit_rngs(seed, unit_seeds, n_unit: int) -> list[np.random.Generator]:  # noqa: ANN001
+    """One generator per unit: a shared stream, or ``default_rng([seed, unit_seeds[u]])``."""
+    if unit_seeds is None:
+        return [as_rng(seed)] * max(n_unit, 1)  # one stream, the same object for all
+    ids = np.asarray(unit_seeds)
+    if ids.shape != (n_unit,) or not np.issubdtype(ids.dtype, np.integer) or np.any(ids < 0):
+        raise ValueError(
+            f"unit_seeds must hold one non-negative integer per unit ({n_unit}), e.g. the "
+            f"units' indices in the session; got {unit_seeds!r}."
+        )
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(
+            f"unit_seeds needs an integer seed >= 0 to derive each unit's seed from; got "
+            f"seed={seed!r}."
+        )
+    return [np.random.default_rng([int(seed), int(i)]) for i in ids]
+
+
+def _node_null(world, nd, a2, n_shuffles, rngs, shared, map_options):  # noqa: ANN001
+    """Gridness (n_unit, n_shuffles) of node-permuted maps: shared or per-unit permutations."""
+    n_nodes, n_unit = len(world.coords), a2.shape[1]
+    if shared:
+        perms = np.stack([rngs[0].permutation(n_nodes) for _ in range(n_shuffles)])
+        maps = [lattice_rate_map(world, p[nd], a2, **map_options).rate for p in perms]
+        return _gridness_of(np.concatenate(maps)).reshape(n_shuffles, n_unit).T.copy()
+    maps = []
+    for u in range(n_unit):
+        for _ in range(n_shuffles):
+            p = rngs[u].permutation(n_nodes)
+            maps.append(lattice_rate_map(world, p[nd], a2[:, [u]], **map_options).rate)
+    return _gridness_of(np.concatenate(maps)).reshape(n_unit, n_shuffles)
 
 
 def _check_lattice_options(n_shuffles, percentile, null, shuffle, min_gridness):  # noqa: ANN001
@@ -239,6 +276,8 @@ def _lattice_parameters(**p) -> dict[str, float | int | str]:  # noqa: ANN003
     }
     if p["null"] == "pooled":
         out["n_pooled_units"] = p["n_pooled"]
+    if p["unit_seeds"] is not None:
+        out["null_seeds"] = "per unit: numpy default_rng([seed, unit_seeds[u]])"
     seed = p["seed"]
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         out["seed"] = int(seed)
@@ -258,6 +297,7 @@ def lattice_grid_units(
     bin_size: float | None = None,
     smooth: float = 0.0,
     seed: int | np.random.Generator | None = None,
+    unit_seeds: ArrayLike | None = None,
 ) -> LatticeGridUnits:
     """Test which units of a lattice walk are grid units, against a shuffled null.
 
@@ -328,6 +368,15 @@ def lattice_grid_units(
         Map smoothing (bins, BNT kernel), applied to observed and null maps alike.
     seed : int or Generator, optional
         Randomness of the null.
+    unit_seeds : array_like of int, shape (n_unit,), optional
+        Give each unit a null of its own: unit ``u``'s shuffles are drawn from
+        ``numpy.random.default_rng([seed, unit_seeds[u]])`` (``seed`` an int), so a unit's
+        numbers do not depend on which other units are scored with it: scoring a stack at
+        once, unit by unit or in any chunking gives the same result when each unit keeps its
+        number (e.g. its index in the session, as :func:`hippocore.workflows.lattice_columns`
+        passes). With ``shuffle="nodes"`` each unit then has its own node permutations.
+        Default: one stream from ``seed`` for the whole stack (permutations shared by all
+        units).
 
     Returns
     -------
@@ -356,27 +405,25 @@ def lattice_grid_units(
         n_shuffles, percentile, null, shuffle, min_gridness
     )
     coords, nd, act = check_lattice_inputs(world, nodes, activity)
-    rng = as_rng(seed)
     a2 = act[:, None] if act.ndim == 1 else act
     n_unit = a2.shape[1]
-    n_nodes = coords.shape[0]
+    rngs = _unit_rngs(seed, unit_seeds, n_unit)
+    map_options = {"bin_size": bin_size, "smooth": smooth}
 
-    observed = lattice_rate_map(world, nd, a2, bin_size=bin_size, smooth=smooth)
+    observed = lattice_rate_map(world, nd, a2, **map_options)
     score = _gridness_of(observed.rate)
     if shuffle == "nodes":
-        perms = np.stack([rng.permutation(n_nodes) for _ in range(n_shuffles)])
-        maps = [lattice_rate_map(world, p[nd], a2, bin_size=bin_size, smooth=smooth).rate
-                for p in perms]  # fmt: skip
-        null_scores = _gridness_of(np.concatenate(maps)).reshape(n_shuffles, n_unit).T.copy()
+        null_scores = _node_null(world, nd, a2, n_shuffles, rngs, unit_seeds is None, map_options)
     else:
+        n_nodes = coords.shape[0]
         visits = np.bincount(nd, minlength=n_nodes)
         sums = np.stack([np.bincount(nd, weights=a, minlength=n_nodes) for a in a2.T])
         visited = np.flatnonzero(visits > 0)
         node_rate = sums[:, visited] / visits[visited]
         values = _spectral_surrogates(
-            coords[visited], observed.rate, node_rate, float(observed.bin_size), n_shuffles, rng
+            coords[visited], observed.rate, node_rate, float(observed.bin_size), n_shuffles, rngs
         )
-        maps = lattice_rate_map(world, visited, values, bin_size=bin_size, smooth=smooth)
+        maps = lattice_rate_map(world, visited, values, **map_options)
         null_scores = _gridness_of(maps.rate).reshape(n_unit, n_shuffles)
 
     n_finite = count_finite(null_scores, axis=1)
@@ -394,7 +441,7 @@ def lattice_grid_units(
     parameters = _lattice_parameters(
         shuffle=shuffle, n_shuffles=n_shuffles, percentile=percentile, min_gridness=min_gridness,
         null=null, world=world, bin_size=observed.bin_size, smooth=smooth, n_steps=nd.size,
-        n_pooled=int(varying.sum()), seed=seed,
+        n_pooled=int(varying.sum()), seed=seed, unit_seeds=unit_seeds,
     )  # fmt: skip
     return LatticeGridUnits(
         score=np.asarray(score, float),
