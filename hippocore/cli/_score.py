@@ -139,7 +139,10 @@ def add_score(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="session files or folders of them")
     p.add_argument(
-        "-o", "--output", required=True, help="table: .csv, .nc, .json or .parquet (pyarrow)"
+        "-o",
+        "--output",
+        required=True,
+        help="table: .csv, .nc, .json or .parquet (the parquet extra)",
     )
     p.add_argument("--bin-size", type=float, default=0.025, help="map bin (m; default 0.025)")
     p.add_argument("--smooth", type=float, default=1.0, help="map smoothing (bins; default 1)")
