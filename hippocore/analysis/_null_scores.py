@@ -25,6 +25,7 @@ from hippocore.analysis._direction import (
     head_direction_stats,
     head_direction_tuning,
 )
+from hippocore.analysis._gridness import gridness
 from hippocore.analysis._gridness_bnt import bnt_score_only
 from hippocore.analysis._shift_maps import ShiftEngine
 from hippocore.analysis._speed import shifted_speed_scores, speed_score
@@ -115,8 +116,13 @@ class NullScore:
 def _gridness(ctx: Context, state: None, block: Block) -> dict[str, NDArray[np.float64]]:
     sm = block.smoothed
     out = np.empty(sm.shape[0])
+    deepmind = ctx.options.get("gridness_method", "bnt") == "deepmind"
     for lo in range(0, sm.shape[0], _ACORR_BLOCK):
-        out[lo : lo + _ACORR_BLOCK] = bnt_score_only(autocorrelogram(sm[lo : lo + _ACORR_BLOCK]))
+        acorr = autocorrelogram(sm[lo : lo + _ACORR_BLOCK])
+        if deepmind:
+            out[lo : lo + _ACORR_BLOCK] = gridness(acorr, method="deepmind").score
+        else:
+            out[lo : lo + _ACORR_BLOCK] = bnt_score_only(acorr)
     return {"gridness": out}
 
 

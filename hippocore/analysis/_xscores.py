@@ -435,6 +435,8 @@ def score_session(
     scores: Sequence[str] | None = None,
     seed: int | np.random.Generator | None = None,
     progress: bool = False,
+    gridness_method: str = "bnt",
+    null: str = "per-unit",
 ) -> xr.Dataset:
     """Score and classify every unit of a session: scores, shuffled nulls and labels.
 
@@ -456,6 +458,12 @@ def score_session(
         Null percentile used by :func:`classify`.
     min_finite : float, default 0.2
         Smallest fraction of finite shuffles for a threshold (:func:`classify`).
+    gridness_method : {"bnt", "deepmind"}, default "bnt"
+        Grid score (:func:`shuffle_scores`); recorded in the ``gridness_method`` variable.
+    null : {"per-unit", "pooled"}, default "per-unit"
+        Thresholds from each unit's own shuffles, or one per score from all scored units'
+        shuffles pooled (:func:`classify`); every ``s_p95`` / ``s_p99`` follows it and the
+        ``null`` variable records it.
 
     Returns
     -------
@@ -492,14 +500,16 @@ def score_session(
         scores=scores,
         seed=seed,
         progress=progress,
+        gridness_method=gridness_method,
     )
-    c = classify(sh, percentile=percentile, min_finite=min_finite)
+    c = classify(sh, percentile=percentile, min_finite=min_finite, null=null)
+    thresholds = sh.pooled_percentile if c.null == "pooled" else sh.percentile
     variables: dict[str, np.ndarray] = {}
     for name in SCORES:
         if name in sh.observed:
             variables[name] = sh.observed[name]
-            variables[f"{name}_p95"] = sh.percentile(name, 95, min_finite=min_finite)
-            variables[f"{name}_p99"] = sh.percentile(name, 99, min_finite=min_finite)
+            variables[f"{name}_p95"] = thresholds(name, 95, min_finite=min_finite)
+            variables[f"{name}_p99"] = thresholds(name, 99, min_finite=min_finite)
             variables[f"{name}_n_finite"] = sh.n_finite(name)
     variables["n_spikes"] = sh.n_spikes
     variables["n_fields"] = sh.n_fields
@@ -507,6 +517,8 @@ def score_session(
     variables["classify_note"] = c.note
     variables["band_label"] = c.band_label
     variables["label"] = c.label
+    variables["gridness_method"] = np.full(sh.n_units, sh.parameters["gridness_method"])
+    variables["null"] = np.full(sh.n_units, c.null)
     for name, ok in c.passed.items():
         variables[f"is_{name.replace('-', '_')}"] = ok
     attrs = {f"shuffle_{k}": v for k, v in sh.parameters.items()}
@@ -517,6 +529,7 @@ def score_session(
                          float(sh.y[0] - bin_size / 2), float(sh.y[-1] + bin_size / 2)],
             "classify_percentile": float(percentile),
             "classify_min_finite": float(min_finite),
+            "classify_null": c.null,
             "classify_rules": c.rules,
             "map_method": "BNT analyses.map (2020 mirror)",
         }

@@ -150,6 +150,8 @@ def score_chunk(session: xr.Dataset, task: Task, options: ScoreOptions) -> pd.Da
         variable=variable,
         n_shuffles=options.n_shuffles,
         seed=task.seed,
+        gridness_method=options.gridness_method,
+        null=options.null,
     )
     table = scores.drop_vars([v for v in scores.coords if v != "unit"]).to_dataframe()
     table = table.reset_index(drop=True)
