@@ -34,8 +34,9 @@ __all__ = ["SCORES", "MIN_FINITE_FRACTION", "ShuffleScores", "shuffle_scores", "
 #: Default smallest fraction of finite shuffles for a threshold (see ShuffleScores.percentile).
 MIN_FINITE_FRACTION = 0.2
 #: Maps scored together per chunk of shifts (all units of a shift stay in one chunk). Every
-#: score is computed map by map, so the chunking changes no number; chunks of a few MB keep
-#: the element-wise passes over the stack in cache (2000 maps were measurably slower).
+#: score is computed map by map, so the chunking changes no number (tested); 256 maps rather
+#: than 2000 lowered the classification benchmark's peak memory from 487 to 343 MiB with no
+#: time difference measurable on the shared VM.
 _MAPS_PER_CHUNK = 256
 
 
