@@ -46,3 +46,29 @@ def test_chunking_of_the_shuffles_changes_no_number(session, monkeypatch):
         for name, null in results[0].null.items():
             np.testing.assert_array_equal(other.null[name], null)
             np.testing.assert_array_equal(other.observed[name], results[0].observed[name])
+
+
+def test_no_chunk_or_autocorrelogram_block_leaves_a_map_alone(session, monkeypatch):
+    # numpy sums a one-map stack in another order than a stack of several (e.g. the mean of
+    # an 18 x 22 lattice map differs in the last bit), so a map scored alone could differ
+    # from the same map in any other chunking: no chunk of shifts, and no block that
+    # autocorrelogram splits into 16s, may hold a lone map.
+    from hippocore.analysis._null_scores import _blocks
+
+    for n in range(1, 600):
+        bounds = _blocks(n, 256)
+        assert bounds[0][0] == 0 and bounds[-1][1] == n
+        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+        assert n == 1 or all((hi - lo) % 16 != 1 for lo, hi in bounds)
+    t, pos, trains = session
+    sizes = []
+    real = shift_maps.ShiftEngine.maps
+
+    def spy(self, shifts, n_units):
+        sizes.append(shifts.size * n_units)
+        return real(self, shifts, n_units)
+
+    monkeypatch.setattr(shift_maps.ShiftEngine, "maps", spy)
+    monkeypatch.setattr(shuffle_module, "_MAPS_PER_CHUNK", 4)
+    shuffle_scores(t, pos, trains[0], bin_size=0.05, n_shuffles=8, min_shift=5.0, seed=1)
+    assert sum(sizes) == 9 and min(sizes) > 1  # 4 + 5, not 4 + 4 + 1
