@@ -23,6 +23,7 @@ from hippocore._checks import as_rng, check_choice
 from hippocore.analysis._autocorr import autocorrelogram
 from hippocore.analysis._gridness import gridness
 from hippocore.analysis._null import count_finite, percentile_nan_low
+from hippocore.analysis._null_scores import _blocks
 from hippocore.analysis._ratemap import check_lattice_inputs, lattice_rate_map
 
 __all__ = ["LatticeGridUnits", "lattice_grid_units", "MIN_LATTICE_SHUFFLES"]
@@ -122,11 +123,10 @@ def _check_world(world: object) -> None:
 
 
 def _gridness_of(rate: NDArray[np.float64]) -> NDArray[np.float64]:
-    """BNT gridness of a stack of maps, scored in chunks."""
+    """BNT gridness of a stack of maps, scored in chunks that never leave a map alone."""
     out = np.empty(rate.shape[0])
-    for i in range(0, rate.shape[0], _MAPS_PER_CHUNK):
-        block = rate[i : i + _MAPS_PER_CHUNK]
-        out[i : i + block.shape[0]] = gridness(autocorrelogram(block)).score
+    for lo, hi in _blocks(rate.shape[0], _MAPS_PER_CHUNK):
+        out[lo:hi] = gridness(autocorrelogram(rate[lo:hi])).score
     return out
 
 
@@ -214,19 +214,22 @@ def _unit_rngs(seed, unit_seeds, n_unit: int) -> list[np.random.Generator]:  # n
     return [np.random.default_rng([int(seed), int(i)]) for i in ids]
 
 
-def _node_null(world, nd, a2, n_shuffles, rngs, shared, map_options):  # noqa: ANN001
-    """Gridness (n_unit, n_shuffles) of node-permuted maps: shared or per-unit permutations."""
+def _node_null_maps(world, nd, a2, n_shuffles, rngs, shared, map_options):  # noqa: ANN001
+    """Node-permuted null maps, unit-major ``(n_unit * n_shuffles, y, x)``.
+
+    One permutation per shuffle shared by all units (``shared``), or each unit's own.
+    """
     n_nodes, n_unit = len(world.coords), a2.shape[1]
     if shared:
         perms = np.stack([rngs[0].permutation(n_nodes) for _ in range(n_shuffles)])
-        maps = [lattice_rate_map(world, p[nd], a2, **map_options).rate for p in perms]
-        return _gridness_of(np.concatenate(maps)).reshape(n_shuffles, n_unit).T.copy()
+        maps = np.stack([lattice_rate_map(world, p[nd], a2, **map_options).rate for p in perms])
+        return maps.transpose(1, 0, 2, 3).reshape(-1, *maps.shape[2:])  # shift- to unit-major
     maps = []
     for u in range(n_unit):
         for _ in range(n_shuffles):
             p = rngs[u].permutation(n_nodes)
             maps.append(lattice_rate_map(world, p[nd], a2[:, [u]], **map_options).rate)
-    return _gridness_of(np.concatenate(maps)).reshape(n_unit, n_shuffles)
+    return np.concatenate(maps)
 
 
 def _check_lattice_options(n_shuffles, percentile, null, shuffle, min_gridness):  # noqa: ANN001
@@ -411,9 +414,10 @@ def lattice_grid_units(
     map_options = {"bin_size": bin_size, "smooth": smooth}
 
     observed = lattice_rate_map(world, nd, a2, **map_options)
-    score = _gridness_of(observed.rate)
     if shuffle == "nodes":
-        null_scores = _node_null(world, nd, a2, n_shuffles, rngs, unit_seeds is None, map_options)
+        null_maps = _node_null_maps(
+            world, nd, a2, n_shuffles, rngs, unit_seeds is None, map_options
+        )
     else:
         n_nodes = coords.shape[0]
         visits = np.bincount(nd, minlength=n_nodes)
@@ -423,8 +427,11 @@ def lattice_grid_units(
         values = _spectral_surrogates(
             coords[visited], observed.rate, node_rate, float(observed.bin_size), n_shuffles, rngs
         )
-        maps = lattice_rate_map(world, visited, values, **map_options)
-        null_scores = _gridness_of(maps.rate).reshape(n_unit, n_shuffles)
+        null_maps = lattice_rate_map(world, visited, values, **map_options).rate
+    # observed and null maps scored as one stack: no map is ever scored alone (a lone map's
+    # autocorrelogram can differ in the last bit), so a unit scores the same in any stack
+    scores = _gridness_of(np.concatenate([observed.rate, null_maps]))
+    score, null_scores = scores[:n_unit], scores[n_unit:].reshape(n_unit, n_shuffles)
 
     n_finite = count_finite(null_scores, axis=1)
     varying = np.ptp(a2, axis=0) > 0
