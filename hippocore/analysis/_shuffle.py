@@ -35,10 +35,10 @@ __all__ = ["SCORES", "MIN_FINITE_FRACTION", "ShuffleScores", "shuffle_scores", "
 MIN_FINITE_FRACTION = 0.2
 #: Maps scored together per chunk of shifts (all units of a shift stay in one chunk). Every
 #: score is computed map by map and no chunk holds a lone map (numpy sums a one-map stack in
-#: another order), so the chunking changes no number (tested); 256 maps rather than 2000
-#: lowered the classification benchmark's peak memory from 487 to 343 MiB with no time
-#: difference measurable on the shared VM.
-_MAPS_PER_CHUNK = 256
+#: another order), so the chunking changes no number (tested). 256-map chunks lowered the
+#: classification benchmark's peak memory from 483 to 343 MiB but cost ~1.2 s more system
+#: time (page faults of the many fresh temporaries): 2000 is kept for speed.
+_MAPS_PER_CHUNK = 2000
 
 
 @dataclass(frozen=True)
