@@ -132,7 +132,7 @@ def test_score_reports_bad_files_and_exits_1(sessions, tmp_path, capsys):
     ("extra", "message"),
     [
         (["-o", "OUT/s.xlsx"], "unknown extension '.xlsx'"),
-        (["-o", "OUT/s.parquet"], "pip install pyarrow"),
+        (["-o", "OUT/s.parquet"], "pip install hippocore[parquet]"),
         (["-o", "OUT/s.csv", "--n-jobs", "2"], "pip install hippocore[dask]"),
         (["-o", "OUT/s.csv", "--bin-size", "-1"], "bin_size must be a positive"),
     ],

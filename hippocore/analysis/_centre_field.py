@@ -22,11 +22,17 @@ from hippocore.analysis._adaptive import (
     grow_fields,
     keeps_growing,
 )
-from hippocore.analysis._morphology import euler8, euler_from_quads, open_by_reconstruction
+from hippocore.analysis._morphology import (
+    euler8,
+    euler_from_quads,
+    open_by_reconstruction,
+    open_by_reconstruction_window,
+)
 
 __all__ = ["centre_radii", "windowed_regions", "windowed_regions_labelled", "join_levels"]
 
 _BLOCK = 64  # maps per block of the centre-field search
+_WINDOW = 10  # half-width of the window about the centre that the cached path reads
 _LADDER_INDEX = {float(v): k for k, v in enumerate(LADDER)}
 
 
@@ -38,10 +44,25 @@ class CachedGrower(Grower):
     are computed on demand as in :class:`Grower`.
     """
 
-    def __init__(self, image, window_slices, area, euler, touch, sel):  # noqa: ANN001
-        super().__init__(image, [])
+    def __init__(self, image, window_slices, area, euler, touch, sel, shape=None):  # noqa: ANN001
+        # ``image`` is the search image, or a callable that makes it (then ``shape`` is its
+        # shape): the whole image is needed only off the cached path (a region touching the
+        # window, BNT's retry)
+        made = None if callable(image) else image
+        super().__init__(made if made is not None else np.empty(shape), [])
+        self._image, self._make = made, (image if made is None else None)
         self.ws = window_slices
         self.area, self.euler, self.touch, self.sel = area, euler, touch, sel
+
+    @property
+    def image(self) -> NDArray[np.float64]:  # noqa: D102
+        if self._image is None:
+            self._image = self._make()
+        return self._image
+
+    @image.setter
+    def image(self, value: NDArray[np.float64]) -> None:
+        self._image = value if value.size else None  # Grower.__init__ passes a stand-in
 
     def region(self, peak, th):  # noqa: ANN001, D102
         k = _LADDER_INDEX.get(round(th, 2))
@@ -299,15 +320,42 @@ def centre_radii(a: NDArray[np.float64], todo: NDArray[np.intp], centre: tuple[i
     radii = np.zeros(a.shape[0], dtype=np.int64)
     for lo in range(0, todo.size, _BLOCK):
         blk = todo[lo : lo + _BLOCK]
-        opened = open_by_reconstruction(a[blk])
-        # BNT: bins below minPeak (0) are raised to 1.5 x the maximum (as _search_image)
-        images = np.where(opened < 0.0, opened.max(axis=(1, 2), keepdims=True) * 1.5, opened)
+        images = _windowed_search_images(a[blk], centre)
         ws, area, euler, touch, sel = windowed_regions(images, centre)
         for j, i in enumerate(blk):
-            grower = CachedGrower(images[j], ws, area[j], euler[j], touch[j], sel[j])
+            grower = CachedGrower(
+                lambda i=i: _search_image_of(a[i]),
+                ws, area[j], euler[j], touch[j], sel[j], shape=a.shape[1:],
+            )  # fmt: skip
             found = None if a[i][centre] < 0 else centre_field_area(a[i], grower, centre)
             if found is None:
                 radii[i] = bnt_radius(a[i], grower, centre)
             else:
                 radii[i] = int(np.floor(np.sqrt(found / np.pi)))
     return radii
+
+
+def _search_image_of(acorr: NDArray[np.float64]) -> NDArray[np.float64]:
+    """BNT's search image of one map: its opening, bins below minPeak (0) raised to 1.5 x max."""
+    opened = open_by_reconstruction(acorr[None])[0]
+    return np.where(opened < 0.0, opened.max() * 1.5, opened)
+
+
+def _windowed_search_images(stack: NDArray[np.float64], centre: tuple[int, int]):
+    """Search images of a stack, exact in the window ``centre +- _WINDOW`` (NaN elsewhere).
+
+    The opening is computed in a window about the centre with an exactness check
+    (:func:`open_by_reconstruction_window`); maps where the check fails are opened whole.
+    Only the window is read by :func:`windowed_regions`; off the cached path the growers
+    make a map's whole search image (:func:`_search_image_of`).
+    """
+    u, h, w = stack.shape
+    vals, exact, peak = open_by_reconstruction_window(stack, centre, _WINDOW)
+    r0, c0 = max(centre[0] - _WINDOW, 0), max(centre[1] - _WINDOW, 0)
+    win = (slice(None), slice(r0, r0 + vals.shape[1]), slice(c0, c0 + vals.shape[2]))
+    if not exact.all():
+        vals = vals.copy()
+        vals[~exact] = open_by_reconstruction(stack[~exact])[win]
+    images = np.full(stack.shape, np.nan)
+    images[win] = np.where(vals < 0.0, peak[:, None, None] * 1.5, vals)
+    return images

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from hippocore._checks import check_positive
+from hippocore._checks import check_choice, check_positive
 from hippocore.analysis._band import band_score
 from hippocore.analysis._shuffle import MIN_FINITE_FRACTION, ShuffleScores
 
@@ -18,6 +18,11 @@ __all__ = ["LABELS", "Classification", "classify"]
 #: comes before grid: its test already demands a single dominant Fourier component, which a
 #: regular grid never has, while plane waves can pass the gridness shuffle.
 LABELS = ("band", "grid", "border", "place", "head-direction", "none")
+
+_NULL_WORDS = {
+    "per-unit": "per-unit {q}th percentile of its shuffled null",
+    "pooled": "{q}th percentile of all scored units' shuffles pooled (one threshold per score)",
+}
 
 #: The score each label is tested on.
 _CRITERIA = {
@@ -57,6 +62,9 @@ class Classification:
         Smallest fraction of finite shuffles for a threshold.
     rules : str
         The rules, in words.
+    null : str
+        ``"per-unit"`` (each unit's own shuffles) or ``"pooled"`` (one threshold per score
+        from all scored units' shuffles).
     """
 
     label: NDArray[np.str_]
@@ -68,6 +76,7 @@ class Classification:
     percentile: float
     min_finite: float
     rules: str
+    null: str = "per-unit"
 
 
 def classify(
@@ -76,6 +85,7 @@ def classify(
     percentile: float = 95.0,
     min_fields: int = 1,
     min_finite: float = MIN_FINITE_FRACTION,
+    null: str = "per-unit",
 ) -> Classification:
     """Label each unit grid / band / border / head-direction / place / none from its shuffles.
 
@@ -115,6 +125,11 @@ def classify(
     min_finite : float, default 0.2
         Smallest fraction of finite shuffles for a threshold (why 0.2: see
         :meth:`ShuffleScores.percentile`).
+    null : {"per-unit", "pooled"}, default "per-unit"
+        Each unit against its own shuffles, or every unit against one population threshold
+        per score: the percentile of all scored units' shuffles pooled
+        (:meth:`ShuffleScores.pooled_percentile`; Langston et al. 2010). ``min_finite`` then
+        applies to the pool.
 
     Returns
     -------
@@ -131,6 +146,7 @@ def classify(
         )
     if percentile >= 100:
         raise ValueError(f"percentile must be below 100; got {percentile!r}.")
+    null = check_choice(null, "null", ("per-unit", "pooled"))
     n = shuffles.n_units
     passed: dict[str, NDArray[np.bool_]] = {}
     thresholds: dict[str, NDArray[np.float64]] = {}
@@ -140,18 +156,24 @@ def classify(
         if score not in shuffles.null:
             passed[label] = np.zeros(n, dtype=bool)
             continue
-        thr = shuffles.percentile(score, percentile, min_finite=min_finite)
-        thresholds[score] = thr
         n_finite[score] = shuffles.n_finite(score)
+        if null == "pooled":
+            thr = shuffles.pooled_percentile(score, percentile, min_finite=min_finite)
+            pool = shuffles.pooled_null(score)
+            finite, n_sh, what = np.full(n, int(np.isfinite(pool).sum())), pool.size, "pooled "
+        else:
+            thr = shuffles.percentile(score, percentile, min_finite=min_finite)
+            finite, n_sh, what = n_finite[score], shuffles.null[score].shape[1], ""
+        thresholds[score] = thr
         obs = shuffles.observed[score]
         with np.errstate(invalid="ignore"):
             passed[label] = np.isfinite(obs) & np.isfinite(thr) & (obs > thr)
-        n_sh = shuffles.null[score].shape[1]
         need = max(1, math.ceil(min_finite * n_sh))
         for u in np.flatnonzero(~np.isfinite(thr) & np.isfinite(obs)):
-            k = n_finite[score][u]
+            k = finite[u]
             why = f"< {need}" if k < need else f"the {percentile:g}th percentile is undefined"
-            notes[u].append(f"{score}: {k} of {n_sh} shuffles finite ({why}): no threshold")
+            notes[u].append(f"{score}: {k} of {n_sh} {what}shuffles finite ({why}): no threshold")
+    method = shuffles.parameters.get("gridness_method", "bnt")
     band_label = np.array(["none"] * n, dtype=object)
     if "band_power" in thresholds:
         bin_size = float(shuffles.parameters["bin_size"])
@@ -170,7 +192,8 @@ def classify(
     for name in reversed(LABELS[:-1]):  # lowest precedence first, overwritten by higher
         label[passed[name]] = name
     rules = (
-        f"score > per-unit {percentile:g}th percentile of its shuffled null; grid: gridness; "
+        f"score > {_NULL_WORDS[null].format(q=f'{percentile:g}')}; grid: "
+        f"{'gridness' if method == 'bnt' else 'gridness (DeepMind grid score)'}; "
         "band: Fourier band_power and a single dominant component; border: border score; "
         "head-direction: mean vector length; place: information content (bits/spike) and "
         f">= {min_fields} field(s); precedence band > grid > border > place > head-direction; "
@@ -187,4 +210,5 @@ def classify(
         percentile=float(percentile),
         min_finite=float(min_finite),
         rules=rules,
+        null=null,
     )

@@ -23,6 +23,7 @@ from hippocore._checks import as_rng, check_choice
 from hippocore.analysis._autocorr import autocorrelogram
 from hippocore.analysis._gridness import gridness
 from hippocore.analysis._null import count_finite, percentile_nan_low
+from hippocore.analysis._null_scores import _blocks
 from hippocore.analysis._ratemap import check_lattice_inputs, lattice_rate_map
 
 __all__ = ["LatticeGridUnits", "lattice_grid_units", "MIN_LATTICE_SHUFFLES"]
@@ -122,11 +123,10 @@ def _check_world(world: object) -> None:
 
 
 def _gridness_of(rate: NDArray[np.float64]) -> NDArray[np.float64]:
-    """BNT gridness of a stack of maps, scored in chunks."""
+    """BNT gridness of a stack of maps, scored in chunks that never leave a map alone."""
     out = np.empty(rate.shape[0])
-    for i in range(0, rate.shape[0], _MAPS_PER_CHUNK):
-        block = rate[i : i + _MAPS_PER_CHUNK]
-        out[i : i + block.shape[0]] = gridness(autocorrelogram(block)).score
+    for lo, hi in _blocks(rate.shape[0], _MAPS_PER_CHUNK):
+        out[lo:hi] = gridness(autocorrelogram(rate[lo:hi])).score
     return out
 
 
@@ -160,9 +160,12 @@ def _spectral_surrogates(
     node_rate: NDArray[np.float64],
     bin_size: float,
     n_shuffles: int,
-    rng: np.random.Generator,
+    rngs: list[np.random.Generator],
 ) -> NDArray[np.float64]:
     """Node values (n_nodes, n_unit * n_shuffles), unit-major, of rotated-spectrum surrogates.
+
+    ``rngs`` holds one generator per unit (the same object repeated when the units share
+    one stream); each unit's waves are drawn from its own entry, in unit order.
 
     Each surrogate is a sum of ``_N_WAVES`` unit cosines whose wavenumbers are drawn from the
     unit's radial power (uniform within a ring), with uniform random directions and phases,
@@ -175,6 +178,7 @@ def _spectral_surrogates(
     out = np.empty((n_nodes, n_unit, n_shuffles))
     shape = (n_shuffles, _N_WAVES)
     for u in range(n_unit):
+        rng = rngs[u]
         mean, sd = np.nanmean(node_rate[u]), np.nanstd(node_rate[u])
         total = weights[u].sum()
         if not (total > 0 and sd > 0):
@@ -190,6 +194,42 @@ def _spectral_surrogates(
         z = (z - z.mean(axis=0)) / np.maximum(z.std(axis=0), np.finfo(float).tiny)
         out[:, u, :] = mean + sd * z
     return out.reshape(n_nodes, n_unit * n_shuffles)
+
+
+def _unit_rngs(seed, unit_seeds, n_unit: int) -> list[np.random.Generator]:  # noqa: ANN001
+    """One generator per unit: a shared stream, or ``default_rng([seed, unit_seeds[u]])``."""
+    if unit_seeds is None:
+        return [as_rng(seed)] * max(n_unit, 1)  # one stream, the same object for all
+    ids = np.asarray(unit_seeds)
+    if ids.shape != (n_unit,) or not np.issubdtype(ids.dtype, np.integer) or np.any(ids < 0):
+        raise ValueError(
+            f"unit_seeds must hold one non-negative integer per unit ({n_unit}), e.g. the "
+            f"units' indices in the session; got {unit_seeds!r}."
+        )
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(
+            f"unit_seeds needs an integer seed >= 0 to derive each unit's seed from; got "
+            f"seed={seed!r}."
+        )
+    return [np.random.default_rng([int(seed), int(i)]) for i in ids]
+
+
+def _node_null_maps(world, nd, a2, n_shuffles, rngs, shared, map_options):  # noqa: ANN001
+    """Node-permuted null maps, unit-major ``(n_unit * n_shuffles, y, x)``.
+
+    One permutation per shuffle shared by all units (``shared``), or each unit's own.
+    """
+    n_nodes, n_unit = len(world.coords), a2.shape[1]
+    if shared:
+        perms = np.stack([rngs[0].permutation(n_nodes) for _ in range(n_shuffles)])
+        maps = np.stack([lattice_rate_map(world, p[nd], a2, **map_options).rate for p in perms])
+        return maps.transpose(1, 0, 2, 3).reshape(-1, *maps.shape[2:])  # shift- to unit-major
+    maps = []
+    for u in range(n_unit):
+        for _ in range(n_shuffles):
+            p = rngs[u].permutation(n_nodes)
+            maps.append(lattice_rate_map(world, p[nd], a2[:, [u]], **map_options).rate)
+    return np.concatenate(maps)
 
 
 def _check_lattice_options(n_shuffles, percentile, null, shuffle, min_gridness):  # noqa: ANN001
@@ -239,6 +279,8 @@ def _lattice_parameters(**p) -> dict[str, float | int | str]:  # noqa: ANN003
     }
     if p["null"] == "pooled":
         out["n_pooled_units"] = p["n_pooled"]
+    if p["unit_seeds"] is not None:
+        out["null_seeds"] = "per unit: numpy default_rng([seed, unit_seeds[u]])"
     seed = p["seed"]
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         out["seed"] = int(seed)
@@ -258,6 +300,7 @@ def lattice_grid_units(
     bin_size: float | None = None,
     smooth: float = 0.0,
     seed: int | np.random.Generator | None = None,
+    unit_seeds: ArrayLike | None = None,
 ) -> LatticeGridUnits:
     """Test which units of a lattice walk are grid units, against a shuffled null.
 
@@ -328,6 +371,15 @@ def lattice_grid_units(
         Map smoothing (bins, BNT kernel), applied to observed and null maps alike.
     seed : int or Generator, optional
         Randomness of the null.
+    unit_seeds : array_like of int, shape (n_unit,), optional
+        Give each unit a null of its own: unit ``u``'s shuffles are drawn from
+        ``numpy.random.default_rng([seed, unit_seeds[u]])`` (``seed`` an int), so a unit's
+        numbers do not depend on which other units are scored with it: scoring a stack at
+        once, unit by unit or in any chunking gives the same result when each unit keeps its
+        number (e.g. its index in the session, as :func:`hippocore.workflows.lattice_columns`
+        passes). With ``shuffle="nodes"`` each unit then has its own node permutations.
+        Default: one stream from ``seed`` for the whole stack (permutations shared by all
+        units).
 
     Returns
     -------
@@ -356,28 +408,30 @@ def lattice_grid_units(
         n_shuffles, percentile, null, shuffle, min_gridness
     )
     coords, nd, act = check_lattice_inputs(world, nodes, activity)
-    rng = as_rng(seed)
     a2 = act[:, None] if act.ndim == 1 else act
     n_unit = a2.shape[1]
-    n_nodes = coords.shape[0]
+    rngs = _unit_rngs(seed, unit_seeds, n_unit)
+    map_options = {"bin_size": bin_size, "smooth": smooth}
 
-    observed = lattice_rate_map(world, nd, a2, bin_size=bin_size, smooth=smooth)
-    score = _gridness_of(observed.rate)
+    observed = lattice_rate_map(world, nd, a2, **map_options)
     if shuffle == "nodes":
-        perms = np.stack([rng.permutation(n_nodes) for _ in range(n_shuffles)])
-        maps = [lattice_rate_map(world, p[nd], a2, bin_size=bin_size, smooth=smooth).rate
-                for p in perms]  # fmt: skip
-        null_scores = _gridness_of(np.concatenate(maps)).reshape(n_shuffles, n_unit).T.copy()
+        null_maps = _node_null_maps(
+            world, nd, a2, n_shuffles, rngs, unit_seeds is None, map_options
+        )
     else:
+        n_nodes = coords.shape[0]
         visits = np.bincount(nd, minlength=n_nodes)
         sums = np.stack([np.bincount(nd, weights=a, minlength=n_nodes) for a in a2.T])
         visited = np.flatnonzero(visits > 0)
         node_rate = sums[:, visited] / visits[visited]
         values = _spectral_surrogates(
-            coords[visited], observed.rate, node_rate, float(observed.bin_size), n_shuffles, rng
+            coords[visited], observed.rate, node_rate, float(observed.bin_size), n_shuffles, rngs
         )
-        maps = lattice_rate_map(world, visited, values, bin_size=bin_size, smooth=smooth)
-        null_scores = _gridness_of(maps.rate).reshape(n_unit, n_shuffles)
+        null_maps = lattice_rate_map(world, visited, values, **map_options).rate
+    # observed and null maps scored as one stack: no map is ever scored alone (a lone map's
+    # autocorrelogram can differ in the last bit), so a unit scores the same in any stack
+    scores = _gridness_of(np.concatenate([observed.rate, null_maps]))
+    score, null_scores = scores[:n_unit], scores[n_unit:].reshape(n_unit, n_shuffles)
 
     n_finite = count_finite(null_scores, axis=1)
     varying = np.ptp(a2, axis=0) > 0
@@ -394,7 +448,7 @@ def lattice_grid_units(
     parameters = _lattice_parameters(
         shuffle=shuffle, n_shuffles=n_shuffles, percentile=percentile, min_gridness=min_gridness,
         null=null, world=world, bin_size=observed.bin_size, smooth=smooth, n_steps=nd.size,
-        n_pooled=int(varying.sum()), seed=seed,
+        n_pooled=int(varying.sum()), seed=seed, unit_seeds=unit_seeds,
     )  # fmt: skip
     return LatticeGridUnits(
         score=np.asarray(score, float),

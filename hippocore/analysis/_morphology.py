@@ -10,7 +10,16 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["euler8", "euler_from_quads", "dilate", "open_by_reconstruction"]
+_WCHUNK = 16
+
+__all__ = [
+    "euler8",
+    "euler_from_quads",
+    "dilate",
+    "open_by_reconstruction",
+    "open_by_reconstruction_window",
+    "reconstruct",
+]
 
 
 def euler_from_quads(q1, q3, qd):  # noqa: ANN001, ANN201
@@ -56,25 +65,41 @@ def dilate(mask: NDArray[np.bool_], *, square: bool) -> NDArray[np.bool_]:
     return out
 
 
-def open_by_reconstruction(stack: NDArray[np.float64], chunk: int = 16) -> NDArray[np.float64]:
-    """Opening by reconstruction of every map of a (U, h, w) stack, vectorised.
-
-    Erosion with the 3x3 cross (in-bounds bins only, as MATLAB pads erosions with +inf), then
-    reconstruction by dilation (8-connected) under the map: repeated 3x3 dilation (separable,
-    -inf outside the map) clipped by the map until nothing changes, in chunks of maps small
-    enough to stay in cache; converged maps leave the chunk. Equal to
-    ``skimage.morphology.reconstruction`` (tested).
-    """
-    # erosion by the cross, in-bounds neighbours only
+def _erode_cross(stack: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Erosion by the 3x3 cross of a (U, h, w) stack, in-bounds neighbours only."""
     r = stack.copy()
     np.minimum(r[:, 1:], stack[:, :-1], out=r[:, 1:])
     np.minimum(r[:, :-1], stack[:, 1:], out=r[:, :-1])
     np.minimum(r[:, :, 1:], stack[:, :, :-1], out=r[:, :, 1:])
     np.minimum(r[:, :, :-1], stack[:, :, 1:], out=r[:, :, :-1])
-    u, h, w = stack.shape
+    return r
+
+
+def open_by_reconstruction(stack: NDArray[np.float64], chunk: int = 16) -> NDArray[np.float64]:
+    """Opening by reconstruction of every map of a (U, h, w) stack, vectorised.
+
+    Erosion with the 3x3 cross (in-bounds bins only, as MATLAB pads erosions with +inf), then
+    reconstruction by dilation (8-connected) under the map (:func:`reconstruct`). Equal to
+    ``skimage.morphology.reconstruction`` (tested).
+    """
+    return reconstruct(_erode_cross(stack), stack, chunk=chunk)
+
+
+def reconstruct(
+    marker: NDArray[np.float64], mask: NDArray[np.float64], chunk: int = 16
+) -> NDArray[np.float64]:
+    """Reconstruction by dilation (8-connected) of ``marker`` under ``mask``, (U, h, w) stacks.
+
+    Repeated 3x3 dilation (separable, -inf outside the map) clipped by the mask until nothing
+    changes, in chunks of maps small enough to stay in cache; converged maps leave the chunk.
+    Only min and max of the inputs are taken, so the result is exact (any order of
+    propagation gives the same numbers). ``marker`` must not exceed ``mask``.
+    """
+    r = marker.copy()
+    u, h, w = marker.shape
     for lo in range(0, u, chunk):
         idx = np.arange(lo, min(lo + chunk, u))
-        cur, mask = r[idx], stack[idx]
+        cur, limit = r[idx], mask[idx]
         while True:  # until every map of the chunk has converged
             n = cur.shape[0]
             pad = np.full((n, h + 2, w), -np.inf)  # rows framed by -inf
@@ -88,7 +113,7 @@ def open_by_reconstruction(stack: NDArray[np.float64], chunk: int = 16) -> NDArr
                 np.maximum(vert, cur, out=vert)
                 np.maximum(rows[:, :, :-2], rows[:, :, 2:], out=nxt)
                 np.maximum(nxt, vert, out=nxt)
-                np.minimum(nxt, mask, out=nxt)
+                np.minimum(nxt, limit, out=nxt)
                 changed = (nxt != cur).any(axis=(1, 2))
                 cur, nxt = nxt, cur
                 if not changed.all():
@@ -96,5 +121,44 @@ def open_by_reconstruction(stack: NDArray[np.float64], chunk: int = 16) -> NDArr
             r[idx] = cur
             if not changed.any():
                 break
-            idx, cur, mask = idx[changed], cur[changed], mask[changed]  # drop converged maps
+            idx, cur, limit = idx[changed], cur[changed], limit[changed]  # drop converged maps
     return r
+
+
+def open_by_reconstruction_window(
+    stack: NDArray[np.float64], centre: tuple[int, int], inner: int, margin: int = 6
+):
+    """Opening by reconstruction of a (U, h, w) stack on the window ``centre +- inner`` only.
+
+    The reconstruction runs in the larger window ``centre +- (inner + margin)`` twice: with
+    the window's outside as -inf (a lower bound: paths from outside are ignored) and with the
+    window's edge bins raised to the mask (an upper bound: whatever a path from outside
+    brings into the window is at most the mask where it enters). Where the two agree on the
+    inner window, the opening there is exact. Returns ``(values, exact, peak)``: the lower
+    bound on the inner window ``(U, hi, wi)``, which maps are exact ``(U,)``, and every map's
+    largest opened value ``(U,)`` (the erosion's maximum: reconstruction neither creates nor
+    loses the highest marker value).
+    """
+    u, h, w = stack.shape
+    marker = _erode_cross(stack)
+    peak = marker.max(axis=(1, 2)) if marker.size else np.zeros(u)
+    k = inner + margin
+    r0, r1 = max(centre[0] - k, 0), min(centre[0] + k + 1, h)
+    c0, c1 = max(centre[1] - k, 0), min(centre[1] + k + 1, w)
+    mask = stack[:, r0:r1, c0:c1]
+    low = marker[:, r0:r1, c0:c1]
+    high = low.copy()
+    for edge, inside in (
+        ((slice(None), 0), r0 > 0),
+        ((slice(None), -1), r1 < h),
+        ((slice(None), slice(None), 0), c0 > 0),
+        ((slice(None), slice(None), -1), c1 < w),
+    ):
+        if inside:
+            high[edge] = mask[edge]
+    both = reconstruct(np.concatenate([low, high]), np.concatenate([mask, mask]), chunk=_WCHUNK)
+    i0, i1 = max(centre[0] - inner, 0) - r0, min(centre[0] + inner + 1, h) - r0
+    j0, j1 = max(centre[1] - inner, 0) - c0, min(centre[1] + inner + 1, w) - c0
+    lo_in, hi_in = both[:u, i0:i1, j0:j1], both[u:, i0:i1, j0:j1]
+    exact = (lo_in == hi_in).all(axis=(1, 2))
+    return lo_in, exact, peak

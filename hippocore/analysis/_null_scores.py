@@ -25,6 +25,7 @@ from hippocore.analysis._direction import (
     head_direction_stats,
     head_direction_tuning,
 )
+from hippocore.analysis._gridness import gridness
 from hippocore.analysis._gridness_bnt import bnt_score_only
 from hippocore.analysis._shift_maps import ShiftEngine
 from hippocore.analysis._speed import shifted_speed_scores, speed_score
@@ -112,11 +113,31 @@ class NullScore:
     start: Callable[[Context], Any] | None = None
 
 
+def _blocks(n: int, size: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` blocks of at most ``size`` maps, none leaving one map alone.
+
+    ``autocorrelogram`` works 16 maps at a time, and numpy sums a one-map stack in another
+    order than a stack of several (last-bit differences); blocks whose length is 1 modulo
+    16 would put a map alone. The last block then gives 8 maps to the one before it.
+    """
+    bounds = [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+    lo, hi = bounds[-1] if bounds else (0, 0)
+    if (hi - lo) % 16 == 1 and n > 1:  # split as (..., 8): neither part is 1 modulo 16
+        start = bounds[-2][0] if hi - lo == 1 else lo
+        bounds[-2 if hi - lo == 1 else -1 :] = [(start, hi - 8), (hi - 8, hi)]
+    return bounds
+
+
 def _gridness(ctx: Context, state: None, block: Block) -> dict[str, NDArray[np.float64]]:
     sm = block.smoothed
     out = np.empty(sm.shape[0])
-    for lo in range(0, sm.shape[0], _ACORR_BLOCK):
-        out[lo : lo + _ACORR_BLOCK] = bnt_score_only(autocorrelogram(sm[lo : lo + _ACORR_BLOCK]))
+    deepmind = ctx.options.get("gridness_method", "bnt") == "deepmind"
+    for lo, hi in _blocks(sm.shape[0], _ACORR_BLOCK):
+        acorr = autocorrelogram(sm[lo:hi])
+        if deepmind:
+            out[lo:hi] = gridness(acorr, method="deepmind").score
+        else:
+            out[lo:hi] = bnt_score_only(acorr)
     return {"gridness": out}
 
 

@@ -187,7 +187,7 @@ def _check_size(nx: int, ny: int, bw: float, limits: tuple, max_bins: int) -> No
 def _user_stacklevel() -> int:
     """``stacklevel`` that points a warning at the first caller outside the hippocore package.
 
-    Call it in the function that calls ``warnings.warn``; wrappers (``compute_rate_maps``,
+    Call it in the function that calls ``warnings.warn``; wrappers (``ds.rate_map``,
     the ``.hc`` accessor, ``stability``) then need no stacklevel bookkeeping of their own.
     """
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep

@@ -19,6 +19,8 @@ from hippocore.analysis._samples import dwell_times
 __all__ = ["ShiftEngine"]
 
 _EPS = np.finfo(float).eps
+#: Largest number of (shift, spike) keys binned in one pass (bounds memory: 32 MB of int64).
+_KEYS_PER_PASS = 4_000_000
 
 
 class ShiftEngine:
@@ -81,19 +83,33 @@ class ShiftEngine:
                     0.0,
                 )
         else:
-            counts = np.zeros((shifts.size * n_units, self.n_bins))
-            for j, s in enumerate(shifts):
-                b = self.lin[(self.samples + int(s)) % self.n]
-                keep = b >= 0
-                counts[j * n_units : (j + 1) * n_units] = np.bincount(
-                    self.units[keep] * self.n_bins + b[keep], minlength=n_units * self.n_bins
-                ).reshape(n_units, self.n_bins)
-            raw = counts.reshape(-1, *self.shape) / (self.time_raw + _EPS)
+            raw = self._spike_counts(shifts, n_units).reshape(-1, *self.shape)
+            raw = raw / (self.time_raw + _EPS)
         smoothed = smooth_map(raw, self.smooth)
         smoothed[:, self.unvisited] = np.nan
         raw = raw.copy()
         raw[:, self.unvisited] = np.nan
         return raw, smoothed
+
+    def _spike_counts(self, shifts: NDArray[np.intp], n_units: int) -> NDArray[np.int64]:
+        """Spikes per (shift, unit, bin) after each shift, ``(len(shifts) * n_units, n_bins)``.
+
+        The bin of every spike after every shift is counted in one ``bincount`` over
+        (shift, unit, bin) keys, for as many shifts at once as keep the keys under
+        :data:`_KEYS_PER_PASS`; counts are integers, so the grouping changes no number.
+        """
+        per_shift = n_units * self.n_bins
+        out = np.empty((shifts.size, per_shift), dtype=np.int64)
+        unit_key = self.units * self.n_bins
+        step = max(1, _KEYS_PER_PASS // max(self.samples.size, 1))
+        for lo in range(0, shifts.size, step):
+            s = shifts[lo : lo + step].astype(np.intp)
+            b = self.lin[(self.samples[None, :] + s[:, None]) % self.n]  # (k, n_spikes)
+            key = unit_key[None, :] + b
+            key += (np.arange(s.size) * per_shift)[:, None]
+            counts = np.bincount(key[b >= 0], minlength=s.size * per_shift)
+            out[lo : lo + s.size] = counts.reshape(s.size, per_shift)
+        return out.reshape(shifts.size * n_units, self.n_bins)
 
     def direction_amounts(self, hd_bin: NDArray[np.intp], shift: int, n_units: int, n_bins: int):
         """Spikes (or activity x dwell) per head-direction bin after one shift, ``(unit, n_bins)``."""

@@ -363,6 +363,7 @@ def classify_session(
     percentile: float,
     min_fields: int,
     min_finite: float,
+    null: str,
     **shuffle_options: Any,
 ) -> xr.Dataset:
     """Score and classify every unit of a session: scores, shuffled nulls and labels.
@@ -370,7 +371,9 @@ def classify_session(
     Runs :func:`~hippocore.analysis.shuffle_scores` (circular time shifts of spikes, or of the
     activity trace for model units; head direction and speed are used when the session has
     them, and ``scores`` names them) and :func:`~hippocore.analysis.classify` (``percentile``,
-    ``min_fields``, ``min_finite``). ``shuffle_options`` are the keyword options of
+    ``min_fields``, ``min_finite``, ``null``: each unit's own shuffles or one pooled threshold
+    per score; the ``null`` and ``gridness_method`` variables record both choices).
+    ``shuffle_options`` are the keyword options of
     ``shuffle_scores`` (the generated signature lists them).
 
     Returns
@@ -402,13 +405,14 @@ def classify_session(
         speed=speed,
         **shuffle_options,
     )
-    c = classify(sh, percentile=percentile, min_fields=min_fields, min_finite=min_finite)
+    c = classify(sh, percentile=percentile, min_fields=min_fields, min_finite=min_finite, null=null)
+    thresholds = sh.pooled_percentile if c.null == "pooled" else sh.percentile
     variables: dict[str, np.ndarray] = {}
     for name in SCORES:
         if name in sh.observed:
             variables[name] = sh.observed[name]
-            variables[f"{name}_p95"] = sh.percentile(name, 95, min_finite=min_finite)
-            variables[f"{name}_p99"] = sh.percentile(name, 99, min_finite=min_finite)
+            variables[f"{name}_p95"] = thresholds(name, 95, min_finite=min_finite)
+            variables[f"{name}_p99"] = thresholds(name, 99, min_finite=min_finite)
             variables[f"{name}_n_finite"] = sh.n_finite(name)
     variables["n_spikes"] = sh.n_spikes
     variables["n_fields"] = sh.n_fields
@@ -416,6 +420,8 @@ def classify_session(
     variables["classify_note"] = c.note
     variables["band_label"] = c.band_label
     variables["label"] = c.label
+    variables["gridness_method"] = np.full(sh.n_units, sh.parameters["gridness_method"])
+    variables["null"] = np.full(sh.n_units, c.null)
     for name, ok in c.passed.items():
         variables[f"is_{name.replace('-', '_')}"] = ok
     half = shuffle_options["bin_size"] / 2
@@ -427,6 +433,7 @@ def classify_session(
                          float(sh.y[0] - half), float(sh.y[-1] + half)],
             "classify_percentile": float(percentile),
             "classify_min_finite": float(min_finite),
+            "classify_null": c.null,
             "classify_rules": c.rules,
             "map_method": "BNT analyses.map (2020 mirror)",
         }

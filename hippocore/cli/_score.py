@@ -13,11 +13,14 @@ examples:
   hippocore convert ../shared/data/sargolini2006 -o nwb/
   hippocore score nwb/ -o scores.csv --shuffles 100 --seed 0
   hippocore score a.nwb b.nwb model.nc -o scores.nc --n-jobs 2
+  hippocore score nwb/ -o scores.parquet --method deepmind --null pooled
   hippocore score tem.nwb -o tem.csv --bin-size 0.1 --population position_encoding \\
       --negative-activity rectify
 
 Rows: one per unit (file, session, unit, population, source, variable, session_seed, every
-score s with s_p95, s_p99 and s_n_finite, n_spikes, n_fields, notes, label, is_<label>).
+score s with s_p95, s_p99 and s_n_finite, n_spikes, n_fields, notes, label, is_<label>, and
+gridness_method and null: the grid score and the null behind every threshold of the row).
+--null pooled: one threshold per score from all units' shuffles of each session.
 Finished sessions are kept in OUT's .parts folder (scores.parts/ for scores.csv): rerun the
 same command after Ctrl-C and it continues. Exit status 0: every file scored; 1: some failed
 (listed); 2: an error before scoring.
@@ -53,6 +56,8 @@ def _score(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         cache_dir=cache,
         progress=not args.quiet,
+        gridness_method=args.method,
+        null=args.null,
     )
     if run.n_files == 0:
         raise ValueError(f"no session files found in {args.paths}.")
@@ -139,7 +144,10 @@ def add_score(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="session files or folders of them")
     p.add_argument(
-        "-o", "--output", required=True, help="table: .csv, .nc, .json or .parquet (pyarrow)"
+        "-o",
+        "--output",
+        required=True,
+        help="table: .csv, .nc, .json or .parquet (the parquet extra)",
     )
     p.add_argument("--bin-size", type=float, default=0.025, help="map bin (m; default 0.025)")
     p.add_argument("--smooth", type=float, default=1.0, help="map smoothing (bins; default 1)")
@@ -153,6 +161,19 @@ def add_score(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     )
     p.add_argument("--shuffles", type=int, default=100, help="shuffles per unit (default 100)")
     p.add_argument("--seed", type=int, default=0, help="seed of the run (default 0)")
+    p.add_argument(
+        "--method",
+        choices=("bnt", "deepmind"),
+        default="bnt",
+        help="grid score: BNT gridnessScore (default) or DeepMind's (square arenas)",
+    )
+    p.add_argument(
+        "--null",
+        choices=("per-unit", "pooled"),
+        default="per-unit",
+        help="thresholds from each unit's shuffles (default) or one per score from all the "
+        "session's units' shuffles pooled (Langston et al. 2010)",
+    )
     p.add_argument(
         "--population", nargs="+", default=None, help="score only these populations' units"
     )

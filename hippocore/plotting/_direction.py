@@ -43,7 +43,7 @@ def plot_head_direction(
     curve : array_like of shape (n_bins,)
         Rate per direction bin (Hz or the activity's units), NaN where never sampled (a gap
         in the line), e.g. ``scores["hd_curve"][u]`` of
-        :func:`hippocore.analysis.head_direction_scores`.
+        :func:`hippocore.analysis.ds.head_direction_tuning`.
     directions : array_like of shape (n_bins,)
         Bin centres (rad), e.g. ``scores["direction"]``.
     ax : matplotlib.projections.polar.PolarAxes, optional

@@ -73,7 +73,7 @@ def rate_map_gallery(
         A schema rate-map dataset (``rate (unit, y, x)``, :func:`hippocore.analysis.
         hippocore.analysis.ds.rate_map`).
     scores : xarray.Dataset, optional
-        Scores of the same units (e.g. :func:`hippocore.analysis.score_session`): its
+        Scores of the same units (e.g. :func:`hippocore.analysis.ds.classify`): its
         ``label`` and ``gridness`` are written above the panels.
     sort_by : str or array_like of shape (n_unit,), optional
         A variable of ``scores`` (e.g. ``"gridness"``) or one value per unit; highest first,

@@ -279,7 +279,7 @@ def write_report(
     ----------
     items : Dataset, (Dataset, Dataset), path-like, ReportItem, or a sequence or mapping of these
         Sessions (schema datasets, scored here with
-        :func:`hippocore.analysis.score_session` unless given as a ``(session, scores)``
+        :func:`hippocore.analysis.ds.classify` unless given as a ``(session, scores)``
         pair or a :class:`ReportItem` with scores), training run folders (holding
         ``metrics.jsonl``). A mapping's keys name the sections.
     out : path-like

@@ -27,7 +27,7 @@ class ReportItem:
     session : xarray.Dataset, optional
         A schema session (lab recording, synthetic data or a model rollout).
     scores : xarray.Dataset, optional
-        Its scores (:func:`hippocore.analysis.score_session`); computed when absent.
+        Its scores (:func:`hippocore.analysis.ds.classify`); computed when absent.
     run : path-like, optional
         A training run folder (``metrics.jsonl``, ``config.toml``) instead of a session.
     name : str, optional
@@ -210,7 +210,7 @@ def _non_negative(session: xr.Dataset, how: str) -> tuple[xr.Dataset, str]:
 
 
 def score_item(item: ReportItem, options: Mapping[str, Any]) -> ScoredSession:
-    """Scores (given or computed with :func:`hippocore.analysis.score_session`) and maps.
+    """Scores (given or computed with :func:`hippocore.analysis.ds.classify`) and maps.
 
     Parameters
     ----------

@@ -48,7 +48,7 @@ def plot_score_histogram(
     ----------
     values : array_like of shape (n_unit,) or xarray.Dataset
         Observed scores (NaN ignored), or a scores dataset of
-        :func:`hippocore.analysis.score_session` with ``name`` (its ``<name>_p<percentile>``
+        :func:`hippocore.analysis.ds.classify` with ``name`` (its ``<name>_p<percentile>``
         then gives ``thresholds``).
     name : str, optional
         The score (x-axis label; required with a dataset).

@@ -19,6 +19,9 @@ __all__ = ["ScoreOptions", "Task", "session_seed", "count_units", "plan_tasks", 
 
 #: What to do with negative activity (model units): refuse, or rectify (max(a, 0)).
 NEGATIVE = ("error", "rectify")
+#: Grid scores and nulls a run can use (``hippocore score --method`` / ``--null``).
+METHODS = ("bnt", "deepmind")
+NULLS = ("per-unit", "pooled")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class ScoreOptions:
     populations: tuple[str, ...] | None = None
     negative_activity: str = "error"
     unit_chunk: int = 100
+    gridness_method: str = "bnt"
+    null: str = "per-unit"
 
     def __post_init__(self) -> None:
         if not (isinstance(self.bin_size, (int, float)) and self.bin_size > 0):
@@ -46,6 +51,9 @@ class ScoreOptions:
             raise ValueError(
                 f"negative_activity must be one of {NEGATIVE}; got {self.negative_activity!r}."
             )
+        for name, choices in (("gridness_method", METHODS), ("null", NULLS)):
+            if getattr(self, name) not in choices:
+                raise ValueError(f"{name} must be one of {choices}; got {getattr(self, name)!r}.")
         if self.limits is not None and len(self.limits) != 4:
             raise ValueError(
                 f"limits must be (x_min, x_max, y_min, y_max) in m; got {self.limits}."
@@ -156,6 +164,9 @@ def _file_stamp(path: Path) -> str:
 def plan_tasks(paths: list[Path], options: ScoreOptions) -> list[Task]:
     """Split the files into tasks: one per session, or per ``unit_chunk`` units of a session.
 
+    With a pooled null (``options.null == "pooled"``) every session is one task, so the pool
+    holds all its units and the thresholds do not depend on ``unit_chunk``.
+
     Parameters
     ----------
     paths : list of pathlib.Path
@@ -173,7 +184,9 @@ def plan_tasks(paths: list[Path], options: ScoreOptions) -> list[Task]:
     for index, path in enumerate(paths):
         n = count_units(path)
         size = options.unit_chunk
-        bounds = [(0, None)] if not n or n <= size else [(s, s + size) for s in range(0, n, size)]
+        # a pooled null takes every unit of the session: one task, whatever unit_chunk says
+        whole = not n or n <= size or options.null == "pooled"
+        bounds = [(0, None)] if whole else [(s, s + size) for s in range(0, n, size)]
         seed = session_seed(options.seed, path)
         stamp = _file_stamp(path)
         for start, stop in bounds:

@@ -163,12 +163,14 @@ def score_files(
     scheduler: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    gridness_method: str = "bnt",
+    null: str = "per-unit",
 ) -> ScoreRun:
     """Score and classify every unit of many session files (lab recordings or model exports).
 
     Each file is read with :func:`hippocore.io.read_session` (NWB, Kavli ``.mat``, Axona,
     netCDF, zarr; folders give the session files in them) and scored with
-    :func:`hippocore.analysis.score_session`: BNT rate maps, every score, a circular
+    :func:`hippocore.analysis.ds.classify`: BNT rate maps, every score, a circular
     time-shift null per unit and the label. Recordings are scored on their spikes, model
     sessions (``source="model"``, or activity without spikes) on their activity.
 
@@ -212,6 +214,14 @@ def score_files(
         Default: no cache.
     progress : bool, default True
         Show a tqdm progress bar over the tasks.
+    gridness_method : {"bnt", "deepmind"}, default "bnt"
+        Grid score: BNT ``gridnessScore`` or DeepMind's grid score (square arenas only);
+        recorded in the ``gridness_method`` column.
+    null : {"per-unit", "pooled"}, default "per-unit"
+        Thresholds (``s_p95``, ``s_p99``, the labels) from each unit's own shuffles, or one
+        per score from the shuffles of all scored units of the session pooled (Langston et
+        al. 2010); a session is then one task (``unit_chunk`` unused). Recorded in the
+        ``null`` column.
 
     Returns
     -------
@@ -239,6 +249,8 @@ def score_files(
         populations=tuple(populations) if populations is not None else None,
         negative_activity=negative_activity,
         unit_chunk=unit_chunk,
+        gridness_method=gridness_method,
+        null=null,
     )
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
         raise ValueError(f"n_jobs must be an integer >= 1; got {n_jobs!r}.")

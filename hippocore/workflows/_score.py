@@ -118,7 +118,7 @@ def score_chunk(session: xr.Dataset, task: Task, options: ScoreOptions) -> pd.Da
     -------
     pandas.DataFrame
         Provenance columns (:data:`PROVENANCE`), then the columns of
-        :func:`hippocore.analysis.score_session` (every score, ``_p95``, ``_p99``,
+        :func:`hippocore.analysis.ds.classify` (every score, ``_p95``, ``_p99``,
         ``_n_finite``, ``n_spikes``, ``n_fields``, notes, labels).
     """
     import hippocore.analysis as ha
@@ -150,6 +150,8 @@ def score_chunk(session: xr.Dataset, task: Task, options: ScoreOptions) -> pd.Da
         variable=variable,
         n_shuffles=options.n_shuffles,
         seed=task.seed,
+        gridness_method=options.gridness_method,
+        null=options.null,
     )
     table = scores.drop_vars([v for v in scores.coords if v != "unit"]).to_dataframe()
     table = table.reset_index(drop=True)
@@ -254,23 +256,18 @@ def lattice_columns(
     if nodes is None:
         return None
     act = part["activity"].transpose("time", "unit").values.astype(float)
-    units = [
-        lattice_grid_units(
-            world,
-            nodes,
-            act[:, [u]],
-            n_shuffles=n_shuffles,
-            seed=np.random.default_rng([seed, int(i)]),
-        )
-        for u, i in enumerate(index)
-    ]
+    # one call for all units; each unit's null comes from its own seed (the session seed and
+    # its index in the session), so chunks of a session give the numbers of the whole
+    res = lattice_grid_units(
+        world, nodes, act, n_shuffles=n_shuffles, seed=seed, unit_seeds=np.asarray(index)
+    )
     return pd.DataFrame(
         {
-            "lattice_gridness": [r.score[0] for r in units],
-            "lattice_gridness_p95": [r.null_threshold[0] for r in units],
-            "lattice_n_finite": [int(r.n_finite_shuffles[0]) for r in units],
+            "lattice_gridness": res.score,
+            "lattice_gridness_p95": res.null_threshold,
+            "lattice_n_finite": res.n_finite_shuffles.astype(int),
             "lattice_n_shuffles": n_shuffles,
-            "is_lattice_grid": [bool(r.is_grid[0]) for r in units],
+            "is_lattice_grid": res.is_grid.astype(bool),
             "lattice_note": "",
         }
     )

@@ -19,8 +19,8 @@ __all__ = ["TABLE_FORMATS", "check_table_path", "write_table"]
 TABLE_FORMATS = (".nc", ".csv", ".parquet", ".json")
 
 PYARROW_MISSING = (
-    "writing Parquet needs pyarrow; install it with `pip install pyarrow`, or write .csv, .nc "
-    "or .json."
+    "writing Parquet needs pyarrow, the 'parquet' extra: `pip install hippocore[parquet]` (or "
+    "`pip install pyarrow`), or write .csv, .nc or .json."
 )
 
 

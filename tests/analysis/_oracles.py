@@ -133,3 +133,41 @@ def bnt_field_labels_per_candidate(
     local = np.zeros(int(first.max()) + 1, dtype=np.intp)
     local[ids] = np.arange(ids.size) - start + 1
     return local[first]
+
+
+def shifted_spike_counts_per_shift(engine, shifts: np.ndarray, n_units: int) -> np.ndarray:
+    """Spikes per (shift, unit, bin) of a ShiftEngine, one ``bincount`` per shift (before #15)."""
+    counts = np.zeros((shifts.size * n_units, engine.n_bins))
+    for j, s in enumerate(shifts):
+        b = engine.lin[(engine.samples + int(s)) % engine.n]
+        keep = b >= 0
+        counts[j * n_units : (j + 1) * n_units] = np.bincount(
+            engine.units[keep] * engine.n_bins + b[keep], minlength=n_units * engine.n_bins
+        ).reshape(n_units, engine.n_bins)
+    return counts
+
+
+def centre_radii_full_opening(a: np.ndarray, todo: np.ndarray, centre: tuple[int, int]):
+    """BNT centre-field radii with the whole opening of every map (before #15's window)."""
+    from hippocore.analysis._centre_field import (
+        CachedGrower,
+        bnt_radius,
+        centre_field_area,
+        windowed_regions,
+    )
+    from hippocore.analysis._morphology import open_by_reconstruction
+
+    radii = np.zeros(a.shape[0], dtype=np.int64)
+    for lo in range(0, todo.size, 64):
+        blk = todo[lo : lo + 64]
+        opened = open_by_reconstruction(a[blk])
+        images = np.where(opened < 0.0, opened.max(axis=(1, 2), keepdims=True) * 1.5, opened)
+        ws, area, euler, touch, sel = windowed_regions(images, centre)
+        for j, i in enumerate(blk):
+            grower = CachedGrower(images[j], ws, area[j], euler[j], touch[j], sel[j])
+            found = None if a[i][centre] < 0 else centre_field_area(a[i], grower, centre)
+            if found is None:
+                radii[i] = bnt_radius(a[i], grower, centre)
+            else:
+                radii[i] = int(np.floor(np.sqrt(found / np.pi)))
+    return radii

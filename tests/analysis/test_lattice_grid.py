@@ -215,3 +215,43 @@ def test_a_walk_that_barely_moves_gives_no_grid_units_and_no_warning():
     res = lattice_grid_units(world, nodes, act[nodes], seed=0)
     assert np.isnan(res.score).all() and not res.is_grid.any()
     assert np.all(res.n_finite_shuffles == 0) and res.grid_fraction == 0
+
+
+@pytest.mark.parametrize("shuffle", ["spectral", "nodes"])
+def test_unit_seeds_make_each_units_null_independent_of_the_stack(shuffle):
+    # Each unit's null is drawn from default_rng([seed, unit_seeds[u]]): scoring the stack at
+    # once, unit by unit (the earlier lattice_columns: one call per unit with that generator)
+    # and in any chunking gives the same numbers.
+    world = make_world("hexagonal", 11)
+    act = lattice_controls(world, "grid", 3, seed=4).activity
+    act = np.concatenate([act, lattice_controls(world, "band", 2, seed=5).activity], axis=1)
+    nodes = np.arange(world.n_nodes)
+    ids = np.array([7, 3, 12, 0, 5])
+    options = dict(n_shuffles=100, shuffle=shuffle)
+    whole = lattice_grid_units(world, nodes, act, seed=9, unit_seeds=ids, **options)
+    for u, i in enumerate(ids):
+        one = lattice_grid_units(
+            world, nodes, act[:, [u]], seed=np.random.default_rng([9, int(i)]), **options
+        )
+        np.testing.assert_array_equal(one.null[0], whole.null[u])
+        np.testing.assert_array_equal(one.score[0], whole.score[u])
+    parts = [
+        lattice_grid_units(world, nodes, act[:, sl], seed=9, unit_seeds=ids[sl], **options)
+        for sl in (slice(0, 2), slice(2, 5))
+    ]
+    np.testing.assert_array_equal(np.concatenate([p.null for p in parts]), whole.null)
+    np.testing.assert_array_equal(np.concatenate([p.score for p in parts]), whole.score)
+    np.testing.assert_array_equal(
+        np.concatenate([p.null_threshold for p in parts]), whole.null_threshold
+    )
+    assert whole.parameters["null_seeds"].startswith("per unit")
+
+
+def test_unit_seeds_need_an_integer_seed_and_one_index_per_unit():
+    world = make_world("hexagonal", 11)
+    act = lattice_controls(world, "grid", 2, seed=0).activity
+    nodes = np.arange(world.n_nodes)
+    with pytest.raises(ValueError, match="unit_seeds must hold one"):
+        lattice_grid_units(world, nodes, act, seed=0, unit_seeds=[1])
+    with pytest.raises(ValueError, match="needs an integer seed"):
+        lattice_grid_units(world, nodes, act, seed=None, unit_seeds=[0, 1])

@@ -168,7 +168,7 @@ def test_table_errors_name_the_fix(run, tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"unknown extension '\.xlsx'.*scores\.csv"):
         write_table(run, tmp_path / "s.xlsx")
     monkeypatch.setitem(sys.modules, "pyarrow", None)
-    with pytest.raises(ImportError, match="pip install pyarrow"):
+    with pytest.raises(ImportError, match=r"pip install hippocore\[parquet\]"):
         write_table(run, tmp_path / "s.parquet")
     (tmp_path / "s.csv").write_text("old")
     with pytest.raises(FileExistsError, match="--overwrite"):
@@ -177,9 +177,11 @@ def test_table_errors_name_the_fix(run, tmp_path, monkeypatch):
 
 
 def test_parquet_when_pyarrow_is_there(run, tmp_path):
-    pytest.importorskip("pyarrow")
+    pytest.importorskip("pyarrow", reason="pyarrow (the 'parquet' extra) is not installed")
     back = pd.read_parquet(write_table(run, tmp_path / "s.parquet"))
     np.testing.assert_array_equal(back["gridness"], run.table["gridness"])
+    # every column, its dtype (nullable booleans included) and every value round-trip
+    pd.testing.assert_frame_equal(back, run.table, check_exact=True)
 
 
 def test_options_are_checked(session_dir):
