@@ -116,46 +116,45 @@ __all__: list[str] = [
     "classify",
 ]
 
-#: Old names that still work for one release: old name -> (where the new one lives, its name).
-#: ``ds.`` means :mod:`hippocore.analysis.ds` (the xarray forms); a leading ``_`` a private
-#: module (helpers that left the public API: the hint says what to use instead).
+#: Old names of the xarray forms -> their name in :mod:`hippocore.analysis.ds`.
+_RENAMED_IN_DS = {
+    "compute_rate_maps": "rate_map",
+    "grid_scores": "gridness",
+    "map_scores": "map_stats",
+    "place_field_table": "place_fields",
+    "head_direction_scores": "head_direction_tuning",
+    "speed_scores": "speed_score",
+    "stability_scores": "stability",
+    "remapping": "remapping",
+    "score_session": "classify",
+}
+
+#: Helpers that left the public API -> (the private module that keeps them, what to use).
+_MADE_PRIVATE = {
+    "HippocoreAccessor": ("_accessor", "ds.hc (the class is private)"),
+    "autocorrelogram_size": ("_autocorr", "autocorrelogram(m).shape"),
+    "border_coverage": ("_border", "border_score(m).coverage"),
+    "percentile_nan_low": ("_null", "ShuffleScores.percentile"),
+    "count_finite": ("_null", "ShuffleScores.n_finite"),
+    "unit_pair_correlations": ("_remap", "pair_structure(a, b).corr_a / .corr_b"),
+    "fourier_spectrum": ("_band", "fourier_components(m)"),
+    "max_fourier_power": ("_band", "band_score(m) or shuffle_scores"),
+    "smooth_map": ("_ratemap", "rate_map(..., smooth=...), which smooths"),
+    "SkaggsInformation": ("_stats", "skaggs_information's result"),
+    "HeadDirectionStats": ("_direction", "head_direction_stats' result"),
+    "LABELS": ("_classify", "Classification.label's values"),
+    "MAX_MAP_BINS": ("_ratemap", "rate_map's error message (the limit)"),
+    "MIN_LATTICE_SHUFFLES": ("_lattice_grid", "lattice_grid_units' n_shuffles (at least 100)"),
+}
+
+#: Old names that still work for one release: old name -> (where the new one lives, its name,
+#: the hint the warning gives). ``ds`` means :mod:`hippocore.analysis.ds` (the xarray forms);
+#: a leading ``_`` a private module (helpers that left the public API: the hint says what to
+#: use instead).
 DEPRECATED: dict[str, tuple[str, str, str]] = {
-    "compute_rate_maps": ("ds", "rate_map", "hippocore.analysis.ds.rate_map"),
-    "grid_scores": ("ds", "gridness", "hippocore.analysis.ds.gridness"),
-    "map_scores": ("ds", "map_stats", "hippocore.analysis.ds.map_stats"),
-    "place_field_table": ("ds", "place_fields", "hippocore.analysis.ds.place_fields"),
-    "head_direction_scores": (
-        "ds",
-        "head_direction_tuning",
-        "hippocore.analysis.ds.head_direction_tuning",
-    ),
-    "speed_scores": ("ds", "speed_score", "hippocore.analysis.ds.speed_score"),
-    "stability_scores": ("ds", "stability", "hippocore.analysis.ds.stability"),
-    "remapping": ("ds", "remapping", "hippocore.analysis.ds.remapping"),
-    "score_session": ("ds", "classify", "hippocore.analysis.ds.classify"),
+    **{old: ("ds", new, f"hippocore.analysis.ds.{new}") for old, new in _RENAMED_IN_DS.items()},
     "AdaptiveField": ("_field", "PlaceField", "hippocore.analysis.PlaceField"),
-    "HippocoreAccessor": ("_accessor", "HippocoreAccessor", "ds.hc (the class is private)"),
-    "autocorrelogram_size": ("_autocorr", "autocorrelogram_size", "autocorrelogram(m).shape"),
-    "border_coverage": ("_border", "border_coverage", "border_score(m).coverage"),
-    "percentile_nan_low": ("_null", "percentile_nan_low", "ShuffleScores.percentile"),
-    "count_finite": ("_null", "count_finite", "ShuffleScores.n_finite"),
-    "unit_pair_correlations": (
-        "_remap",
-        "unit_pair_correlations",
-        "pair_structure(a, b).corr_a / .corr_b",
-    ),
-    "fourier_spectrum": ("_band", "fourier_spectrum", "fourier_components(m)"),
-    "max_fourier_power": ("_band", "max_fourier_power", "band_score(m) or shuffle_scores"),
-    "smooth_map": ("_ratemap", "smooth_map", "rate_map(..., smooth=...), which smooths"),
-    "SkaggsInformation": ("_stats", "SkaggsInformation", "skaggs_information's result"),
-    "HeadDirectionStats": ("_direction", "HeadDirectionStats", "head_direction_stats' result"),
-    "LABELS": ("_classify", "LABELS", "Classification.label's values"),
-    "MAX_MAP_BINS": ("_ratemap", "MAX_MAP_BINS", "rate_map's error message (the limit)"),
-    "MIN_LATTICE_SHUFFLES": (
-        "_lattice_grid",
-        "MIN_LATTICE_SHUFFLES",
-        "lattice_grid_units' n_shuffles (at least 100)",
-    ),
+    **{old: (module, old, hint) for old, (module, hint) in _MADE_PRIVATE.items()},
 }
 
 

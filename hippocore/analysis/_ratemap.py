@@ -232,14 +232,21 @@ def _inside_or_raise(inside: NDArray[np.bool_], pos: NDArray[np.float64], limits
     )
 
 
+def _smooth_blank(raw, unvisited, sigma):  # noqa: ANN001, ANN202
+    """Smooth ``raw`` (unvisited = 0), then NaN ``unvisited`` in it and in a raw copy (BNT order)."""
+    rate = smooth_map(raw, sigma)
+    rate_raw = raw.copy()
+    rate[..., unvisited] = np.nan
+    rate_raw[..., unvisited] = np.nan
+    return rate, rate_raw
+
+
 def _finish(raw, time_raw, count_raw, sigma):
     """Smooth raw maps (unvisited = 0), then blank unvisited bins (BNT order)."""
     unvisited = time_raw == 0
-    rate = smooth_map(raw, sigma)
     occ = smooth_map(time_raw, sigma)
-    rate_raw = raw.copy()
-    for arr in (rate, rate_raw, count_raw):
-        arr[..., unvisited] = np.nan
+    rate, rate_raw = _smooth_blank(raw, unvisited, sigma)
+    count_raw[..., unvisited] = np.nan
     occ[unvisited] = np.nan
     time_nan = time_raw.copy()
     time_nan[unvisited] = np.nan
@@ -258,6 +265,19 @@ def warn_untracked(pos: NDArray[np.float64], *, stacklevel: int) -> None:
         )
 
 
+def _unit_sums(index: NDArray[np.int64], weights: NDArray[np.float64], n: int) -> NDArray:
+    """``weights (samples, unit)`` summed into ``n`` bins by ``index``: ``(unit, n)``."""
+    return np.stack(
+        [np.bincount(index, weights=weights[:, u], minlength=n) for u in range(weights.shape[1])]
+    )
+
+
+def _mean_where_counted(total, count, *, empty: float) -> NDArray[np.float64]:  # noqa: ANN001
+    """``total / count`` where ``count > 0``, ``empty`` elsewhere (no division warnings)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.where(count > 0, count, 1.0), empty)
+
+
 def _activity_maps(activity: ArrayLike, t: NDArray[np.float64], binned):  # noqa: ANN001
     """Time-weighted mean activity per bin ``(unit, y, x)``, samples per bin, and ``single``."""
     lin, inside, dt, time_raw, (ny, nx) = binned
@@ -268,13 +288,9 @@ def _activity_maps(activity: ArrayLike, t: NDArray[np.float64], binned):  # noqa
         )
     single = act.ndim == 1
     act2 = act[:, None] if single else act
-    w = act2[inside] * dt[inside, None]
-    total = np.stack(
-        [np.bincount(lin[inside], weights=w[:, u], minlength=nx * ny) for u in range(w.shape[1])]
-    ).reshape(-1, ny, nx)
+    total = _unit_sums(lin[inside], act2[inside] * dt[inside, None], nx * ny).reshape(-1, ny, nx)
     samples = np.bincount(lin[inside], minlength=nx * ny).reshape(ny, nx).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        raw = np.where(time_raw > 0, total / np.where(time_raw > 0, time_raw, 1.0), 0.0)
+    raw = _mean_where_counted(total, time_raw, empty=0.0)
     return raw, np.broadcast_to(samples, raw.shape).copy(), single
 
 
@@ -423,23 +439,31 @@ def rate_map(
         raw, count, single = _activity_maps(activity, t, binned)
     else:
         raw, count, single = _spike_maps(spike_times, t, binned)
-    rate, rate_raw, occ, time_nan, count = _finish(raw, time_raw, count, sigma)
-    if single:
-        rate, rate_raw, count = rate[0], rate_raw[0], count[0]
     xe = x0 + bw * np.arange(nx + 1)
     ye = y0 + bw * np.arange(ny + 1)
+    centres = ((xe[:-1] + xe[1:]) / 2, (ye[:-1] + ye[1:]) / 2)
+    maps = _finish(raw, time_raw, count, sigma)
+    return _result(maps, (xe, ye), centres, bin_size=bw, smooth=sigma, single=single)
+
+
+def _result(maps, edges, centres, *, bin_size: float, smooth: float, single: bool) -> RateMap:  # noqa: ANN001
+    """A RateMap from stacks (rate, rate_raw, occupancy, occupancy_raw, count); ``single`` squeezes."""
+    rate, rate_raw, occ, occ_raw, count = maps
+    if single:
+        rate, rate_raw = rate[0], rate_raw[0]
+        count = count[0] if count.ndim == 3 else count
     return RateMap(
         rate=rate,
         rate_raw=rate_raw,
         occupancy=occ,
-        occupancy_raw=time_nan,
+        occupancy_raw=occ_raw,
         spike_count_raw=count,
-        x_edges=xe,
-        y_edges=ye,
-        x=(xe[:-1] + xe[1:]) / 2,
-        y=(ye[:-1] + ye[1:]) / 2,
-        bin_size=bw,
-        smooth=sigma,
+        x_edges=edges[0],
+        y_edges=edges[1],
+        x=centres[0],
+        y=centres[1],
+        bin_size=bin_size,
+        smooth=smooth,
     )
 
 
@@ -495,11 +519,7 @@ def lattice_rate_map(
     a2 = act[:, None] if single else act
     sigma = check_positive(smooth, "smooth", allow_zero=True)
     visits = np.bincount(nd, minlength=n_nodes).astype(float)
-    sums = np.stack(
-        [np.bincount(nd, weights=a2[:, u], minlength=n_nodes) for u in range(a2.shape[1])]
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        node_mean = np.where(visits > 0, sums / np.where(visits > 0, visits, 1), np.nan)  # (U, N)
+    node_mean = _mean_where_counted(_unit_sums(nd, a2, n_nodes), visits, empty=np.nan)  # (U, N)
     sp = float(world.spacing)
     if kind in ("square", "eight"):
         h, w = int(world.height), int(world.width)
@@ -530,29 +550,11 @@ def lattice_rate_map(
         )
         occ = np.where(hull, nearest, 0.0)
     unvisited = ~np.isfinite(raw).all(axis=0) | (occ == 0)
-    filled = np.where(unvisited, 0.0, raw)
-    rate = smooth_map(filled, sigma)
-    rate[:, unvisited] = np.nan
-    rate_raw = np.where(unvisited, np.nan, raw)
+    rate, rate_raw = _smooth_blank(np.where(unvisited, 0.0, raw), unvisited, sigma)
     occ_nan = np.where(unvisited, np.nan, occ)
-    count = occ_nan.copy()
-    if single:
-        rate, rate_raw = rate[0], rate_raw[0]
-    xe = np.append(x - bw / 2, x[-1] + bw / 2)
-    ye = np.append(y - bw / 2, y[-1] + bw / 2)
-    return RateMap(
-        rate=rate,
-        rate_raw=rate_raw,
-        occupancy=occ_nan,
-        occupancy_raw=occ_nan.copy(),
-        spike_count_raw=count,
-        x_edges=xe,
-        y_edges=ye,
-        x=x,
-        y=y,
-        bin_size=bw,
-        smooth=sigma,
-    )
+    edges = (np.append(x - bw / 2, x[-1] + bw / 2), np.append(y - bw / 2, y[-1] + bw / 2))
+    maps = (rate, rate_raw, occ_nan, occ_nan.copy(), occ_nan.copy())
+    return _result(maps, edges, (x, y), bin_size=bw, smooth=sigma, single=single)
 
 
 def check_lattice_inputs(

@@ -27,30 +27,17 @@ def instantaneous_rate(
     return out
 
 
-def speed_correlation(
-    rates: NDArray[np.float64],
-    speed: NDArray[np.float64],
-    valid: NDArray[np.bool_],
-    sigma_samples: float,
-    variant: str,
-) -> NDArray[np.float64]:
-    """Kropff speed score of each row of ``rates`` ``(k, n_time)``; vectorised over rows."""
-    if variant == "2015":
-        # Rate at invalid speeds is NaN before smoothing; NaN spreads over the kernel's reach.
-        filled = np.where(valid, rates, 0.0)
-        smoothed = ndimage.gaussian_filter1d(
-            filled, sigma_samples, axis=-1, mode="reflect", truncate=3.0
-        )
-    else:
-        smoothed = ndimage.gaussian_filter1d(
-            rates, sigma_samples, axis=-1, mode="reflect", truncate=3.0
-        )
-    use = _used_samples(valid, sigma_samples, variant)
-    if use.sum() < 3:
+def _smooth(a: NDArray[np.float64], sigma_samples: float) -> NDArray[np.float64]:
+    """The speed score's Gaussian along the last axis: truncated at 3 sigma, mirrored ends."""
+    return ndimage.gaussian_filter1d(a, sigma_samples, axis=-1, mode="reflect", truncate=3.0)
+
+
+def _correlation(speed: NDArray[np.float64], rates: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Pearson r of ``speed (n,)`` with each row of ``rates (k, n)``; NaN below 3 samples."""
+    if speed.size < 3:
         return np.full(rates.shape[0], np.nan)
-    x = speed[use] - speed[use].mean()
-    y = smoothed[:, use]
-    y = y - y.mean(axis=1, keepdims=True)
+    x = speed - speed.mean()
+    y = rates - rates.mean(axis=1, keepdims=True)
     den = np.sqrt((x * x).sum() * (y * y).sum(axis=1))
     ok = den > 0
     return np.where(ok, (y @ x) / np.where(ok, den, 1.0), np.nan)
@@ -65,10 +52,7 @@ def _used_samples(
     """
     if variant == "2016":
         return valid
-    reach = ndimage.gaussian_filter1d(
-        (~valid).astype(float), sigma_samples, mode="reflect", truncate=3.0
-    )
-    return valid & (reach < 1e-12)
+    return valid & (_smooth((~valid).astype(float), sigma_samples) < 1e-12)
 
 
 def shifted_speed_scores(
@@ -96,7 +80,7 @@ def shifted_speed_scores(
     n_use = m.sum()
     if n_use < 3:
         return np.full((rates.shape[0], len(shifts)), np.nan)
-    sm = ndimage.gaussian_filter1d(rates, sigma_samples, axis=-1, mode="reflect", truncate=3.0)
+    sm = _smooth(rates, sigma_samples)
     x = np.where(use, speed, 0.0)
     sx, sxx = x.sum(), (x * x).sum()
     n = rates.shape[1]
@@ -182,8 +166,11 @@ def speed_score(
         rates = instantaneous_rate(t, trains)
     valid = np.isfinite(v) & (v >= lo) & (v <= hi)
     sigma_samples = sigma / float(np.median(np.diff(t)))
-    r = speed_correlation(rates, np.nan_to_num(v), valid, sigma_samples, variant)
-    return unit_values(r, single)
+    # 2015: the rate at invalid speeds is NaN before smoothing (0 here, and every sample
+    # within the kernel's reach of one is left out); 2016: smooth all, keep valid samples.
+    smoothed = _smooth(np.where(valid, rates, 0.0) if variant == "2015" else rates, sigma_samples)
+    use = _used_samples(valid, sigma_samples, variant)
+    return unit_values(_correlation(v[use], smoothed[:, use]), single)
 
 
 def _check_range(speed_range: tuple[float, float]) -> tuple[float, float]:

@@ -6,13 +6,13 @@ options have no defaults here, the numpy functions hold them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from hippocore.schema import UNIT, X, Y, make_scores
+from hippocore.schema import UNIT, X, Y
 
 from ._band import band_score
 from ._border import border_score
@@ -24,7 +24,7 @@ from ._shuffle import SCORES, shuffle_scores
 from ._speed import speed_score
 from ._stability import stability
 from ._stats import coherence, map_stats, skaggs_information
-from ._xarray import as_rate_maps, as_session, per_unit, population_of, scores_from, units_of
+from ._xarray import as_rate_maps, as_session, per_unit, scores_from, units_of
 
 __all__ = [
     "map_stats_of_maps",
@@ -64,6 +64,22 @@ def _map_block(rate, raw, *, occ, bin_size, border_threshold, field, min_peak): 
         bo.distance, n_fields, np.array([b.label for b in bands], dtype=object),
         np.array([b.dominance for b in bands]), np.array([b.n_components for b in bands]),
     )  # fmt: skip
+
+
+def _of_units(
+    func: Callable[..., Any],
+    ds: xr.Dataset,
+    signal: np.ndarray,
+    variable: str,
+    options: dict[str, Any],
+) -> Any:
+    """``func(time, signal, trains, activity=..., **options)`` on every unit of session ``ds``.
+
+    The session-wide numpy functions (head direction, speed, stability, shuffles) share this
+    call: ``variable`` picks the spike trains or the activity (``units_of``).
+    """
+    trains, act = units_of(ds, variable)
+    return func(ds["time"].values, signal, trains, activity=act, **options)
 
 
 def map_stats_of_maps(
@@ -199,20 +215,12 @@ def head_direction_of_session(
             "this session has no 'head_direction'; compute it from two LEDs with "
             "hippocore.analysis.head_direction_from_leds and store it in the session."
         )
-    trains, act = units_of(ds, variable)
-    tc = head_direction_tuning(
-        ds["time"].values,
-        ds["head_direction"].values,
-        trains,
-        activity=act,
-        n_bins=n_bins,
-        smooth=smooth,
-        max_gap=max_gap,
-    )
+    options = {"n_bins": n_bins, "smooth": smooth, "max_gap": max_gap}
+    tc = _of_units(head_direction_tuning, ds, ds["head_direction"].values, variable, options)
     curve = tc.curve  # (unit, n_bins): units_of gives a list of trains or 2-D activity
     st = head_direction_stats(curve, tc.bin_centres)
-    out = make_scores(
-        ds[UNIT].values,
+    out = scores_from(
+        ds,
         {
             "hd_mean_vector_length": st.mean_vector_length,
             "hd_mean_direction": st.mean_direction,
@@ -222,7 +230,6 @@ def head_direction_of_session(
             "hd_mean_rate": st.mean_rate,
             "hd_curve": curve,
         },
-        population=population_of(ds),
         attrs={
             "hd_method": "BNT turningCurve/tcStatistics (circular smoothing)",
             "hd_bins": int(n_bins),
@@ -255,20 +262,11 @@ def speed_score_of_session(
     ds = as_session(session)
     if "speed" not in ds:
         raise ValueError("this session has no 'speed' (m/s); add it to score speed tuning.")
-    trains, act = units_of(ds, variable)
-    s = speed_score(
-        ds["time"].values,
-        ds["speed"].values,
-        trains,
-        activity=act,
-        sigma=sigma,
-        speed_range=speed_range,
-        variant=variant,
-    )
-    return make_scores(
-        ds[UNIT].values,
+    options = {"sigma": sigma, "speed_range": speed_range, "variant": variant}
+    s = _of_units(speed_score, ds, ds["speed"].values, variable, options)
+    return scores_from(
+        ds,
         {"speed_score": s},
-        population=population_of(ds),
         attrs={
             "speed_method": f"Kropff 2015 (BNT speedScore score{variant[2:]})",
             "speed_sigma_s": float(sigma),
@@ -302,10 +300,9 @@ def remapping_of_maps(rate_maps_a: xr.Dataset, rate_maps_b: xr.Dataset) -> xr.Da
     pv = (
         population_vector_correlation(ra, rb) if ra.shape[0] >= 2 else np.full(ra.shape[1:], np.nan)
     )
-    out = make_scores(
-        a[UNIT].values,
+    out = scores_from(
+        a,
         {"spatial_correlation": spatial_correlation(ra, rb)},
-        population=population_of(a),
         attrs={
             "remapping_method": "BNT spatialCrossCorrelation / populationVectorCorrelation",
             "mean_pv_correlation": float(np.nanmean(pv)) if np.isfinite(pv).any() else np.nan,
@@ -331,21 +328,11 @@ def stability_of_session(
         Scores dataset with ``stability``.
     """
     ds = as_session(session, "stability scores")
-    trains, act = units_of(ds, variable)
-    r = stability(
-        ds["time"].values,
-        ds["position"].transpose("time", "axis").values,
-        trains,
-        activity=act,
-        bin_size=bin_size,
-        limits=limits,
-        smooth=smooth,
-        max_gap=max_gap,
-    )
-    return make_scores(
-        ds[UNIT].values,
+    options = {"bin_size": bin_size, "limits": limits, "smooth": smooth, "max_gap": max_gap}
+    r = _of_units(stability, ds, ds["position"].transpose("time", "axis").values, variable, options)
+    return scores_from(
+        ds,
         {"stability": r},
-        population=population_of(ds),
         attrs={
             "stability_method": "spatial correlation of first- and second-half rate maps",
             "bin_size": float(bin_size),
@@ -388,7 +375,6 @@ def classify_session(
         classification percentile, minimum finite fraction and rules).
     """
     ds = as_session(session, "classify (rate maps, grid, border and place scores)")
-    trains, act = units_of(ds, variable)
     hd = ds["head_direction"].values if "head_direction" in ds else None
     speed = ds["speed"].values if "speed" in ds else None
     scores = shuffle_options["scores"]
@@ -396,14 +382,9 @@ def classify_session(
         wanted = list(scores)
         hd = hd if "head_direction" in wanted else None
         speed = speed if "speed" in wanted else None
-    sh = shuffle_scores(
-        ds["time"].values,
-        ds["position"].transpose("time", "axis").values,
-        trains,
-        activity=act,
-        head_direction=hd,
-        speed=speed,
-        **shuffle_options,
+    options = {"head_direction": hd, "speed": speed, **shuffle_options}
+    sh = _of_units(
+        shuffle_scores, ds, ds["position"].transpose("time", "axis").values, variable, options
     )
     c = classify(sh, percentile=percentile, min_fields=min_fields, min_finite=min_finite, null=null)
     thresholds = sh.pooled_percentile if c.null == "pooled" else sh.percentile
@@ -438,4 +419,4 @@ def classify_session(
             "map_method": "BNT analyses.map (2020 mirror)",
         }
     )  # fmt: skip
-    return make_scores(ds[UNIT].values, variables, population=population_of(ds), attrs=attrs)
+    return scores_from(ds, variables, attrs=attrs)
