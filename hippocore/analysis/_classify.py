@@ -79,6 +79,26 @@ class Classification:
     null: str = "per-unit"
 
 
+def _band_labels(
+    shuffles: ShuffleScores, candidates: NDArray[np.bool_], power_threshold: NDArray | None
+) -> NDArray[np.object_]:
+    """Krupic's band call for the units whose band power beat its threshold ("none" else)."""
+    band_label = np.array(["none"] * shuffles.n_units, dtype=object)
+    if power_threshold is None:
+        return band_label
+    bin_size = float(shuffles.parameters["bin_size"])
+    fft_size = int(shuffles.parameters.get("fft_size", 256))
+    for u in np.flatnonzero(candidates):
+        b = band_score(
+            shuffles.rate_raw[u],
+            bin_size=bin_size,
+            power_threshold=float(power_threshold[u]),
+            fft_size=fft_size,
+        )
+        band_label[u] = b.label
+    return band_label
+
+
 def classify(
     shuffles: ShuffleScores,
     *,
@@ -174,19 +194,8 @@ def classify(
             why = f"< {need}" if k < need else f"the {percentile:g}th percentile is undefined"
             notes[u].append(f"{score}: {k} of {n_sh} {what}shuffles finite ({why}): no threshold")
     method = shuffles.parameters.get("gridness_method", "bnt")
-    band_label = np.array(["none"] * n, dtype=object)
-    if "band_power" in thresholds:
-        bin_size = float(shuffles.parameters["bin_size"])
-        fft_size = int(shuffles.parameters.get("fft_size", 256))
-        for u in np.flatnonzero(passed["band"]):
-            b = band_score(
-                shuffles.rate_raw[u],
-                bin_size=bin_size,
-                power_threshold=float(thresholds["band_power"][u]),
-                fft_size=fft_size,
-            )
-            band_label[u] = b.label
-        passed["band"] = passed["band"] & (band_label == "band")
+    band_label = _band_labels(shuffles, passed["band"], thresholds.get("band_power"))
+    passed["band"] = passed["band"] & (band_label == "band")
     passed["place"] = passed["place"] & (shuffles.n_fields >= min_fields)
     label = np.array(["none"] * n, dtype=object)
     for name in reversed(LABELS[:-1]):  # lowest precedence first, overwritten by higher
