@@ -37,6 +37,8 @@ LEGACY_MODEL_VALUES: dict[str, Any] = {
     "grid_spacing": [],
     "action_geometry": "lattice",
     "direction_spread": math.pi,
+    "direction_rate": 1.0,  # a stored action_angle is then in radians, as it was written
+    "ordered_start": False,
 }
 """What a checkpoint's ``[model]`` means when it lacks these keys: it was written before
 they existed, when the model had one module, no baseline, no angle cap and the lattice's own
@@ -60,19 +62,20 @@ class ModelConfig:
     The defaults are the grid-cell setting (docs/results/tem-t.md): 10 modules of 12 units
     whose transitions are plane-wave path integrators (``transition = "plane-waves"``: three
     rotation planes per module, wave vectors a triad 120 degrees apart, five spatial scales
-    of 4-8 node spacings, two modules each; each action's step has the lattice's length and a
-    learned direction, started up to ``direction_spread`` off the lattice's), a learned
-    mixing of each module's six plane coordinates into its 12 units, a firing-rate baseline,
-    and a
-    sharp start for the attention (``beta_init = 8``: low-frequency codes need a high
-    inverse temperature to tell neighbouring nodes apart, and learning it up from 2 took
-    thousands of steps). With the non-negativity and activity penalties of
-    :class:`TrainConfig` training mixes each module's three waves into hexagonal grid
-    units. The previous default (6 units per module, the lattice's own displacements; its
-    units' pair correlations are ~0 by construction) is ``pretrained("tem-t-lattice")``; the
-    one before (held rotation angles, free ``W_a`` per action) made band units only and is
-    ``docs/configs/tem-t-bands.toml``. Checkpoints written before these
-    fields existed load with their old behaviour (see :data:`LEGACY_MODEL_VALUES`).
+    of 4-8 node spacings, two modules each), a learned mixing of each module's six plane
+    coordinates into its 12 units, a firing-rate baseline, and a sharp start for the
+    attention (``beta_init = 8``: low-frequency codes need a high inverse temperature to tell
+    neighbouring nodes apart, and learning it up from 2 took thousands of steps). Each
+    action's step has the lattice's length and a **learned direction**, started up to 90
+    degrees off the lattice's (in the lattice's cyclic order, moved 10 times faster than the
+    other parameters), so the untrained model does not path-integrate and training finds
+    the geometry. With the non-negativity and activity penalties of :class:`TrainConfig`
+    training mixes each module's three waves into hexagonal grid units. The previous
+    default (6 units per module, the lattice's own displacements; its units' pair
+    correlations are ~0 by construction) is ``pretrained("tem-t-lattice")``; the one before
+    (held rotation angles, free ``W_a`` per action) made band units only and is
+    ``docs/configs/tem-t-bands.toml``. Checkpoints written before these fields existed load
+    with their old behaviour (see :data:`LEGACY_MODEL_VALUES`).
 
     Attributes
     ----------
@@ -145,17 +148,18 @@ class ModelConfig:
         an untrained model does not path-integrate and training must find the geometry; the
         length is held, as a path loss alone would shrink learned steps towards a constant
         code).
-    direction_spread : float, default 0.35
+    direction_spread : float, default pi / 2
         ``action_geometry = "directions"`` only: largest error (radians) of each action's
-        starting angle (each drawn uniformly within it); pi starts every direction uniformly
-        at random, which did not learn in 500 steps (docs/results/tem-t.md).
+        starting angle (each drawn uniformly within it). pi starts every direction uniformly
+        at random; with ``ordered_start`` and ``direction_rate = 10`` that left one action
+        stuck 78 degrees off in one run (docs/results/tem-t.md).
     ordered_start : bool, default True
         ``action_geometry = "directions"`` only: deal the jittered start angles out in the
         lattice's cyclic order (each world kind's angles sorted around the circle and given
         to its actions in order of their lattice angle), so no two actions start swapped: a
         swapped pair is a local minimum training does not leave. Nothing changes while no
         pair is swapped (always for ``direction_spread`` < pi / 6 on hexagonal worlds).
-    direction_rate : float, default 1.0
+    direction_rate : float, default 10.0
         ``action_geometry = "directions"`` only: how many times faster than the other
         parameters the optimiser moves the action angles. The parameter ``action_angle``
         holds each angle divided by this factor (Adam's step is about ``lr`` in parameter
@@ -183,8 +187,8 @@ class ModelConfig:
     wave_geometry: Literal["triad", "free"] = "triad"
     action_geometry: Literal["lattice", "learned", "directions"] = "directions"
     mixing_init: float = 0.1
-    direction_spread: float = 0.35
-    direction_rate: float = 1.0
+    direction_spread: float = math.pi / 2
+    direction_rate: float = 10.0
     ordered_start: bool = True
 
     def __post_init__(self) -> None:

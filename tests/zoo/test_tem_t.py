@@ -783,7 +783,7 @@ def test_action_directions_keep_the_lattice_step_lengths_and_are_learned():
     # A spread bounds each start angle's error from the lattice's (60 degree steps).
     near = get_model("tem-t", _plane_waves(action_geometry="directions", direction_spread=0.2))
     lattice = torch.arange(6) * math.pi / 3
-    err = torch.remainder(near.action_angle.detach() - lattice + math.pi, 2 * math.pi) - math.pi
+    err = torch.remainder(near.action_angles().detach() - lattice + math.pi, 2 * math.pi) - math.pi
     assert err.abs().max() <= 0.2 + 1e-6 and err.abs().max() > 0
     # Random directions: opposite lattice moves do not cancel before training.
     east, _, _, west = model.transition_matrices().detach()[:4]
@@ -862,3 +862,19 @@ def test_ordered_start_deals_angles_out_in_the_lattice_cyclic_order():
     # Per kind: a second group is ordered on its own.
     two = cyclic_order(torch.cat([lattice, lattice[:4]]), torch.cat([swapped, lattice[:4]]), [6, 4])
     assert torch.equal(two[6:], lattice[:4])
+
+
+def test_directions_checkpoint_from_before_direction_rate_keeps_its_angles(tmp_path):
+    # Such a checkpoint stores action_angle in radians (rate 1): it must not load 10x turned.
+    cfg = _plane_waves(action_geometry="directions", direction_spread=0.3, direction_rate=1.0)
+    dd = config_to_dict(cfg)
+    dd["train"].update(n_steps=2, log_every=2, checkpoint_every=2)
+    old = train(as_config(dd), out=tmp_path, progress=False)
+    path = tmp_path / "checkpoint.pt"
+    payload = torch.load(path, weights_only=False)
+    for key in ("direction_rate", "ordered_start"):
+        del payload["config"]["model"][key]  # as written before they existed
+    torch.save(payload, path)
+    model, loaded = load_checkpoint(path)
+    assert loaded.model.direction_rate == 1.0 and loaded.model.ordered_start is False
+    assert torch.equal(model.displacements(), old.model.displacements())
