@@ -215,7 +215,10 @@ def test_zoo_list_names_models_and_checkpoints(capsys):
     code, text, _ = _run(["zoo", "list"], capsys)
     assert code == 0
     assert re.search(r"registered models: .*tem-t", text)
-    assert re.search(r"^\s+tem-t\s+tem-t model, 2000 training steps", text, re.M)
+    from hippocore.zoo import pretrained
+
+    steps = pretrained("tem-t").trained_steps
+    assert re.search(rf"^\s+tem-t\s+tem-t model, {steps} training steps", text, re.M)
     assert re.search(r"^\s+tem-t-v1\s+.*one module", text, re.M)
 
 

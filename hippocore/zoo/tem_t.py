@@ -1,6 +1,7 @@
 """TEM-t: the Tolman-Eichenbaum Machine as a transformer (Whittington, Warren & Behrens 2022).
 
-One file, read top-down: the config, then the model.
+The model, read top-down; its config is in ``_tem_t_config.py`` and its auxiliary
+penalties in ``_tem_t_penalties.py`` (every name importable from here).
 
 The agent walks a graph world; each node carries an observation (one of ``n_x`` classes);
 at every step the model predicts the observation at the node it arrives at.
@@ -9,7 +10,10 @@ at every step the model predicts the observation at the node it arrives at.
   ``e_t = f(e_{t-1} W_{a_t})`` with a learned matrix ``W_a`` per action and ``f`` linear or
   ReLU. After ``f`` the vector is rescaled to norm ``sqrt(n_e)`` (our choice: it keeps the
   recurrence bounded over thousands of steps; the key/query LayerNorm is scale-free anyway).
-  With ``transition="orthogonal"`` (default) ``W_a = expm(A_a - A_a^T)`` is a rotation.
+  By default (``transition="plane-waves"``) ``W_a`` rotates each module's three plane-wave
+  phases by the phase a wave advances over the action's step (path integration by
+  rotations), seen through a learned mixing; ``"orthogonal"`` is a free rotation
+  ``expm(A_a - A_a^T)`` per action.
 - **Memory** (hippocampus): after each step the pair (key from ``e_t``, value from ``x_t``)
   is stored; memory is cleared when the agent enters a new environment and persists
   across truncated-backprop chunks within one.
@@ -37,22 +41,40 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from hippocore.envs import WORLD_KINDS, make_world
-from hippocore.zoo._config import CommonTrainConfig, EnvConfig, _check_int, _check_real
+from hippocore.zoo._config import EnvConfig
 from hippocore.zoo._data import action_vocabulary
 from hippocore.zoo._protocol import Batch, Population, ZooModel
 from hippocore.zoo._registry import register_model
+from hippocore.zoo._tem_t_config import (
+    LEGACY_MODEL_VALUES,
+    LEGACY_TRAIN_VALUES,
+    ModelConfig,
+    TEMTConfig,
+    TrainConfig,
+    action_displacements,
+    cyclic_order,
+)
+from hippocore.zoo._tem_t_penalties import (
+    centering_penalty,
+    commutation_penalty,
+    smoothness_penalty,
+)
+from hippocore.zoo._tem_t_waves import PlaneWaveTransition
 
 __all__ = [
     "EnvConfig",
+    "LEGACY_MODEL_VALUES",
+    "LEGACY_TRAIN_VALUES",
+    "action_displacements",
+    "cyclic_order",
     "commutation_penalty",
     "centering_penalty",
     "smoothness_penalty",
@@ -63,394 +85,6 @@ __all__ = [
     "TEMTState",
     "TEMTOutput",
 ]
-
-
-# ----------------------------------------------------------------------------- config
-
-LEGACY_MODEL_VALUES: dict[str, Any] = {
-    "n_modules": 1,
-    "offset": False,
-    "max_phase_step": [],
-    "fixed_phase_step": False,
-    "grid_spacing": [],
-}
-"""What a checkpoint's ``[model]`` means when it lacks these keys: it was written before
-they existed, when the model had one module, no baseline and no angle cap (their defaults
-changed since; ``beta_init`` and ``n_e`` were always saved)."""
-
-LEGACY_TRAIN_VALUES: dict[str, Any] = {
-    "activity_loss": 0.0,
-    "commute_loss": 0.0,
-    "center_loss": 0.0,
-    "smooth_loss": [],
-}
-"""What a checkpoint's ``[train]`` means when it lacks these penalties: it was trained
-before they existed, without them (``path_loss`` and ``nonneg_loss`` were always saved)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class ModelConfig:
-    """TEM-t sizes and switches.
-
-    The defaults are the grid-cell setting (docs/results/tem-t.md): 10 modules of 6 units
-    whose transitions are plane-wave path integrators (``transition = "plane-waves"``: three
-    rotation planes per module, wave vectors a triad 120 degrees apart, five spatial scales
-    of 4-8 node spacings, two modules each, the lattice's own action displacements), a
-    learned mixing of each module's planes into its units, a firing-rate baseline, and a
-    sharp start for the attention (``beta_init = 8``: low-frequency codes need a high
-    inverse temperature to tell neighbouring nodes apart, and learning it up from 2 took
-    thousands of steps). With the non-negativity and activity penalties of
-    :class:`TrainConfig` training mixes each module's three waves into hexagonal grid
-    units; the previous default (held rotation angles, free ``W_a`` per action) made band
-    units only and is ``docs/configs/tem-t-bands.toml``. Checkpoints written before these
-    fields existed load with their old behaviour (see :data:`LEGACY_MODEL_VALUES`).
-
-    Attributes
-    ----------
-    n_e : int, default 60
-        Position-encoding units (dimension of e, "g" in TEM).
-    n_k : int, default 64
-        Key/query dimension (columns of W_e).
-    activation : {"linear", "relu"}, default "linear"
-        f in e_t = f(e_{t-1} W_a). The paper reports grid cells with a linear f.
-    transition : {"orthogonal", "free", "plane-waves"}, default "plane-waves"
-        W_a parameterisation: ``expm(A - A^T)`` (a rotation), an unconstrained matrix
-        initialised near the identity, or ``"plane-waves"``: per module,
-        ``W_a = U R(K d_a) U^T``, rotations of the module's planes by the phase ``k_j . d_a``
-        that a plane wave of wave vector ``k_j`` advances for the action's displacement
-        ``d_a``, seen through a learned orthogonal mixing ``U`` (which unit reads which
-        planes). A module's W_a then commute and integrate 2-D paths exactly (path
-        integration by rotations; Dorrell et al. 2023). See ``grid_spacing``,
-        ``wave_geometry``, ``action_geometry`` and ``mixing_init``.
-    position_correction : bool, default True
-        Correct e_t from stimulus memory after observing x_t.
-    memory_capacity : int, default 2048
-        Memories kept per environment (a ring buffer: memory slot = write index mod capacity).
-        Set it >= the longest environment lifetime so training never overwrites.
-    beta_init : float, default 8.0
-        Initial attention inverse-temperature factor beta (the scale is beta * log(n + 2)).
-    n_modules : int, default 10
-        Position-encoding modules (TEM's frequency modules): e is split into ``n_modules``
-        equal blocks, ``W_a`` is block-diagonal (a module integrates its own path) and each
-        block is rescaled to norm ``sqrt(n_e / n_modules)`` after ``f``, so every module
-        weighs the same in the keys. ``n_e`` must be a multiple of it.
-    offset : bool, default True
-        Rates are ``e = b + r``: a learned constant per unit ``b`` (firing-rate baseline,
-        initialised at 1) plus the recurrent, path-integrated part ``r`` (what ``W_a`` and
-        the per-module rescaling act on). Without it ``e = r``. With the non-negativity and
-        activity penalties of :class:`TrainConfig` this is the "non-negative and efficient"
-        setting in which Dorrell et al. (2023) derive grid cells.
-    max_phase_step : tuple of float, default ()
-        Per-module largest rotation angle (radians) of ``W_a`` (orthogonal transition
-        only): after every optimiser step the generator ``A_a - A_a^T`` of each module is
-        scaled so that its largest rotation angle, the phase a plane wave of that module
-        advances per step, equals this value (``fixed_phase_step``) or is at most it (a
-        cap, without ``fixed_phase_step``). It sets the module's smallest spatial period:
-        about ``2 pi / cap`` steps along the fastest direction (hexagonal lattice:
-        ``2 pi cos(30 deg) / cap`` node spacings or more). One value applies to every module;
-        empty: no cap.
-    fixed_phase_step : bool, default False
-        Hold each action's largest rotation angle at the module's ``max_phase_step`` (scale
-        the generator to it after every optimiser step, up or down) instead of only capping
-        it. A module then keeps its spatial scale: the non-negativity and activity penalties
-        cannot flatten it into a constant code (W_a -> I), which otherwise happens to the
-        modules prediction does not need, and which also lets ``train.path_loss`` be used
-        without collapsing the code.
-    grid_spacing : tuple of float, default (4, 4, 5, 5, 6, 6, 7, 7, 8, 8)
-        ``transition = "plane-waves"`` only: each module's spatial period in node spacings
-        (one value per module, or one for all). A module's wave vectors have length
-        ``4 pi / (sqrt(3) * spacing)``, the length at which three waves 60 degrees apart
-        sum to a hexagonal grid of that spacing.
-    wave_geometry : {"triad", "free"}, default "triad"
-        ``transition = "plane-waves"`` only: a module's three wave vectors are a triad
-        (120 degrees apart, so ``k1 + k2 + k3 = 0``; one learned orientation per module),
-        or each wave vector has its own learned direction (length held).
-    action_geometry : {"lattice", "learned", "directions"}, default "lattice"
-        ``transition = "plane-waves"`` only: each action's displacement ``d_a`` (2-D) is
-        the lattice's own (unit steps at the action's angle; diagonals of 8-connected worlds
-        have length sqrt 2), a learned 2-D vector (``"learned"``: started at random
-        directions with length 0.1, so that early codes change slowly with position; the
-        module's actual period is then ``grid_spacing / |d_a|`` node spacings), or the
-        lattice's step length with a learned direction (``"directions"``: each action's
-        angle starts at the lattice's plus a uniform error of up to ``direction_spread``, so
-        an untrained model does not path-integrate and training must find the geometry; the
-        length is held, as a path loss alone would shrink learned steps towards a constant
-        code).
-    direction_spread : float, default pi
-        ``action_geometry = "directions"`` only: largest error (radians) of each action's
-        starting angle; pi (the default) starts every direction uniformly at random.
-    mixing_init : float, default 0.1
-        ``transition = "plane-waves"`` only: standard deviation of the entries of S at
-        initialisation (``U = expm(S - S^T)``). Near 0 every unit starts as one plane
-        coordinate, a band; exactly 0 is a stationary point of the non-negativity penalty
-        (a unit that reads one plane gains nothing on average from a little of another), so
-        a small value breaks the symmetry and training has to do the mixing.
-    """
-
-    n_e: int = 60
-    n_k: int = 64
-    activation: Literal["linear", "relu"] = "linear"
-    transition: Literal["orthogonal", "free", "plane-waves"] = "plane-waves"
-    position_correction: bool = True
-    memory_capacity: int = 2048
-    beta_init: float = 8.0
-    n_modules: int = 10
-    offset: bool = True
-    max_phase_step: tuple[float, ...] = ()
-    fixed_phase_step: bool = False
-    grid_spacing: tuple[float, ...] = (4.0, 4.0, 5.0, 5.0, 6.0, 6.0, 7.0, 7.0, 8.0, 8.0)
-    wave_geometry: Literal["triad", "free"] = "triad"
-    action_geometry: Literal["lattice", "learned", "directions"] = "lattice"
-    mixing_init: float = 0.1
-    direction_spread: float = math.pi
-
-    def __post_init__(self) -> None:
-        _check_int(self.n_e, "model.n_e", 2)
-        _check_int(self.n_modules, "model.n_modules", 1)
-        if self.n_e % self.n_modules or self.n_e // self.n_modules < 2:
-            raise ValueError(
-                f"model.n_e ({self.n_e}) must be a multiple of model.n_modules "
-                f"({self.n_modules}) with at least 2 units per module."
-            )
-        self._check_plane_waves()
-        if self.fixed_phase_step and not self.max_phase_step:
-            raise ValueError(
-                "model.fixed_phase_step holds the rotation angles at model.max_phase_step; "
-                "give max_phase_step too."
-            )
-        if self.max_phase_step:
-            if len(self.max_phase_step) not in (1, self.n_modules):
-                raise ValueError(
-                    f"model.max_phase_step has {len(self.max_phase_step)} values; give one per "
-                    f"module (model.n_modules = {self.n_modules}) or a single one for all."
-                )
-            if not all(
-                isinstance(c, (int, float)) and not isinstance(c, bool) and 0 < c <= math.pi
-                for c in self.max_phase_step
-            ):
-                raise ValueError(
-                    f"model.max_phase_step values must be in (0, pi] radians; got "
-                    f"{self.max_phase_step!r}."
-                )
-            if self.transition != "orthogonal":
-                raise ValueError(
-                    "model.max_phase_step needs model.transition = 'orthogonal' (it caps "
-                    "rotation angles)."
-                )
-        _check_int(self.n_k, "model.n_k", 1)
-        _check_int(self.memory_capacity, "model.memory_capacity", 1)
-        if self.activation not in ("linear", "relu"):
-            raise ValueError(
-                f"model.activation must be 'linear' or 'relu'; got {self.activation!r}."
-            )
-        if self.transition not in ("orthogonal", "free", "plane-waves"):
-            raise ValueError(
-                "model.transition must be 'orthogonal', 'free' or 'plane-waves'; got "
-                f"{self.transition!r}."
-            )
-        _check_real(self.beta_init, "model.beta_init", low=0, strict=True)
-
-    def _check_plane_waves(self) -> None:
-        """The plane-wave transition's own fields (and that no other transition uses them)."""
-        if self.transition != "plane-waves":
-            if self.grid_spacing:
-                raise ValueError(
-                    "model.grid_spacing applies to model.transition = 'plane-waves' only; "
-                    f"remove it or set the transition (got transition={self.transition!r})."
-                )
-            return
-        size = self.n_e // self.n_modules
-        if size % 2:
-            raise ValueError(
-                f"model.transition = 'plane-waves' needs an even number of units per module "
-                f"(rotation planes of 2 units); got {size} (n_e={self.n_e}, "
-                f"n_modules={self.n_modules})."
-            )
-        if self.wave_geometry not in ("triad", "free"):
-            raise ValueError(
-                f"model.wave_geometry must be 'triad' or 'free'; got {self.wave_geometry!r}."
-            )
-        if self.wave_geometry == "triad" and size % 6:
-            raise ValueError(
-                f"model.wave_geometry = 'triad' needs a multiple of 6 units per module (three "
-                f"rotation planes, read by 6, 12, ... units); got {size}. Use n_e = 6 * k * "
-                "n_modules or wave_geometry = 'free'."
-            )
-        if self.action_geometry not in ("lattice", "learned", "directions"):
-            raise ValueError(
-                "model.action_geometry must be 'lattice', 'learned' or 'directions'; got "
-                f"{self.action_geometry!r}."
-            )
-        if self.max_phase_step or self.fixed_phase_step:
-            raise ValueError(
-                "model.max_phase_step / fixed_phase_step act on the 'orthogonal' transition; "
-                "the 'plane-waves' transition sets its scales with model.grid_spacing "
-                "(set max_phase_step = [] and fixed_phase_step = false)."
-            )
-        if not (
-            isinstance(self.direction_spread, (int, float))
-            and 0 <= self.direction_spread <= math.pi
-        ):
-            raise ValueError(
-                f"model.direction_spread is the largest error of a starting action angle, in "
-                f"radians, and must be in [0, pi]; got {self.direction_spread!r}."
-            )
-        if not (math.isfinite(self.mixing_init) and self.mixing_init >= 0):
-            raise ValueError(
-                f"model.mixing_init must be a finite standard deviation >= 0; got "
-                f"{self.mixing_init!r}."
-            )
-        if len(self.grid_spacing) not in (1, self.n_modules):
-            raise ValueError(
-                f"model.grid_spacing has {len(self.grid_spacing)} values; give one per module "
-                f"(model.n_modules = {self.n_modules}) or a single one for all."
-            )
-        if not all(math.isfinite(v) and v >= 2 for v in self.grid_spacing):
-            raise ValueError(
-                "model.grid_spacing values are grid periods in node spacings and must be "
-                f"finite and >= 2 (a shorter period aliases on the lattice); got "
-                f"{self.grid_spacing!r}."
-            )
-
-
-@dataclass(frozen=True, kw_only=True)
-class TrainConfig(CommonTrainConfig):
-    """Optimisation and bookkeeping: the shared options plus TEM-t's penalty weights.
-
-    The options every model shares are in :class:`~hippocore.zoo._config.CommonTrainConfig`
-    (seed, n_steps, batch_size, chunk_length, lr, lr_min, lr_half_life, grad_clip,
-    grad_clip_mode, log_every, checkpoint_every, n_threads, device, init_from).
-
-    Attributes
-    ----------
-    n_steps : int, default 2000
-        Gradient steps (TEM-t's default; the shared options' is 4000).
-    path_loss : float, default 1.0
-        Weight of a path-integration loss ``mean ||e_path - sg(e)||^2 / n_e`` (the
-        path-integrated code should already be where position correction puts it; TEM's
-        ``lg`` term). It trains ``W_a`` to give a node the same code whatever the path to
-        it, so the code lands at the same place in every world. Its trivial minimum, a
-        constant code (``W_a -> I``), needs ``model.fixed_phase_step`` to be ruled out: a
-        weight of 1 collapsed a model without it.
-    nonneg_loss : float, default 1.0
-        Weight of a non-negativity penalty ``mean(relu(-e)^2)`` on the position code (firing
-        rates are non-negative; non-negativity is what turns plane-wave codes into hexagonal
-        grids in Dorrell et al. 2023 and Sorscher et al. 2023). 0 turns it off.
-    activity_loss : float, default 0.1
-        Weight of an activity (energy) penalty ``mean(e^2)`` on the position code. With
-        ``model.offset`` it keeps the baseline ``b`` from simply growing until every rate is
-        positive, so that non-negativity has to shape the code instead. 0 turns it off.
-    commute_loss : float, default 0.0
-        Weight of a commutation penalty ``mean_{a<b} ||W_a W_b - W_b W_a||_F^2 / n_e`` over
-        the actions of a lattice kind: moves on a lattice are translations, which commute,
-        so a path integrator's ``W_a`` should too (then the order of the moves does not
-        matter; which moves were taken still does: closing a loop also needs opposite moves
-        to cancel, which ``path_loss`` trains). 0 turns it off.
-    center_loss : float, default 1.0
-        Weight of a centring penalty on each module's recurrent part r: the squared mean
-        of r over the chunk (batch and time), per unit (:func:`centering_penalty`). It
-        makes ``b`` the mean rate and ``r`` the modulation around it. Without it the
-        activity penalty rewards a module that parks r at one vector opposite ``b`` (lower
-        rates everywhere): such a module stops coding position, its maps are flat, and
-        their correlation across worlds is noise. 0 turns it off.
-    smooth_loss : tuple of float, default ()
-        Per-module weights of a smoothness penalty ``mean ||e_t - e_{t-1}||^2 / n`` over
-        consecutive steps of a chunk (n = units per module): it penalises spatial frequency
-        (a plane wave of wave vector k changes by about ``|k . d|^2`` per step d), so
-        different weights pull modules to different grid scales. One value applies to all
-        modules; empty turns it off.
-    """
-
-    n_steps: int = 2000
-    path_loss: float = 1.0
-    nonneg_loss: float = 1.0
-    activity_loss: float = 0.1
-    commute_loss: float = 0.0
-    center_loss: float = 1.0
-    smooth_loss: tuple[float, ...] = ()
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        for name in ("path_loss", "nonneg_loss", "activity_loss", "commute_loss", "center_loss"):
-            _check_real(getattr(self, name), f"train.{name}", low=0)
-        if not all(
-            isinstance(w, (int, float)) and not isinstance(w, bool) and 0 <= w < math.inf
-            for w in self.smooth_loss
-        ):
-            raise ValueError(
-                f"train.smooth_loss weights must be >= 0 and finite; got {self.smooth_loss!r}."
-            )
-
-
-@dataclass(frozen=True, kw_only=True)
-class TEMTConfig:
-    """Full TEM-t config: ``env``, ``model`` and ``train`` sections (TOML tables)."""
-
-    env: EnvConfig = field(default_factory=EnvConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
-    #: Values a saved config means when it lacks a key (:data:`LEGACY_MODEL_VALUES`,
-    #: :data:`LEGACY_TRAIN_VALUES`);
-    #: ``read_checkpoint`` fills them in for any registered config class that has them.
-    legacy_values: ClassVar[dict[str, dict[str, Any]]] = {
-        "model": LEGACY_MODEL_VALUES,
-        "train": LEGACY_TRAIN_VALUES,
-    }
-
-    def __post_init__(self) -> None:
-        n_smooth = len(self.train.smooth_loss)
-        if n_smooth not in (0, 1, self.model.n_modules):
-            raise ValueError(
-                f"train.smooth_loss has {n_smooth} weights; give one per module "
-                f"(model.n_modules = {self.model.n_modules}), a single weight for all, or none."
-            )
-        longest = self.env.max_steps(self.train.chunk_length)
-        if self.model.memory_capacity < self.train.chunk_length:
-            raise ValueError(
-                f"model.memory_capacity ({self.model.memory_capacity}) must be at least "
-                f"train.chunk_length ({self.train.chunk_length})."
-            )
-        if longest > self.model.memory_capacity:
-            rule = (
-                "env.chunks_per_env[1] * train.chunk_length"
-                if self.env.lifetime == "chunks"
-                else "env.visits_per_node, env.visits_jitter and env.widths[1]"
-            )
-            raise ValueError(
-                f"the longest environment lifetime ({rule} = {longest} steps) exceeds "
-                f"model.memory_capacity "
-                f"({self.model.memory_capacity}); raise the capacity or shorten the lifetimes."
-            )
-
-    @property
-    def longest_env_steps(self) -> int:
-        """Longest environment lifetime (steps)."""
-        return self.env.chunks_per_env[1] * self.train.chunk_length
-
-
-def action_displacements(kinds: tuple[str, ...]) -> list[tuple[float, float]]:
-    """Each action's displacement on its lattice, in node spacings, in vocabulary order.
-
-    Parameters
-    ----------
-    kinds : tuple of str
-        Canonical lattice kinds.
-
-    Returns
-    -------
-    list of (float, float)
-        ``(dx, dy)`` per action of :func:`action_vocabulary` (unit length; diagonals of
-        8-connected worlds sqrt 2).
-    """
-    out = []
-    for kind in WORLD_KINDS:
-        if kind in kinds:
-            w = make_world(kind, 5, stay=False)
-            centre = 2 * 5 + 2  # row 2, column 2: every neighbour exists
-            for k in range(len(w.actions)):
-                d = (w.coords[w.transitions[centre, k]] - w.coords[centre]) / w.spacing
-                out.append((float(d[0]), float(d[1])))
-    return out
 
 
 # ----------------------------------------------------------------------------- model
@@ -509,13 +143,45 @@ class TEMTOutput:
     state: TEMTState
 
 
+def _slot_weights(w: Tensor, count: Tensor, m_used: int, cap: int) -> Tensor:
+    """Attention weights per memory-buffer slot, shape (b, cap).
+
+    ``w`` (b, m_used + t): weights on the m_used old memories (slots 0..m_used-1), then on
+    this chunk's t new ones, which sit at ring-buffer slots ``(count + i) % cap``.
+    """
+    b, t = w.shape[0], w.shape[1] - m_used
+    mw = torch.zeros(b, cap, dtype=w.dtype, device=w.device)
+    mw[:, :m_used] = w[:, :m_used]
+    if t:
+        slots = (count[:, None] + torch.arange(t, device=w.device)[None]) % cap
+        mw = mw.scatter_add(1, slots, w[:, m_used:])
+    return mw
+
+
+def _write_memories(
+    state: TEMTState, e_chunk: Tensor, observations: Tensor, count: Tensor, cap: int
+) -> TEMTState:
+    """The next state: the chunk's (e, x) written into the ring buffer, detached.
+
+    Truncated backprop: stored codes carry no gradient into the next chunk.
+    """
+    b, t_len = observations.shape
+    slots = (count[:, None] + torch.arange(t_len, device=observations.device)[None]) % cap
+    mem_e = state.mem_e.detach().clone()
+    mem_x = state.mem_x.clone()
+    rows = torch.arange(b, device=observations.device)[:, None].expand_as(slots)
+    mem_e[rows, slots] = e_chunk.detach()
+    mem_x[rows, slots] = observations
+    return TEMTState(e=e_chunk[:, -1], mem_e=mem_e, mem_x=mem_x, count=count + t_len)
+
+
 def _orthogonal(n: int, m: int, generator: torch.Generator) -> Tensor:
     q, r = torch.linalg.qr(torch.randn(max(n, m), min(n, m), generator=generator))
     q = q * torch.sign(torch.diagonal(r))
     return q if n >= m else q.T
 
 
-class TEMT(ZooModel):
+class TEMT(PlaneWaveTransition, ZooModel):
     """TEM-t (see the module docstring). Build with ``hippocore.zoo.get_model("tem-t", cfg)``.
 
     Parameters
@@ -585,114 +251,6 @@ class TEMT(ZooModel):
             self.gamma = nn.Parameter(torch.tensor(0.5))  # bonus for a matching observation
             self.c_null_corr = nn.Parameter(torch.tensor(1.0))
             self.alpha_raw = nn.Parameter(torch.tensor(1.0))  # correction gate, sigmoid
-
-    def _init_plane_waves(self, g: torch.Generator) -> None:
-        """Parameters of the plane-wave transition (``model.transition = "plane-waves"``)."""
-        m = self.config.model
-        n_mod, size = m.n_modules, m.n_e // m.n_modules
-        n_planes = self._planes_per_module()
-        spacing = torch.tensor(m.grid_spacing, dtype=torch.float32).expand(n_mod)
-        # |k| at which three waves 60 degrees apart make a hexagonal grid of this spacing.
-        self.register_buffer("wave_length", 4 * math.pi / (math.sqrt(3) * spacing))
-        # U_m = expm(S - S^T): which unit reads which plane. A small S starts near the
-        # identity: every unit (nearly) one plane coordinate, i.e. a band, so whether a unit
-        # combines its module's waves into a grid is learned, not given (a random U mixes).
-        self.mixing_param = nn.Parameter(
-            m.mixing_init * torch.randn(n_mod, size, size, generator=g)
-        )
-        if m.wave_geometry == "triad":
-            self.wave_orientation = nn.Parameter(2 * math.pi * torch.rand(n_mod, generator=g))
-        else:
-            self.wave_direction = nn.Parameter(
-                2 * math.pi * torch.rand(n_mod, n_planes, generator=g)
-            )
-        disp = torch.as_tensor(action_displacements(self.config.env.kinds), dtype=torch.float32)
-        if m.action_geometry == "lattice":
-            self.register_buffer("action_displacement", disp)
-        elif m.action_geometry == "directions":
-            self.register_buffer("action_length", disp.norm(dim=1))
-            lattice = torch.atan2(disp[:, 1], disp[:, 0])
-            jitter = m.direction_spread * (2 * torch.rand(len(disp), generator=g) - 1)
-            self.action_angle = nn.Parameter(lattice + jitter)
-        else:
-            angle = 2 * math.pi * torch.rand(len(disp), generator=g)
-            start = 0.1 * torch.stack([angle.cos(), angle.sin()], 1)
-            self.action_displacement = nn.Parameter(start)
-
-    def _equal_plane_start(self, g: torch.Generator) -> Tensor:
-        """A start vector with every rotation plane at amplitude sqrt(2), random phases."""
-        m = self.config.model
-        n_planes = m.n_modules * self._planes_per_module()
-        phase = 2 * math.pi * torch.rand(n_planes, generator=g)
-        z = math.sqrt(2) * torch.stack([phase.cos(), phase.sin()], 1).reshape(-1)
-        u = self.mixing().detach()  # (n_mod, size, 2 * planes)
-        blocks = z.reshape(m.n_modules, -1)
-        e0 = torch.einsum("mij,mj->mi", u, blocks)
-        # With more units than plane coordinates, U has orthonormal columns and the units'
-        # norm is sqrt(2 * planes) per module; the module rescaling after f restores it.
-        return e0.reshape(-1)
-
-    # -- building blocks --------------------------------------------------------------
-
-    def _planes_per_module(self) -> int:
-        """Plane-wave transition: rotation planes per module (3 for a triad)."""
-        m = self.config.model
-        return 3 if m.wave_geometry == "triad" else m.n_e // m.n_modules // 2
-
-    def mixing(self) -> Tensor:
-        """Plane-wave transition: each module's mixing U, shape (n_modules, n, 2 * planes).
-
-        ``U = expm(S - S^T) U_0``: orthonormal columns, one per plane coordinate. With as
-        many units as plane coordinates ``U_0 = I`` (U is a rotation); with k times as many,
-        unit i starts reading plane coordinate ``i mod (2 * planes)`` (``U_0`` scaled by
-        ``1 / sqrt(k)`` to keep the columns orthonormal), so every unit starts as a band and
-        k units share each coordinate until training mixes them.
-        """
-        s = self.mixing_param
-        u = torch.linalg.matrix_exp(s - s.transpose(1, 2))
-        n_coord = 2 * self._planes_per_module()
-        size = u.shape[-1]
-        if size == n_coord:
-            return u
-        u0 = torch.eye(n_coord, dtype=u.dtype, device=u.device).repeat(size // n_coord, 1)
-        return u @ (u0 / math.sqrt(size // n_coord))
-
-    def displacements(self) -> Tensor:
-        """Plane-wave transition: each action's displacement (node spacings), shape (n_a, 2)."""
-        if self.config.model.action_geometry == "directions":
-            a = self.action_angle
-            return torch.stack([a.cos(), a.sin()], -1) * self.action_length[:, None]
-        return self.action_displacement
-
-    def wave_vectors(self) -> Tensor:
-        """Plane-wave transition: wave vectors (rad per node spacing), (n_modules, n_planes, 2)."""
-        m = self.config.model
-        if m.wave_geometry == "triad":
-            turns = torch.arange(3, dtype=self.wave_length.dtype, device=self.wave_length.device)
-            angle = self.wave_orientation[:, None] + 2 * math.pi / 3 * turns
-        else:
-            angle = self.wave_direction
-        unit = torch.stack([angle.cos(), angle.sin()], -1)
-        return unit * self.wave_length[:, None, None]
-
-    def _plane_wave_transitions(self) -> Tensor:
-        """``W_a = U R(K d_a) U^T`` per module, block-diagonal, shape (n_a, n_e, n_e)."""
-        phase = torch.einsum("mpd,ad->amp", self.wave_vectors(), self.displacements())
-        c, s = phase.cos(), phase.sin()
-        # 2x2 rotation per plane (row-vector convention: e_next = e @ W).
-        rot = torch.stack([torch.stack([c, s], -1), torch.stack([-s, c], -1)], -2)
-        n_a, n_mod, n_planes = phase.shape
-        eye_p = torch.eye(n_planes, dtype=c.dtype, device=c.device)
-        # Block-diagonal over planes: (n_a, n_mod, 2p, 2p).
-        blocks = torch.einsum("ampij,pq->ampiqj", rot, eye_p).reshape(
-            n_a, n_mod, 2 * n_planes, 2 * n_planes
-        )
-        u = self.mixing()
-        w_mod = u[None] @ blocks @ u.transpose(1, 2)[None]  # (n_a, n_mod, size, size)
-        eye_m = torch.eye(n_mod, dtype=c.dtype, device=c.device)
-        # Block-diagonal over modules in one product (no Python loop over actions).
-        size = u.shape[1]
-        return torch.einsum("amij,mn->aminj", w_mod, eye_m).reshape(n_a, n_mod * size, n_mod * size)
 
     def transition_matrices(self) -> Tensor:
         """W_a for every action plus the identity for stay (last), shape (n_a + 1, n_e, n_e)."""
@@ -777,6 +335,25 @@ class TEMT(ZooModel):
 
     # -- forward over a chunk ---------------------------------------------------------
 
+    def _correct(
+        self, e: Tensor, scores: Tensor, match: Tensor, e_mem: Tensor, scale: Tensor, keep: Tensor
+    ) -> Tensor:
+        """Position correction: pull e towards the stored codes of memories matching x_t.
+
+        ``scores`` (b, m) are the query's key scores for the m memories (old ones masked),
+        ``match`` (b, m) marks memories whose stored observation equals x_t (bonus
+        ``gamma``), ``e_mem`` (b, m, n_e) their stored codes, ``keep`` (b, 1 + m) which
+        entries (null first) may be attended to; ``scale`` (b, 1) the inverse temperature.
+        """
+        b = e.shape[0]
+        neg = torch.finfo(scores.dtype).min
+        s_all = scores + self.gamma * match.to(scores.dtype)
+        att_c = torch.cat([self.c_null_corr.expand(b, 1), s_all], 1) * scale
+        att_c = att_c.masked_fill(~keep, neg)
+        w_c = torch.softmax(att_c, dim=1)
+        e_hat = w_c[:, :1] * e + torch.bmm(w_c[:, None, 1:], e_mem)[:, 0]
+        return self._f(e + torch.sigmoid(self.alpha_raw) * (e_hat - e))
+
     def forward(
         self,
         actions: Tensor,
@@ -853,38 +430,20 @@ class TEMT(ZooModel):
             logits_out.append(self.readout(p_x))
             e_path_out.append(self.rates(e))
             if return_memory_weights:
-                mw = torch.zeros(b, cap, dtype=w.dtype, device=w.device)
-                mw[:, :m_used] = w[:, 1 : 1 + m_used]
-                if t:
-                    slots = (count[:, None] + torch.arange(t, device=w.device)[None]) % cap
-                    mw = mw.scatter_add(1, slots, w[:, 1 + m_used :])
-                mw_out.append(mw)
+                mw_out.append(_slot_weights(w[:, 1:], count, m_used, cap))
             x_t = observations[:, t]
             if cfg.position_correction:
-                match = (x_mem == x_t[:, None]).to(w.dtype)
-                s_all = torch.cat([s_old_m, s_new], 1) + self.gamma * match
-                att_c = torch.cat([self.c_null_corr.expand(b, 1), s_all], 1) * scale
-                att_c = att_c.masked_fill(
-                    ~torch.cat([keep_null, valid_old, keep_new[:, :t]], 1), neg
-                )
-                w_c = torch.softmax(att_c, dim=1)
+                keep = torch.cat([keep_null, valid_old, keep_new[:, :t]], 1)
                 e_mem = torch.cat([mem_e_old, torch.stack(new_e, 1)], 1) if t else mem_e_old
-                e_hat = w_c[:, :1] * e + torch.bmm(w_c[:, None, 1:], e_mem)[:, 0]
-                e = self._f(e + torch.sigmoid(self.alpha_raw) * (e_hat - e))
+                scores = torch.cat([s_old_m, s_new], 1)
+                e = self._correct(e, scores, x_mem == x_t[:, None], e_mem, scale, keep)
             new_e.append(e)
             new_k.append(self.keys(self.rates(e)))
             new_x.append(x_t)
             e_out.append(e)
             e_prev = e
         e_chunk = torch.stack(e_out, 1)  # recurrent part r (what memory stores)
-        # Write the chunk's memories into the ring buffer (detached: truncated backprop).
-        slots = (count[:, None] + torch.arange(t_len, device=actions.device)[None]) % cap
-        mem_e = state.mem_e.detach().clone()
-        mem_x = state.mem_x.clone()
-        rows = torch.arange(b, device=actions.device)[:, None].expand_as(slots)
-        mem_e[rows, slots] = e_chunk.detach()
-        mem_x[rows, slots] = observations
-        new_state = TEMTState(e=e_prev, mem_e=mem_e, mem_x=mem_x, count=count + t_len)
+        new_state = _write_memories(state, e_chunk, observations, count, cap)
         return TEMTOutput(
             logits=torch.stack(logits_out, 1),
             e=self.rates(e_chunk),
@@ -984,80 +543,6 @@ class TEMT(ZooModel):
             )
         }
         return pops, attrs
-
-
-# ----------------------------------------------------------------------------- penalties
-
-
-def commutation_penalty(model: torch.nn.Module) -> torch.Tensor:
-    """``mean ||W_a W_b - W_b W_a||_F^2 / n_e`` over pairs of actions of the same lattice kind.
-
-    Parameters
-    ----------
-    model : TEMT
-        The model (its ``transition_matrices()`` and ``actions``).
-
-    Returns
-    -------
-    Tensor
-        Scalar penalty (0 for commuting transitions).
-    """
-    w = model.transition_matrices()[:-1]  # without stay (the identity commutes)
-    kinds = [name.split(":", 1)[0] for name in model.actions]
-    terms = []
-    for kind in dict.fromkeys(kinds):
-        idx = [i for i, k in enumerate(kinds) if k == kind]
-        wk = w[idx]
-        ab = torch.einsum("aij,bjk->abik", wk, wk)
-        comm = ab - ab.transpose(0, 1)  # [W_a, W_b] for every ordered pair
-        upper = torch.triu_indices(len(idx), len(idx), offset=1)
-        terms.append(comm[upper[0], upper[1]].pow(2).sum(dim=(-2, -1)) / w.shape[-1])
-    return torch.cat(terms).mean()
-
-
-def centering_penalty(r: torch.Tensor, n_modules: int) -> torch.Tensor:
-    """Mean over modules of ``||mean r||^2 / n``, the mean taken over batch and time.
-
-    Parameters
-    ----------
-    r : Tensor (batch, time, n_e)
-        Recurrent parts of the position encodings of one chunk (rates minus baseline).
-    n_modules : int
-        Modules (equal blocks of n units, each of norm ``sqrt(n)`` at every step).
-
-    Returns
-    -------
-    Tensor
-        Scalar in [0, 1]: 0 when every module's r averages to zero over the chunk (it
-        moves with position), 1 when every module sits at one vector (a constant code).
-    """
-    blocks = r.unflatten(-1, (n_modules, r.shape[-1] // n_modules))
-    mean = blocks.mean(dim=(0, 1))  # (n_modules, n)
-    return mean.pow(2).sum(-1).mean() / blocks.shape[-1]
-
-
-def smoothness_penalty(e: torch.Tensor, n_modules: int, weights: tuple[float, ...]) -> torch.Tensor:
-    """Weighted per-module ``mean ||e_t - e_{t-1}||^2 / n`` over consecutive steps.
-
-    Parameters
-    ----------
-    e : Tensor (batch, time, n_e)
-        Position encodings of one chunk (one environment per row: worlds change only
-        between chunks).
-    n_modules : int
-        Modules (equal blocks of units).
-    weights : tuple of float
-        One weight per module, or one for all.
-
-    Returns
-    -------
-    Tensor
-        Scalar penalty.
-    """
-    d = (e[:, 1:] - e[:, :-1]).unflatten(-1, (n_modules, e.shape[-1] // n_modules))
-    per_module = d.pow(2).mean(dim=(0, 1, 3))  # (n_modules,)
-    w = torch.as_tensor(weights, dtype=e.dtype, device=e.device).expand(n_modules)
-    return (w * per_module).sum()
 
 
 register_model("tem-t", config=TEMTConfig)(TEMT)

@@ -83,10 +83,14 @@ class TEMT3ModelConfig(_TEMTModelConfig):
     ----------
     n_c : int, default 5
         Context units (one per context class; must equal ``env.n_c``). The other fields are
-        TEM-t's (:class:`hippocore.zoo.tem_t.ModelConfig`); the memory capacity default is
-        lowered to 1024, enough for the default world lifetimes.
+        TEM-t's (:class:`hippocore.zoo.tem_t.ModelConfig`) except three defaults: the memory
+        capacity is lowered to 1024, enough for the default world lifetimes, and the
+        position code keeps the 60 units and lattice action displacements TEM-t-3 was
+        measured with (docs/results/triple.md), not TEM-t's 120 units with learned directions.
     """
 
+    n_e: int = 60
+    action_geometry: Literal["lattice", "learned", "directions"] = "lattice"
     memory_capacity: int = 1024
     n_c: int = 5
 

@@ -56,7 +56,10 @@ def test_kavli_report(tmp_path):
 def test_model_beside_lab(tmp_path):
     run("model_beside_lab.py", "--steps", "450", "--shuffles", "3", "--out", "r.html", cwd=tmp_path)
     html = (tmp_path / "r.html").read_text()
-    assert n_rows(html) == 8 + 60 and "Gridness by item" in html
+    from hippocore.zoo import pretrained
+
+    n_position = pretrained("tem-t").config.model.n_e  # the example's model units
+    assert n_rows(html) == 8 + n_position and "Gridness by item" in html
 
 
 @needs_torch
@@ -68,4 +71,6 @@ def test_train_and_report(tmp_path):
         p.name for p in run_dir.iterdir()
     }
     html = (run_dir / "report.html").read_text()
-    assert n_rows(html) == 60 and "training run" in html
+    from hippocore.zoo import TEMTConfig
+
+    assert n_rows(html) == TEMTConfig().model.n_e and "training run" in html  # position units

@@ -603,7 +603,7 @@ ORTHO = {"transition": "orthogonal", "grid_spacing": []}  # the earlier transiti
         ({"model": {**ORTHO, "n_modules": 4, "max_phase_step": [1.0, 0.5]}}, "2 values"),
         ({"model": {**ORTHO, "max_phase_step": [4.0]}}, r"in \(0, pi\]"),
         ({"model": {**ORTHO, "transition": "free", "max_phase_step": [1.0]}}, "needs model.tra"),
-        ({"model": {"n_modules": 60}}, "at least 2 units per module"),
+        ({"model": {"n_modules": 120}}, "at least 2 units per module"),
         ({"train": {"n_steps": "many"}}, "n_steps must be an integer"),
         ({"model": {"memory_capacity": 100}}, "exceeds model.memory_capacity"),
     ],
@@ -702,6 +702,7 @@ def _plane_waves(**model):
         max_phase_step=[],
         fixed_phase_step=False,
         grid_spacing=[4.0, 6.0],
+        action_geometry="lattice",
     )
     d["model"].update(model)
     return as_config(d)
@@ -775,14 +776,14 @@ def test_plane_waves_with_more_units_than_plane_coordinates_integrate_paths_exac
 
 
 def test_action_directions_keep_the_lattice_step_lengths_and_are_learned():
-    cfg = _plane_waves(action_geometry="directions")
+    cfg = _plane_waves(action_geometry="directions", direction_spread=math.pi)
     model = get_model("tem-t", cfg)
     d = model.displacements().detach()
     assert torch.allclose(d.norm(dim=1), torch.ones(6), atol=1e-6)
     # A spread bounds each start angle's error from the lattice's (60 degree steps).
     near = get_model("tem-t", _plane_waves(action_geometry="directions", direction_spread=0.2))
     lattice = torch.arange(6) * math.pi / 3
-    err = torch.remainder(near.action_angle.detach() - lattice + math.pi, 2 * math.pi) - math.pi
+    err = torch.remainder(near.action_angles().detach() - lattice + math.pi, 2 * math.pi) - math.pi
     assert err.abs().max() <= 0.2 + 1e-6 and err.abs().max() > 0
     # Random directions: opposite lattice moves do not cancel before training.
     east, _, _, west = model.transition_matrices().detach()[:4]
@@ -793,6 +794,26 @@ def test_action_directions_keep_the_lattice_step_lengths_and_are_learned():
     trained = dict(res.model.named_parameters())["action_angle"]
     assert not torch.allclose(trained, model.action_angle)
     assert torch.allclose(res.model.displacements().norm(dim=1), torch.ones(6), atol=1e-6)
+
+
+def test_direction_rate_scales_the_angle_steps_not_the_start():
+    # The same start in radians; Adam's first step moves every angle by about lr in parameter
+    # units, i.e. by lr * direction_rate radians.
+    runs = {}
+    for rate in (1.0, 10.0):
+        cfg = _plane_waves(action_geometry="directions", direction_spread=1.0, direction_rate=rate)
+        start = get_model("tem-t", cfg).action_angles().detach()
+        dd = config_to_dict(cfg)
+        dd["train"].update(n_steps=1, log_every=1)
+        res = train(as_config(dd), progress=False)
+        runs[rate] = (start, res.model.action_angles().detach() - start)
+    assert torch.allclose(runs[1.0][0], runs[10.0][0], atol=1e-6)
+    lr = as_config(config_to_dict(cfg)).train.lr
+    slow, fast = runs[1.0][1].abs(), runs[10.0][1].abs()
+    assert torch.all(slow <= 1.01 * lr) and slow.max() > 0.5 * lr
+    assert torch.all(fast <= 10.1 * lr) and fast.max() > 5 * lr
+    with pytest.raises(ValueError, match="direction_rate"):
+        _plane_waves(action_geometry="directions", direction_rate=0.0)
 
 
 @pytest.mark.parametrize(
@@ -812,3 +833,48 @@ def test_action_directions_keep_the_lattice_step_lengths_and_are_learned():
 def test_plane_wave_config_errors(model, match):
     with pytest.raises((ValueError, ConfigError), match=match):
         _plane_waves(**model)
+
+
+def test_ordered_start_deals_angles_out_in_the_lattice_cyclic_order():
+    from hippocore.zoo.tem_t import cyclic_order
+
+    g = torch.Generator().manual_seed(0)
+    lattice = torch.arange(6, dtype=torch.float64) * math.pi / 3
+    for spread in (0.4, 1.0, math.pi):
+        for _ in range(20):
+            start = lattice + spread * (2 * torch.rand(6, generator=g, dtype=torch.float64) - 1)
+            out = cyclic_order(lattice, start, [6])
+            wrapped = torch.remainder(out, 2 * math.pi)
+            # Same angles (as a set on the circle) ...
+            assert torch.allclose(
+                wrapped.sort().values, torch.remainder(start, 2 * math.pi).sort().values
+            )
+            # ... and going around from action 0, every next action is further on, once round.
+            steps = torch.remainder(wrapped.roll(-1) - wrapped, 2 * math.pi)
+            assert torch.isclose(steps.sum(), torch.tensor(2 * math.pi, dtype=torch.float64))
+    near = lattice + 0.4 * torch.tensor([1.0, -1, 1, -1, 1, -1], dtype=torch.float64)
+    assert torch.equal(cyclic_order(lattice, near, [6]), near)  # no swap: left as drawn
+    swapped = lattice.clone()
+    swapped[[2, 3]] = swapped[[3, 2]]
+    assert torch.allclose(
+        torch.remainder(cyclic_order(lattice, swapped, [6]), 2 * math.pi), lattice
+    )
+    # Per kind: a second group is ordered on its own.
+    two = cyclic_order(torch.cat([lattice, lattice[:4]]), torch.cat([swapped, lattice[:4]]), [6, 4])
+    assert torch.equal(two[6:], lattice[:4])
+
+
+def test_directions_checkpoint_from_before_direction_rate_keeps_its_angles(tmp_path):
+    # Such a checkpoint stores action_angle in radians (rate 1): it must not load 10x turned.
+    cfg = _plane_waves(action_geometry="directions", direction_spread=0.3, direction_rate=1.0)
+    dd = config_to_dict(cfg)
+    dd["train"].update(n_steps=2, log_every=2, checkpoint_every=2)
+    old = train(as_config(dd), out=tmp_path, progress=False)
+    path = tmp_path / "checkpoint.pt"
+    payload = torch.load(path, weights_only=False)
+    for key in ("direction_rate", "ordered_start"):
+        del payload["config"]["model"][key]  # as written before they existed
+    torch.save(payload, path)
+    model, loaded = load_checkpoint(path)
+    assert loaded.model.direction_rate == 1.0 and loaded.model.ordered_start is False
+    assert torch.equal(model.displacements(), old.model.displacements())
