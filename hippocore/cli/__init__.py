@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from hippocore.cli._parser import subcommand
 from hippocore.cli._report import add_report
 from hippocore.cli._score import add_convert, add_score
 from hippocore.cli._zoo import add_export, add_train, add_zoo
@@ -58,22 +59,6 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sub(
-    sub: argparse._SubParsersAction,
-    name: str,
-    common: argparse.ArgumentParser,
-    text: str,
-    epilog: str,
-) -> argparse.ArgumentParser:
-    return sub.add_parser(
-        name,
-        parents=[common],
-        help=text,
-        epilog=epilog,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser.
 
@@ -93,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = _sub(sub, "demo", common, "run the main job on built-in defaults", _DEMO_EXAMPLE)
+    demo = subcommand(sub, "demo", common, "run the main job on built-in defaults", _DEMO_EXAMPLE)
     demo.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     demo.set_defaults(func=_demo)
@@ -102,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train(sub, common)
     add_export(sub, common)
     add_zoo(sub, common)
-    ins = _sub(
+    ins = subcommand(
         sub,
         "inspect",
         common,

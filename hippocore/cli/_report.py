@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from hippocore.cli._parser import subcommand
+
 __all__ = ["add_report"]
 
 _REPORT_EXAMPLE = """\
@@ -96,12 +98,12 @@ def _report(args: argparse.Namespace) -> int:
 
 def add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add ``hippocore report`` to the command's subparsers."""
-    p = sub.add_parser(
+    p = subcommand(
+        sub,
         "report",
-        parents=[common],
-        help="write one self-contained HTML report of sessions and training runs",
-        epilog=_REPORT_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        common,
+        "write one self-contained HTML report of sessions and training runs",
+        _REPORT_EXAMPLE,
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="session files, folders, run folders")
     p.add_argument("-o", "--output", required=True, help="the HTML file to write")

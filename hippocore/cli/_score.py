@@ -6,6 +6,8 @@ import argparse
 import warnings
 from pathlib import Path
 
+from hippocore.cli._parser import subcommand
+
 __all__ = ["add_score", "add_convert"]
 
 _SCORE_EXAMPLE = """\
@@ -132,15 +134,15 @@ def _convert(args: argparse.Namespace) -> int:
 
 def add_score(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add ``hippocore score``."""
-    p = sub.add_parser(
+    p = subcommand(
+        sub,
         "score",
-        parents=[common],
-        help="score and classify every unit of many session files into one table",
+        common,
+        "score and classify every unit of many session files into one table",
+        _SCORE_EXAMPLE,
         description="Score and classify every unit of session files (lab NWB, Kavli .mat, "
         "Axona, model exports in NWB/netCDF) against circular time-shift shuffles: one row "
         "per unit.",
-        epilog=_SCORE_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="session files or folders of them")
     p.add_argument(
@@ -198,13 +200,13 @@ def add_score(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
 
 def add_convert(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add ``hippocore convert``."""
-    p = sub.add_parser(
+    p = subcommand(
+        sub,
         "convert",
-        parents=[common],
-        help="convert Kavli .mat and Axona sessions to NWB",
+        common,
+        "convert Kavli .mat and Axona sessions to NWB",
+        _CONVERT_EXAMPLE,
         description="Convert session files to NWB, one file per session.",
-        epilog=_CONVERT_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("inputs", nargs="+", metavar="IN", help="session files or folders of them")
     p.add_argument("-o", "--output", required=True, help="folder for the NWB files")

@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from hippocore.cli._parser import subcommand
+
 __all__ = ["add_train", "add_export", "add_zoo", "parse_world", "card_line"]
 
 _TRAIN_EXAMPLE = """\
@@ -200,12 +202,12 @@ def _zoo_list(args: argparse.Namespace) -> int:
 
 def add_train(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add ``hippocore train``."""
-    tr = sub.add_parser(
+    tr = subcommand(
+        sub,
         "train",
-        parents=[common],
-        help="train a zoo model (no config: retrain the shipped TEM-t default from scratch)",
-        epilog=_TRAIN_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        common,
+        "train a zoo model (no config: retrain the shipped TEM-t default from scratch)",
+        _TRAIN_EXAMPLE,
     )
     tr.add_argument(
         "config_files",
@@ -249,12 +251,12 @@ def add_train(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
 
 def add_export(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add ``hippocore export``."""
-    ex = sub.add_parser(
+    ex = subcommand(
+        sub,
         "export",
-        parents=[common],
-        help="walk a trained model through a world and write its units as a session file",
-        epilog=_EXPORT_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        common,
+        "walk a trained model through a world and write its units as a session file",
+        _EXPORT_EXAMPLE,
     )
     ex.add_argument("model", metavar="CHECKPOINT", help="checkpoint file or pretrained:NAME")
     ex.add_argument("--world", default="hexagonal:11", help="KIND:WIDTH[xHEIGHT] (hexagonal:11)")
@@ -267,19 +269,11 @@ def add_export(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 def add_zoo(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add ``hippocore zoo list``."""
-    zoo = sub.add_parser(
-        "zoo",
-        parents=[common],
-        help="the model zoo: registered models and shipped checkpoints",
-        epilog=_ZOO_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    zoo = subcommand(
+        sub, "zoo", common, "the model zoo: registered models and shipped checkpoints", _ZOO_EXAMPLE
     )
     zsub = zoo.add_subparsers(dest="zoo_command", required=True)
-    ls = zsub.add_parser(
-        "list",
-        parents=[common],
-        help="list registered models and pretrained checkpoints",
-        epilog=_ZOO_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ls = subcommand(
+        zsub, "list", common, "list registered models and pretrained checkpoints", _ZOO_EXAMPLE
     )
     ls.set_defaults(func=_zoo_list)
