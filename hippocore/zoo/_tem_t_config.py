@@ -442,11 +442,6 @@ def action_displacements(kinds: tuple[str, ...]) -> list[tuple[float, float]]:
     return out
 
 
-def _kind_sizes(kinds: tuple[str, ...]) -> list[int]:
-    """Moves per world kind, in the order of :func:`action_displacements`."""
-    return [len(make_world(k, 5, stay=False).actions) for k in WORLD_KINDS if k in kinds]
-
-
 def cyclic_order(lattice: Tensor, start: Tensor, sizes: list[int]) -> Tensor:
     """Start angles dealt out in the lattice's cyclic order, one group of actions at a time.
 

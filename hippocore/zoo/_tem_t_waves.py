@@ -15,7 +15,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from hippocore.zoo._tem_t_config import _kind_sizes, action_displacements, cyclic_order
+from hippocore.zoo._tem_t_config import action_displacements, cyclic_order
 
 __all__ = ["PlaneWaveTransition"]
 
@@ -24,6 +24,7 @@ class PlaneWaveTransition(nn.Module):
     """The plane-wave parameters and transition matrices of TEM-t (mixin; see module)."""
 
     config: object  # the model's TEMTConfig, set by the model
+    actions: tuple[str, ...]  # the model's action vocabulary (``"kind:direction"``)
 
     def _init_plane_waves(self, g: torch.Generator) -> None:
         """Parameters of the plane-wave transition (``model.transition = "plane-waves"``)."""
@@ -54,7 +55,9 @@ class PlaneWaveTransition(nn.Module):
             jitter = m.direction_spread * (2 * torch.rand(len(disp), generator=g) - 1)
             start = lattice + jitter
             if m.ordered_start:
-                start = cyclic_order(lattice, start, _kind_sizes(self.config.env.kinds))
+                kinds = [name.split(":")[0] for name in self.actions]  # "kind:direction"
+                sizes = [kinds.count(k) for k in dict.fromkeys(kinds)]  # moves per world kind
+                start = cyclic_order(lattice, start, sizes)
             self.action_angle = nn.Parameter(start / m.direction_rate)
         else:
             angle = 2 * math.pi * torch.rand(len(disp), generator=g)
