@@ -10,6 +10,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from _rollout_checks import trained_rollout  # noqa: E402
+
 from hippocore.envs import make_world  # noqa: E402
 from hippocore.schema import validate  # noqa: E402
 from hippocore.zoo import (  # noqa: E402
@@ -17,7 +19,6 @@ from hippocore.zoo import (  # noqa: E402
     ConfigError,
     as_config,
     config_document,
-    config_to_dict,
     evaluate,
     get_model,
     list_models,
@@ -379,15 +380,7 @@ def test_every_registered_model_rolls_out_to_a_valid_session(name, tmp_path):
                 "train": {"n_steps": 2, "log_every": 1, "batch_size": 2, "chunk_length": 20},
             }
         )
-    model = train(cfg, progress=False).model
-    w = make_world("hexagonal", 5)
-    ds = rollout(model, w, 120, seed=4)
-    validate(ds, "session")
-    assert ds.attrs["model"] == name and ds.attrs["step"] == 2
-    assert json.loads(ds.attrs["config_json"]) == config_to_dict(cfg)
-    pops = set(ds.population.values)
-    assert ds.attrs["grid_population"] in pops and ds.attrs["memory_population"] in pops
-    np.testing.assert_allclose(ds.position.values, w.coords[ds.node.values])
+    trained_rollout(name, cfg)
 
 
 def test_tem_rollout_populations_and_modules(trained):
