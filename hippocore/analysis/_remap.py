@@ -131,7 +131,9 @@ class PairStructure:
         Pairs that entered each ``group_r``.
     corr_a, corr_b : ndarray of shape (n_unit, n_unit)
         Unit-by-unit Pearson correlation of the maps in each environment (symmetric, 1 on
-        the diagonal of defined units, NaN for undefined pairs).
+        the diagonal of defined units, NaN for undefined pairs). Split-half (``second_a``
+        / ``second_b`` given): the symmetrised cross-part correlations, and on the diagonal
+        each unit's split-half reliability ``r(first_i, second_i)``.
     """
 
     r: float
@@ -188,32 +190,71 @@ def unit_pair_correlations(stack: ArrayLike, *, min_samples: int = 3) -> NDArray
 
 
 def _pair_corr(x: NDArray[np.float64], min_samples: int) -> NDArray[np.float64]:
-    valid = np.isfinite(x)
-    mf = valid.astype(float)
+    r, ok = _cross_corr(x, x, min_samples)
+    r = (r + r.T) / 2  # exact symmetry (the two triangles differ by rounding only)
+    np.fill_diagonal(r, np.where(np.diag(ok), 1.0, np.nan))
+    return r
+
+
+def _pair_corr_of(
+    first: NDArray[np.float64], second: ArrayLike | None, env: str, min_samples: int
+) -> NDArray[np.float64]:
+    """Pair correlations of one environment: within ``first``, or split-half with ``second``."""
+    if second is None:
+        return _pair_corr(first, min_samples)
+    y = _as_unit_stack(second, f"second_{env}")
+    if y.shape != first.shape:
+        raise ValueError(
+            f"second_{env} must hold the same units and samples as stack_{env}, shape "
+            f"{first.shape} after flattening; got {y.shape}. Pass both parts' maps on the "
+            "same nodes or bins."
+        )
+    r, _ = _cross_corr(first, y, min_samples)
+    return (r + r.T) / 2  # NaN where either order is undefined; diagonal: r(first_i, second_i)
+
+
+def _cross_corr(
+    x: NDArray[np.float64], y: NDArray[np.float64], min_samples: int
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Pearson r of unit i's map in ``x`` with unit j's map in ``y``, pairwise-complete.
+
+    Returns r, shape (n_unit, n_unit), NaN where undefined, and the mask of defined pairs.
+    """
+    vx, vy = np.isfinite(x), np.isfinite(y)
+    mx, my = vx.astype(float), vy.astype(float)
+    x0, sx, flat_x = _centred(x, vx)
+    y0, sy, flat_y = _centred(y, vy)
+    n = mx @ my.T  # shared samples of (i in x, j in y)
+    s_x = x0 @ my.T  # sum of unit i (x) over the samples shared with j (y)
+    s_y = mx @ y0.T  # sum of unit j (y) over the samples shared with i (x)
+    ss_x = (x0 * x0) @ my.T
+    ss_y = mx @ (y0 * y0).T
+    sxy = x0 @ y0.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        nn = np.where(n > 0, n, 1.0)
+        cov = sxy - s_x * s_y / nn
+        var_x = ss_x - s_x * s_x / nn
+        var_y = ss_y - s_y * s_y / nn
+        eps = 1e3 * np.finfo(float).eps
+        tol_x, tol_y = n * (eps * sx[:, None]) ** 2, n * (eps * sy[None, :]) ** 2
+        ok = (n >= min_samples) & (var_x > tol_x) & (var_y > tol_y)
+        ok &= ~flat_x[:, None] & ~flat_y[None, :]
+        r = np.where(ok, cov / np.sqrt(np.where(ok, var_x * var_y, 1.0)), np.nan)
+    return np.clip(r, -1.0, 1.0), ok
+
+
+def _centred(
+    x: NDArray[np.float64], valid: NDArray[np.bool_]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """Each unit minus its own mean (0 at invalid samples), its magnitude, and flatness."""
     n_valid = valid.sum(axis=1)
-    # Centre each unit on its own mean first so the sums below do not cancel.
+    # Centre each unit on its own mean first so the sums of _cross_corr do not cancel.
     mean = np.where(n_valid > 0, np.where(valid, x, 0.0).sum(1) / np.maximum(n_valid, 1), 0.0)
     x0 = np.where(valid, x - mean[:, None], 0.0)
     scale = np.max(np.abs(np.where(valid, x, 0.0)), axis=1)
     lo = np.min(np.where(valid, x, np.inf), axis=1)
     hi = np.max(np.where(valid, x, -np.inf), axis=1)
-    flat = ~(hi > lo)  # constant (or empty) over all its samples: constant on any subset
-    n = mf @ mf.T  # shared samples of (i, j)
-    s = x0 @ mf.T  # s[i, j]: sum of unit i over the samples shared with j
-    ss = (x0 * x0) @ mf.T
-    sxy = x0 @ x0.T
-    with np.errstate(invalid="ignore", divide="ignore"):
-        nn = np.where(n > 0, n, 1.0)
-        cov = sxy - s * s.T / nn
-        var = ss - s * s / nn  # var[i, j]: unit i over the samples shared with j (x n)
-        tol = n * (1e3 * np.finfo(float).eps * scale[:, None]) ** 2
-        ok = (n >= min_samples) & (var > tol) & (var.T > tol.T)
-        ok &= ~flat[:, None] & ~flat[None, :]
-        r = np.where(ok, cov / np.sqrt(np.where(ok, var * var.T, 1.0)), np.nan)
-    r = np.clip(r, -1.0, 1.0)
-    r = (r + r.T) / 2  # exact symmetry (the two triangles differ by rounding only)
-    np.fill_diagonal(r, np.where(np.diag(ok), 1.0, np.nan))
-    return r
+    return x0, scale, ~(hi > lo)  # flat: constant (or empty) over all, so over any subset
 
 
 def _pearson(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
@@ -232,6 +273,8 @@ def pair_structure(
     *,
     groups: ArrayLike | None = None,
     min_samples: int = 3,
+    second_a: ArrayLike | None = None,
+    second_b: ArrayLike | None = None,
 ) -> PairStructure:
     """Correlation between two environments' unit-by-unit correlation matrices.
 
@@ -259,6 +302,16 @@ def pair_structure(
         group.
     min_samples : int, default 3
         Fewest samples valid in both maps of a pair for its correlation to be defined.
+    second_a, second_b : array_like, optional
+        Maps of the same units from a second, disjoint part of the recording in each
+        environment (e.g. ``stack_a`` from the first half of the walk, ``second_a`` from
+        the second), same shape as ``stack_a`` / ``stack_b``; give both or neither. Each
+        environment's pair correlation is then the **split-half** one, ``(r(first_i,
+        second_j) + r(first_j, second_i)) / 2``, which keeps only relations that are
+        reproducible in space: units that read one shared latent through fixed weights
+        correlate within a part whether or not the latent depends on place, but across
+        parts only when it does. Use it when the units come from a network (an untrained
+        model keeps its weights' pair structure in every environment).
 
     Returns
     -------
@@ -295,6 +348,11 @@ def pair_structure(
         raise TypeError(f"min_samples must be an integer; got {min_samples!r}.")
     if min_samples < 2:
         raise ValueError(f"min_samples must be at least 2; got {min_samples}.")
+    if (second_a is None) != (second_b is None):
+        raise ValueError(
+            "second_a and second_b go together: give the second part's maps of both "
+            "environments for the split-half pair structure, or neither."
+        )
     n_unit = a.shape[0]
     if groups is None:
         g = np.zeros(n_unit, dtype=np.int64)
@@ -304,8 +362,8 @@ def pair_structure(
             raise ValueError(
                 f"groups must have one label per unit, shape ({n_unit},); got shape {g.shape}."
             )
-    corr_a = _pair_corr(a, int(min_samples))
-    corr_b = _pair_corr(b, int(min_samples))
+    corr_a = _pair_corr_of(a, second_a, "a", int(min_samples))
+    corr_b = _pair_corr_of(b, second_b, "b", int(min_samples))
     i, j = np.triu_indices(n_unit, 1)
     ca, cb = corr_a[i, j], corr_b[i, j]
     use = (g[i] == g[j]) & np.isfinite(ca) & np.isfinite(cb)

@@ -9,7 +9,10 @@ observations, walked from two different start nodes at least 3 node spacings apa
 
 (a) Position code: unit-pair structure across the two worlds
     (``hippocore.analysis.pair_structure`` of the per-node maps): within modules (pairs
-    of units of the same module) and over all pairs; the pairs' spatial relation
+    of units of the same module) and over all pairs; the split-half form (pair
+    correlations between the first and the second half of each walk's maps, which a
+    network's fixed weights do not keep without a place-locked code) and the units'
+    split-half map correlation; the pairs' spatial relation
     (``pair_offset_structure``: their lattice cross-correlograms at displacements
     0 < |d| <= 4 spacings, zero lag left out because a network keeps it without space;
     within modules); beside it the naive per-unit map
@@ -44,7 +47,7 @@ from hippocore.analysis import (
     spatial_correlation,
 )
 from hippocore.envs import make_world
-from hippocore.zoo import get_model, load_checkpoint, pretrained, rollout
+from hippocore.zoo import get_model, load_checkpoint, model_name_of, pretrained, rollout
 
 
 def load(src: str):
@@ -77,6 +80,14 @@ def walk(model, world, n_steps: int, seed: int, start: int, n_mem: int):
     return ds.node.values, act[:, pop == "position_encoding"], act[:, pop == "memory"]
 
 
+def halves(world, nodes, act):
+    """Node maps of the first and the second half of a walk."""
+    h = len(nodes) // 2
+    return lattice_node_means(world, nodes[:h], act[:h]), lattice_node_means(
+        world, nodes[h:], act[h:]
+    )
+
+
 def memory_lifetimes(model, world, nodes, mem):
     """Per memory unit: lifetime LatticeFields and whether it has one field at its write node."""
     cap = model.config.model.memory_capacity
@@ -102,6 +113,12 @@ def measure(model, world, pairs, seeds, args) -> dict[str, list[float]]:
         maps_a = lattice_node_means(world, na, pa)
         maps_b = lattice_node_means(world, nb, pb)
         out["pairs_module"].append(pair_structure(maps_a, maps_b, groups=modules).r)
+        (a1, a2), (b1, b2) = halves(world, na, pa), halves(world, nb, pb)
+        split = pair_structure(a1, b1, groups=modules, second_a=a2, second_b=b2)
+        out["pairs_module_split"].append(split.r)
+        out["split_half_reliability"].append(
+            float(np.nanmedian(np.r_[np.diag(split.corr_a), np.diag(split.corr_b)]))
+        )
         out["pairs_all"].append(pair_structure(maps_a, maps_b).r)
         out["offsets_module"].append(
             pair_offset_structure(world, maps_a, world, maps_b, groups=modules).r
@@ -131,6 +148,8 @@ def measure(model, world, pairs, seeds, args) -> dict[str, list[float]]:
 
 ROWS = {
     "pairs_module": "(a) position: unit-pair structure r, within modules",
+    "pairs_module_split": "(a) position: split-half unit-pair structure r, within modules",
+    "split_half_reliability": "    position units' split-half map r (median)",
     "pairs_all": "(a) position: unit-pair structure r, all pairs",
     "offsets_module": "(a) position: pair cross-correlograms r (0<|d|<=4), within modules",
     "naive": "(a) position: naive per-unit map r (moved start)",
@@ -164,7 +183,7 @@ def main(argv: list[str]) -> None:
     seeds = [(2 * k + 1, 2 * k + 2) for k in range(args.seeds)]
     models = {f"{args.source} (step {getattr(model, 'trained_steps', '?')})": model}
     if args.untrained:
-        models["untrained twin"] = get_model("tem-t", model.config).eval()
+        models["untrained twin"] = get_model(model_name_of(model.config), model.config).eval()
     cols = {}
     for name, m in models.items():
         t0 = time.perf_counter()
