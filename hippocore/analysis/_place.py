@@ -129,6 +129,61 @@ def _second_pass_regions(z2n, peaks, threshold: float, min_bins: int, chunk: int
     return final
 
 
+#: Half-width of the window about each candidate peak that BNT placefield's second pass
+#: labels first (17 x 17 bins: ~86 % of the candidates of shuffled 40 x 40 maps settle there).
+_PEAK_WINDOW = 8
+
+
+def _second_pass_windowed(z2n, peaks, threshold: float, min_bins: int, chunk: int):  # noqa: ANN001
+    """:func:`_second_pass_regions`, each candidate labelled in a window about its peak first.
+
+    A candidate's component in the window is its whole region when it does not reach the
+    window's edge: it is then tested here (size, centroid, holes). One that reaches the edge
+    and already has a hole in the window has a hole in the map too (the region only grows
+    around it, never into it), so it is rejected. The rest are labelled on the whole map.
+    Map edges are no window edges: the map is framed by ``-inf``, never part of a region.
+    """
+    pm, pr, pc, pv = peaks
+    n, ny, nx = z2n.shape
+    w = _PEAK_WINDOW
+    side = 2 * w + 1
+    framed = np.pad(z2n, ((0, 0), (w, w), (w, w)), constant_values=-np.inf)
+    final = np.zeros((n, ny + 2 * w, nx + 2 * w), dtype=bool)
+    rest = np.zeros(pv.size, dtype=bool)
+    offsets = np.arange(side)
+    per_chunk = 4 * chunk
+    for s0 in range(0, pv.size, per_chunk):
+        m, r, c, p = (v[s0 : s0 + per_chunk] for v in peaks)
+        rows = (r[:, None] + offsets)[:, :, None]  # framed rows of the window (peak at w)
+        cols = (c[:, None] + offsets)[:, None, :]
+        zz = framed[m[:, None, None], rows, cols]
+        planes = np.zeros((m.size, side + 1, side), dtype=bool)
+        planes[:, :side] = (zz <= p[:, None, None]) & (zz > (p * threshold)[:, None, None])
+        labels, _ = ndimage.label(planes.reshape(-1, side), structure=_FOUR)
+        labels = labels.reshape(planes.shape)[:, :side]
+        region = labels == labels[:, w, w][:, None, None]
+        edge = region[:, 0].any(1) | region[:, -1].any(1) | region[:, :, 0].any(1)
+        edge |= region[:, :, -1].any(1)
+        holes = euler8(region) < 1  # one 4-connected region: holes wherever this is < 1
+        rest[s0 : s0 + m.size] = edge & ~holes
+        per_row = region.view(np.uint8).sum(axis=2, dtype=np.int32)
+        per_col = region.view(np.uint8).sum(axis=1, dtype=np.int32)
+        n_bins = per_row.sum(axis=1)
+        # centroid in map coordinates: window row i is map row r - w + i (integer sums)
+        sum_y = per_row @ offsets + (r - w) * n_bins
+        sum_x = per_col @ offsets + (c - w) * n_bins
+        cy = sum_y / np.maximum(n_bins, 1)
+        cx = sum_x / np.maximum(n_bins, 1)
+        good = ~edge & ~holes & (n_bins >= min_bins) & (np.hypot(cy - r, cx - c) <= 4)
+        for j in np.flatnonzero(good):
+            final[m[j], r[j] : r[j] + side, c[j] : c[j] + side] |= region[j]
+    final = final[:, w : w + ny, w : w + nx]
+    if rest.any():
+        sub = tuple(v[rest] for v in peaks)
+        final |= _second_pass_regions(z2n, sub, threshold, min_bins, chunk)
+    return final
+
+
 def _bnt_field_labels(
     stack: NDArray[np.float64],
     threshold: float,
@@ -174,7 +229,7 @@ def _bnt_field_labels(
     pv = z2[pm, pr, pc]
     keep = pv > 0
     pm, pr, pc, pv = pm[keep], pr[keep], pc[keep], pv[keep]
-    final = _second_pass_regions(
+    final = _second_pass_windowed(
         np.where(nans, -np.inf, z2), (pm, pr, pc, pv), threshold, min_bins, chunk
     )
     if final.any():
