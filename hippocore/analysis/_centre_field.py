@@ -314,8 +314,9 @@ def centre_radii(a: NDArray[np.float64], todo: NDArray[np.intp], centre: tuple[i
     """BNT's centre-field radius of the maps ``todo`` of a normalised stack (0 elsewhere).
 
     The opening and the windowed regions are computed for blocks of maps at once; the growth
-    state machine runs on them (:func:`centre_field_area`), falling back to the general
-    path (:func:`bnt_radius`) where BNT would retry at its 0.97-1.0 thresholds.
+    state machine runs on them for the whole block (:func:`_cached_areas`), then map by map
+    (:func:`centre_field_area`) where the block cannot settle a map, falling back to the
+    general path (:func:`bnt_radius`) where BNT would retry at its 0.97-1.0 thresholds.
     """
     radii = np.zeros(a.shape[0], dtype=np.int64)
     for lo in range(0, todo.size, _BLOCK):
