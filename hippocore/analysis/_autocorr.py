@@ -43,20 +43,16 @@ def autocorrelogram_size(n: int) -> int:
     return size
 
 
-def _upper(s: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
-    """Entries ``min(i, n-1) + 1`` of an (n+1)-long cumulative axis (-2 or -1), i = 0 .. 2n-2."""
-    n = s.shape[axis] - 1
-    if axis == -2:
-        return np.concatenate([s[..., 1:, :], np.repeat(s[..., n:, :], n - 1, axis=-2)], -2)
-    return np.concatenate([s[..., 1:], np.repeat(s[..., n:], n - 1, axis=-1)], -1)
+@lru_cache(maxsize=32)
+def _corner_rows(n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Rows ``min(i, n-1) + 1`` and ``max(i - n + 1, 0)`` of an (n+1)-long cumulative axis.
 
-
-def _lower(s: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
-    """Entries ``max(i - n + 1, 0)`` of an (n+1)-long cumulative axis (-2 or -1), i = 0 .. 2n-2."""
-    n = s.shape[axis] - 1
-    if axis == -2:
-        return np.concatenate([np.repeat(s[..., :1, :], n, axis=-2), s[..., 1:n, :]], -2)
-    return np.concatenate([np.repeat(s[..., :1], n, axis=-1), s[..., 1:n]], -1)
+    For lag index i = 0 .. 2n-2: the overlap's last row (exclusive) and first row.
+    """
+    i = np.arange(2 * n - 1)
+    hi, lo = np.minimum(i, n - 1) + 1, np.maximum(i - n + 1, 0)
+    hi.flags.writeable = lo.flags.writeable = False
+    return hi, lo
 
 
 def _box_sums(a: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -64,16 +60,17 @@ def _box_sums(a: NDArray[np.float64]) -> NDArray[np.float64]:
 
     For lag index (i, j) of the (2m-1, 2n-1) output, the window covers rows
     ``max(0, i-m+1) .. min(i, m-1)`` (and likewise columns) of ``a``: four corners of the
-    cumulative sums, gathered by slicing one axis at a time.
+    cumulative sums, gathered by ``take`` one axis at a time.
     """
     m, n = a.shape[-2:]
     s = np.zeros(a.shape[:-2] + (m + 1, n + 1))
     s[..., 1:, 1:] = a.cumsum(-2).cumsum(-1)
-    s_hi, s_lo = _upper(s, -2), _lower(s, -2)
-    out = _upper(s_hi, -1)
-    out -= _upper(s_lo, -1)
-    out -= _lower(s_hi, -1)
-    out += _lower(s_lo, -1)
+    (hi_r, lo_r), (hi_c, lo_c) = _corner_rows(m), _corner_rows(n)
+    s_hi, s_lo = s.take(hi_r, axis=-2), s.take(lo_r, axis=-2)
+    out = s_hi.take(hi_c, axis=-1)
+    out -= s_lo.take(hi_c, axis=-1)
+    out -= s_hi.take(lo_c, axis=-1)
+    out += s_lo.take(lo_c, axis=-1)
     return out
 
 
@@ -159,8 +156,9 @@ def _acorr(a: NDArray[np.float64], crop: bool) -> NDArray[np.float64]:
         scipy.fft.next_fast_len(2 * m - 1, real=True),
         scipy.fft.next_fast_len(2 * n - 1, real=True),
     )
-    fa = scipy.fft.rfft2(a, s=shape, axes=(-2, -1))
-    fb = scipy.fft.rfft2(a[..., ::-1, ::-1], s=shape, axes=(-2, -1))
+    # rfft2 with zero padding, without transforming the padding's all-zero rows
+    fa = scipy.fft.fft(scipy.fft.rfft(a, n=shape[1], axis=-1), n=shape[0], axis=-2)
+    fb = scipy.fft.fft(scipy.fft.rfft(a[..., ::-1, ::-1], n=shape[1], axis=-1), n=shape[0], axis=-2)
     xcorr = scipy.fft.irfft2(fa * fb, s=shape, axes=(-2, -1))[..., : 2 * m - 1, : 2 * n - 1]
 
     numer = xcorr - sum_a * sum_t / count

@@ -120,6 +120,26 @@ def _spectrum_grid(fft_size: int, bin_size: float, min_wavelength: float):
     return idx, theta, abin, radius
 
 
+@lru_cache(maxsize=8)
+def _band_runs(fft_size: int, bin_size: float, min_wavelength: float):
+    """The in-band part of the half spectrum as ``(nx, [(lo, hi, mask), ...])``.
+
+    ``nx`` x frequencies (columns ``0 .. nx-1`` of the rfft) hold every in-band frequency;
+    each run is a contiguous block of rows ``lo:hi`` of the full y transform and its
+    ``(hi - lo, nx)`` in-band mask (read-only): the positive and the negative y frequencies.
+    """
+    _, _, mask = _frequency_mask(fft_size, bin_size, min_wavelength, half=True)
+    nx = int(np.flatnonzero(mask.any(axis=0))[-1]) + 1
+    rows = np.flatnonzero(mask.any(axis=1))
+    breaks = np.flatnonzero(np.diff(rows) > 1) + 1
+    runs = []
+    for run in np.split(rows, breaks):
+        sub = mask[run[0] : run[-1] + 1, :nx].copy()
+        sub.flags.writeable = False
+        runs.append((int(run[0]), int(run[-1]) + 1, sub))
+    return nx, tuple(runs)
+
+
 def _check_common(bin_size: float, fft_size: int, min_wavelength: float | None) -> tuple:
     bin_size = check_positive(bin_size, "bin_size")
     if isinstance(fft_size, bool) or not isinstance(fft_size, (int, np.integer)) or fft_size < 8:
@@ -161,20 +181,22 @@ def max_fourier_power(
     """
     stack, single = as_map_stack(rate_raw, "rate_raw")
     bin_size, fft_size, lam = _check_common(bin_size, fft_size, min_wavelength)
-    _, _, mask = _frequency_mask(fft_size, bin_size, lam, half=True)
+    nx, row_runs = _band_runs(fft_size, bin_size, lam)
     # Same values as rfft2 of the zero-padded map, without transforming the all-zero padding
     # rows: rfft along x of the map's own rows, keep the x frequencies in range, then the
-    # zero-padded fft along y.
-    keep_x = np.flatnonzero(mask.any(axis=0))
-    keep_y = np.flatnonzero(mask.any(axis=1))
-    sub = mask[np.ix_(keep_y, keep_x)]
+    # zero-padded fft along y; the power only of the in-band rows, read as slices. 32 maps
+    # at a time keep the transforms in cache (256 took 1.6x as long).
     out = np.empty(stack.shape[0])
-    for start in range(0, stack.shape[0], 256):  # bounded memory for big stacks
-        z = _prepare(stack[start : start + 256], fft_size)
-        f = np.fft.rfft(z, n=fft_size, axis=-1)[..., keep_x]
-        f = np.fft.fft(f, n=fft_size, axis=-2)[:, keep_y]
-        p = f.real**2 + f.imag**2
-        out[start : start + 256] = p[:, sub].max(axis=1)
+    for start in range(0, stack.shape[0], 32):
+        z = _prepare(stack[start : start + 32], fft_size)
+        f = np.fft.rfft(z, n=fft_size, axis=-1)[..., :nx]
+        f = np.fft.fft(f, n=fft_size, axis=-2)
+        best = np.full(z.shape[0], -np.inf)
+        for lo, hi, sub in row_runs:
+            part = f[:, lo:hi]
+            p = part.real**2 + part.imag**2
+            np.maximum(best, p[:, sub].max(axis=1), out=best)
+        out[start : start + 32] = best
     return unit_values(out, single)
 
 

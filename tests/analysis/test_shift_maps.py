@@ -72,3 +72,25 @@ def test_no_chunk_or_autocorrelogram_block_leaves_a_map_alone(session, monkeypat
     monkeypatch.setattr(shuffle_module, "_MAPS_PER_CHUNK", 4)
     shuffle_scores(t, pos, trains[0], bin_size=0.05, n_shuffles=8, min_shift=5.0, seed=1)
     assert sum(sizes) == 9 and min(sizes) > 1  # 4 + 5, not 4 + 4 + 1
+
+
+@pytest.mark.parametrize(("sigma", "half"), [(1.0, 8), (2.0, 17), (0.5, 4)])
+def test_null_smoothing_drops_only_the_kernels_negligible_tail(sigma, half, monkeypatch):
+    from scipy import ndimage
+
+    from hippocore.analysis._ratemap import smooth_map
+
+    rng = np.random.default_rng(2)
+    maps = rng.gamma(0.3, 5.0, (12, 40, 36)) * (rng.random((12, 40, 36)) < 0.2)
+    got = shift_maps.smooth_core(maps, sigma)
+    full = smooth_map(maps, sigma)
+    assert np.abs(got - full).max() <= 1e-14 * full.max()
+    widths = []
+    real = ndimage.convolve1d
+    monkeypatch.setattr(
+        shift_maps.ndimage,
+        "convolve1d",
+        lambda a, k, **kw: widths.append(k.size) or real(a, k, **kw),
+    )
+    shift_maps.smooth_core(maps, sigma)
+    assert widths == [2 * half + 1, 2 * half + 1]
