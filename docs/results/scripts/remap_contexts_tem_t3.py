@@ -20,8 +20,12 @@ from the centre node, with the model's context stream (a fresh context at every 
     steps j + 1 .. j + memory_capacity):
     - home share: the fraction of a unit's activity that falls at steps in the context its
       memory was written in (1 / n_c for a context-blind unit), median over active units;
+    - the rate ratio: a unit's highest node-map peak in any other context over its peak in
+      the home context (median over units; 0 for a unit silent away from home);
     - per-unit map r between contexts (lifetime node maps per context; median over the
-      defined pairs, and the fraction undefined: a map flat in a context has no r);
+      defined pairs, and the fraction undefined: a map flat in a context has no r). Pearson
+      r ignores scale: a unit that fires at the same node in every context at a rate
+      1e-6 times lower away from home scores 1 (rate remapping, not global remapping);
     - one field at the write node in the home context (``lattice_fields(...).one_field_at``
       on the lifetime steps in the home context; units whose write node is revisited in the
       home context within the lifetime, since a unit is silent at its own write step).
@@ -87,13 +91,16 @@ def memory_measures(world, nodes, ctx, mem, cap: int, n_c: int) -> dict[str, flo
     total = act.sum(0)
     active = total > 1e-9
     share = (act * in_home).sum(0)[active] / total[active]
-    r, hit = [], []
+    r, hit, ratio = [], [], []
     for j in np.flatnonzero(active):
         life = alive[:, j]
         maps = [
             lattice_node_means(world, nodes[life & (ctx == k)], act[life & (ctx == k), j])
             for k in range(n_c)
         ]
+        peak = [np.nanmax(m) if np.isfinite(m).any() else np.nan for m in maps]
+        away = np.nanmax([p for k, p in enumerate(peak) if k != home[j]])
+        ratio.append(away / peak[home[j]] if peak[home[j]] > 0 else np.nan)
         r += [
             float(spatial_correlation(maps[a][None], maps[b][None]))
             for a in range(n_c)
@@ -106,6 +113,7 @@ def memory_measures(world, nodes, ctx, mem, cap: int, n_c: int) -> dict[str, flo
     r = np.asarray(r, float)
     return {
         "mem_home_share": float(np.median(share)),
+        "mem_rate_ratio": float(np.nanmedian(ratio)),
         "mem_unit_r": float(np.nanmedian(r)),
         "mem_r_undefined": float(np.isnan(r).mean()),
         "mem_one_field": float(np.mean(hit)) if hit else float("nan"),
@@ -141,6 +149,7 @@ ROWS = {
     "pos_pairs_all_split": "(a) position: split-half pair structure r between contexts, all",
     "pos_split_half": "    position units' split-half map r within a context (median)",
     "mem_home_share": "(b) memory: home-context share of activity (median)",
+    "mem_rate_ratio": "(b) memory: peak rate away from home / at home (median)",
     "mem_unit_r": "(b) memory: per-unit map r between contexts (median, defined)",
     "mem_r_undefined": "    memory: share of unit x context pairs with no r (flat map)",
     "mem_one_field": "(b) memory: one field at the write node, home context",
@@ -150,9 +159,11 @@ ROWS = {
 
 def cell(values: list[float]) -> str:
     v = np.asarray(values, float)
+    mean = np.nanmean(v)
+    fmt = ".1e" if 0 < abs(mean) < 1e-2 else ".3f"  # rate ratios can be tiny
     if v.size == 1:
-        return f"{v[0]:.3f}"
-    return f"{np.nanmean(v):.3f} +- {np.nanstd(v):.3f}"
+        return f"{v[0]:{fmt}}"
+    return f"{mean:{fmt}} +- {np.nanstd(v):{fmt}}"
 
 
 def main(argv: list[str]) -> None:
