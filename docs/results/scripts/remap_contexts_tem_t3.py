@@ -52,6 +52,13 @@ from hippocore.envs import make_world
 from hippocore.zoo import get_model, load_checkpoint, model_name_of, rollout
 
 
+def _median(values) -> float:
+    """Median of the finite values (NaN, without a warning, when there are none)."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    return float(np.median(v)) if v.size else float("nan")
+
+
 def context_maps(world, nodes, ctx, act, n_c: int) -> list[np.ndarray]:
     """Node maps (n_unit, n_nodes) of each context."""
     return [lattice_node_means(world, nodes[ctx == k], act[ctx == k]) for k in range(n_c)]
@@ -99,7 +106,9 @@ def memory_measures(world, nodes, ctx, mem, cap: int, n_c: int) -> dict[str, flo
             for k in range(n_c)
         ]
         peak = [np.nanmax(m) if np.isfinite(m).any() else np.nan for m in maps]
-        away = np.nanmax([p for k, p in enumerate(peak) if k != home[j]])
+        away = max(
+            (p for k, p in enumerate(peak) if k != home[j] and np.isfinite(p)), default=np.nan
+        )
         ratio.append(away / peak[home[j]] if peak[home[j]] > 0 else np.nan)
         r += [
             float(spatial_correlation(maps[a][None], maps[b][None]))
@@ -113,8 +122,8 @@ def memory_measures(world, nodes, ctx, mem, cap: int, n_c: int) -> dict[str, flo
     r = np.asarray(r, float)
     return {
         "mem_home_share": float(np.median(share)),
-        "mem_rate_ratio": float(np.nanmedian(ratio)),
-        "mem_unit_r": float(np.nanmedian(r)),
+        "mem_rate_ratio": _median(ratio),
+        "mem_unit_r": _median(r),
         "mem_r_undefined": float(np.isnan(r).mean()),
         "mem_one_field": float(np.mean(hit)) if hit else float("nan"),
         "mem_scored": float(len(hit)),
