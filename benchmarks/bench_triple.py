@@ -284,8 +284,14 @@ def context_remapping(model, n_steps: int, seed: int, n_memory_units: int = 256)
     ):
         units = act[:, pops == pop]
         maps = [lattice_node_means(world, nodes[ctx == k], units[ctx == k]) for k in range(n_c)]
+        # (unit, 1, node) stacks: one r per unit (a 2-D (unit, node) array is one map, and
+        # its r mixes the units' different mean rates into a single number)
         rs = np.array(
-            [spatial_correlation(maps[a], maps[b]) for a in range(n_c) for b in range(a + 1, n_c)]
+            [
+                spatial_correlation(maps[a][:, None], maps[b][:, None])
+                for a in range(n_c)
+                for b in range(a + 1, n_c)
+            ]
         )
         out[label] = {
             "units": int(units.shape[1]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,9 +25,13 @@ from hippocore.envs import (
     tem_walk,
 )
 
+if TYPE_CHECKING:
+    from hippocore.zoo._config import EnvConfig
+
 __all__ = [
     "Episode",
     "make_episode",
+    "env_episode",
     "episode_flags",
     "WalkStream",
     "Chunk",
@@ -229,6 +234,54 @@ def make_episode(
     return Episode(world, walk.nodes, actions, obs_ctx, revisit, zero_shot, contexts, complete)
 
 
+def env_episode(
+    world: World,
+    n_steps: int,
+    vocabulary: tuple[str, ...],
+    env: EnvConfig,
+    *,
+    rng: np.random.Generator,
+    start: int | None = None,
+) -> Episode:
+    """:func:`make_episode` with the walk and streams of a config's ``env`` section.
+
+    Observation classes, walk bias and, in a three-stream world (``env.n_c > 0``), the
+    context stream come from ``env``, so every model gets the streams it was trained on
+    (a model that binds contexts cannot run without them). The two-stream draw is
+    :func:`make_episode`'s, unchanged.
+
+    Parameters
+    ----------
+    world : World
+        The world (of any size: ``env.widths`` is not applied).
+    n_steps : int
+        Steps (nodes visited, start included).
+    vocabulary : tuple of str
+        Model action names.
+    env : EnvConfig
+        The model's env section (``n_x``, ``direction_bias``, ``n_c``, ``context_switch``).
+    rng : Generator
+        Randomness.
+    start : int, optional
+        Start node (default: uniform at random).
+
+    Returns
+    -------
+    Episode
+    """
+    return make_episode(
+        world,
+        n_steps,
+        vocabulary,
+        n_x=env.n_x,
+        direction_bias=env.direction_bias,
+        rng=rng,
+        start=start,
+        n_c=env.n_c,
+        context_switch=env.context_switch,
+    )
+
+
 @dataclass(frozen=True)
 class Chunk:
     """One training chunk for the whole batch (arrays of shape (batch, time))."""
@@ -297,15 +350,8 @@ class WalkStream:
                 jitter = int(rng.integers(self.env.visits_jitter))
                 visits = self.env.visits_at(int(self.start_step[b])) + jitter
                 n_chunks = max(1, int(visits * world.n_nodes) // self.chunk_length)
-            ep = make_episode(
-                world,
-                n_chunks * self.chunk_length,
-                self.vocabulary,
-                n_x=self.env.n_x,
-                direction_bias=self.env.direction_bias,
-                rng=rng,
-                n_c=self.env.n_c,
-                context_switch=self.env.context_switch,
+            ep = env_episode(
+                world, n_chunks * self.chunk_length, self.vocabulary, self.env, rng=rng
             )
             self._episodes[b] = ep
         return ep

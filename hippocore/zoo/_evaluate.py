@@ -14,7 +14,7 @@ from hippocore._checks import as_rng, check_positive
 from hippocore.envs import World
 from hippocore.schema import make_session
 from hippocore.zoo._config import config_to_dict
-from hippocore.zoo._data import Episode, make_episode
+from hippocore.zoo._data import Episode, env_episode
 from hippocore.zoo._protocol import ZooModel, concat_populations, context_kwargs, model_device
 from hippocore.zoo._threads import torch_threads
 
@@ -215,19 +215,7 @@ def evaluate(
     n_steps = _check_steps(n_steps)
     rng = as_rng(seed)
     env = model.config.env
-    eps = [
-        make_episode(
-            w,
-            n_steps,
-            model.actions,
-            n_x=env.n_x,
-            direction_bias=env.direction_bias,
-            rng=rng,
-            n_c=env.n_c,
-            context_switch=env.context_switch,
-        )
-        for w in items
-    ]
+    eps = [env_episode(w, n_steps, model.actions, env, rng=rng) for w in items]
     res = run_episodes(
         model, eps, chunk_length=model.config.train.chunk_length, n_threads=n_threads
     )
@@ -333,18 +321,7 @@ def rollout(
     check_positive(dt, "dt")  # step duration (s)
     rng_seed = seed if isinstance(seed, (int, np.integer)) else None
     rng = as_rng(seed)
-    env = model.config.env
-    ep = make_episode(
-        items[0],
-        n_steps,
-        model.actions,
-        n_x=env.n_x,
-        direction_bias=env.direction_bias,
-        rng=rng,
-        start=start,
-        n_c=env.n_c,
-        context_switch=env.context_switch,
-    )
+    ep = env_episode(items[0], n_steps, model.actions, model.config.env, rng=rng, start=start)
     res = run_episodes(
         model,
         [ep],

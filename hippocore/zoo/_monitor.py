@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from hippocore._checks import as_rng
 from hippocore.envs import World, make_world
-from hippocore.zoo._data import make_episode
+from hippocore.zoo._data import env_episode
 from hippocore.zoo._evaluate import _as_worlds, _check_steps, run_episodes
 
 if TYPE_CHECKING:
@@ -96,8 +96,8 @@ def grid_summary(
 
     Parameters
     ----------
-    model : TEMT
-        The model.
+    model : ZooModel
+        The model (any registered one: its ``grid_population`` is scored).
     world : World
         Hexagonal test world (e.g. ``make_world("hexagonal", 11)``) the model knows.
     n_steps : int
@@ -116,7 +116,7 @@ def grid_summary(
     Notes
     -----
     The model walks ``world`` from a random node (TEM's direction-biased walk of its
-    config); the position code ``e`` of every step is scored by
+    config, with its context stream in a three-stream world); the position code ``e`` of every step is scored by
     :func:`hippocore.analysis.lattice_grid_units`: a unit is a grid unit when the BNT
     gridness of its lattice rate map beats both ``min_gridness`` and the ``percentile`` of
     its null (default: rotated-spectrum surrogates of its own map), NaN null scores counted
@@ -127,10 +127,7 @@ def grid_summary(
     (w,) = _as_worlds(world)
     n_steps = _check_steps(n_steps)
     rng = as_rng(seed)
-    env = model.config.env
-    ep = make_episode(
-        w, n_steps, model.actions, n_x=env.n_x, direction_bias=env.direction_bias, rng=rng
-    )
+    ep = env_episode(w, n_steps, model.actions, model.config.env, rng=rng)
     e = run_episodes(model, [ep], chunk_length=model.config.train.chunk_length)["e"][0]
     res = lattice_grid_units(
         w, ep.nodes, np.asarray(e, np.float64), n_shuffles=n_shuffles, percentile=percentile,

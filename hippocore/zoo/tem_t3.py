@@ -83,14 +83,15 @@ class TEMT3ModelConfig(_TEMTModelConfig):
     ----------
     n_c : int, default 5
         Context units (one per context class; must equal ``env.n_c``). The other fields are
-        TEM-t's (:class:`hippocore.zoo.tem_t.ModelConfig`) except three defaults: the memory
-        capacity is lowered to 1024, enough for the default world lifetimes, and the
-        position code keeps the 60 units and lattice action displacements TEM-t-3 was
-        measured with (docs/results/triple.md), not TEM-t's 120 units with learned directions.
+        TEM-t's (:class:`hippocore.zoo.tem_t.ModelConfig`), its default position code
+        included (120 units in 10 plane-wave modules, step directions learned from up to
+        90 degrees off), except the memory capacity, lowered to 1024: enough for the
+        default world lifetimes. The position code TEM-t-3 was first measured with (60
+        units, the lattice's own action displacements) is
+        ``docs/configs/tem-t-3-lattice.toml``; checkpoints written before this default
+        changed saved ``n_e`` and ``action_geometry`` and load as written.
     """
 
-    n_e: int = 60
-    action_geometry: Literal["lattice", "learned", "directions"] = "lattice"
     memory_capacity: int = 1024
     n_c: int = 5
 
@@ -119,7 +120,11 @@ class TEMT3Config(TEMTConfig):
     env: TripleEnvConfig = field(default_factory=TripleEnvConfig)
     model: TEMT3ModelConfig = field(default_factory=TEMT3ModelConfig)
     train: TEMT3TrainConfig = field(default_factory=TEMT3TrainConfig)
-    legacy_values: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: TEM-t's (:data:`hippocore.zoo.tem_t.LEGACY_MODEL_VALUES`): TEM-t-3 inherits its
+    #: model, so a key a checkpoint lacks meant what it meant for TEM-t when it was written
+    #: (the first TEM-t-3 checkpoints lack ``direction_spread``, ``direction_rate`` and
+    #: ``ordered_start``).
+    legacy_values: ClassVar[dict[str, dict[str, Any]]] = TEMTConfig.legacy_values
 
     def __post_init__(self) -> None:
         check_context_streams(self.env, self.model.n_c, "tem-t-3")

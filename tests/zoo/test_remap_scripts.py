@@ -101,3 +101,26 @@ def test_gallery_script_writes_a_small_png(tmp_path):
     )
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.stat().st_size < 300_000
+
+
+def test_context_memory_measures_on_units_with_a_known_home_and_field():
+    # Unit j fires only at the node and in the context of step j (a perfect context-gated
+    # memory neuron), then also at half its peak everywhere in the other context.
+    rc = _script("remap_contexts_tem_t3")
+    world = make_world("hexagonal", 5)
+    rng = np.random.default_rng(0)
+    n_steps, n_mem, n_c = 2000, 4, 2
+    nodes = rng.integers(0, world.n_nodes, n_steps)
+    ctx = np.r_[[0, 1, 0, 0], rng.integers(0, n_c, n_steps - 4)]
+    mem = np.zeros((n_steps, n_mem))
+    later = np.arange(n_steps)[:, None] > np.arange(n_mem)[None]
+    for j in range(n_mem):
+        mem[(nodes == nodes[j]) & (ctx == ctx[j]) & later[:, j], j] = 1.0
+    out = rc.memory_measures(world, nodes, ctx, mem, 10_000, n_c)
+    assert out["mem_home_share"] == 1.0 and out["mem_one_field"] == 1.0
+    assert out["mem_rate_ratio"] == 0.0 and out["mem_scored"] == 4
+    mem += 0.5 * ((ctx[:, None] != ctx[None, :n_mem]) & later)
+    out = rc.memory_measures(world, nodes, ctx, mem, 10_000, n_c)
+    assert out["mem_rate_ratio"] == 0.5 and out["mem_home_share"] < 0.5
+    assert out["mem_one_field"] == 1.0  # the home-context field is unchanged
+    assert np.isnan(out["mem_unit_r"]) and out["mem_r_undefined"] == 1.0  # flat away maps

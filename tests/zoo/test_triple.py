@@ -299,6 +299,70 @@ def test_triple_models_roll_out_to_a_valid_session(name):
     assert "c" in set(ds.population.values) and ds["context"].shape == (120,)
 
 
+@pytest.mark.parametrize("name", ["tem-t-3", "tem-3"])
+def test_grid_summary_and_monitor_walk_the_triple_models_with_contexts(name):
+    # A walk for the grid test must carry the context stream a triple model binds (it
+    # failed with "the data has none" when the monitor drew a two-stream walk).
+    from hippocore.zoo import grid_monitor, grid_summary
+
+    model = get_model(name, TINY_T3 if name == "tem-t-3" else TINY_TEM3).eval()
+    n_units = model.config.model.n_e if name == "tem-t-3" else sum(model.config.model.n_grids)
+    s = grid_summary(model, make_world("hexagonal", 6), 200, seed=0)
+    assert s.score.shape == s.threshold.shape == s.is_grid.shape == (n_units,)
+    assert s.rate.shape[0] == n_units and 0 <= s.grid_fraction <= 1
+    line = grid_monitor(width=5, steps_per_node=8)(model, 0)
+    assert 0 <= line["grid_fraction"] <= 1
+
+
+def test_tem_t3_rollout_on_an_11_wide_world_carries_contexts_and_validates():
+    from hippocore.schema import validate
+
+    model = get_model("tem-t-3", TINY_T3).eval()
+    ds = rollout(model, make_world("hexagonal", 11), 400, seed=3, n_memory_units=64)
+    validate(ds, "session")
+    pops = ds["population"].values
+    assert [(pops == k).sum() for k in ("position_encoding", "memory", "c")] == [12, 64, 3]
+    ctx = ds["context"].values
+    assert ctx.shape == (400,) and set(np.unique(ctx)) == {0, 1, 2}
+    assert np.array_equal(ds["activity"].values[:, pops == "c"].argmax(1), ctx)
+
+
+def test_tem_t3_defaults_to_tem_ts_position_code():
+    from hippocore.zoo import TEMT3Config, TEMTConfig
+
+    t3, t = TEMT3Config().model, TEMTConfig().model
+    for key in ("n_e", "n_modules", "action_geometry", "direction_spread", "direction_rate"):
+        assert getattr(t3, key) == getattr(t, key), key
+    assert t3.ordered_start == t.ordered_start and t3.grid_spacing == t.grid_spacing
+    assert t3.n_e == 120 and t3.action_geometry == "directions"
+
+
+def test_tem_t3_lattice_config_and_first_checkpoints_keep_the_lattice_code(tmp_path):
+    from pathlib import Path
+
+    from hippocore.zoo import load_toml
+
+    configs = Path(__file__).parents[2] / "docs" / "configs"
+    lattice = as_config(load_toml(configs / "tem-t-3-lattice.toml")).model
+    assert (lattice.n_e, lattice.action_geometry) == (60, "lattice")
+    # A checkpoint written before the direction options existed (TEM-t-3's first runs):
+    # it has n_e and action_geometry, and must read the missing keys as TEM-t's legacy.
+    cfg = _with(TINY_T3, model={"action_geometry": "lattice"})
+    cfg = _with(cfg, train={"n_steps": 2, "log_every": 1, "checkpoint_every": 2})
+    res = train(cfg, out=tmp_path, progress=False)
+    path = tmp_path / "checkpoint.pt"
+    payload = torch.load(path, weights_only=False)
+    for key in ("direction_spread", "direction_rate", "ordered_start"):
+        del payload["config"]["model"][key]
+    torch.save(payload, path)
+    model, loaded = load_checkpoint(path)
+    m = loaded.model
+    assert (m.action_geometry, m.direction_rate, m.ordered_start) == ("lattice", 1.0, False)
+    assert m.direction_spread == pytest.approx(np.pi)
+    w = make_world("hexagonal", 4)
+    assert evaluate(model, w, 100, seed=1) == evaluate(res.model, w, 100, seed=1)
+
+
 # ----------------------------------------------------------------------------- bad input
 
 

@@ -7,8 +7,9 @@ Run: PYTHONPATH=. python docs/results/scripts/gallery_tem_t.py [CHECKPOINT|pretr
 n_nodes steps from the centre node; every position unit's node map (mean activity per node,
 on the world's geometry) beside its autocorrelogram (``autocorrelogram`` of the
 ``lattice_rate_map``, half-spacing bins on hexagonal worlds) with its BNT gridness above;
-one row per module. ``--untrained`` also draws ``get_model("tem-t", model.config)`` (same
-walk and observations) into ``<out stem>-untrained.png``. PNGs are written with 256 colours
+one row per module. ``--untrained`` also draws the untrained twin (``get_model`` of the
+registered model the source holds, e.g. tem-t or tem-t-3, with its config; same walk and
+observations) into ``<out stem>-untrained.png``. PNGs are written with 256 colours
 (readable; 200-260 kB for 60 units at dpi 90).
 """
 
@@ -26,7 +27,7 @@ import torch
 from hippocore.analysis import autocorrelogram, gridness, lattice_node_means, lattice_rate_map
 from hippocore.envs import make_world
 from hippocore.plotting import unit_gallery
-from hippocore.zoo import get_model, load_checkpoint, pretrained, rollout
+from hippocore.zoo import get_model, load_checkpoint, model_name_of, pretrained, rollout
 
 
 def load(src: str):
@@ -96,7 +97,7 @@ def main(argv: list[str]) -> None:
     step = getattr(model, "trained_steps", "?")
     draw(model, world, n_steps, args.seed, f"{args.source} (step {step})", out, args.dpi)
     if args.untrained:
-        twin = get_model("tem-t", model.config).eval()
+        twin = get_model(model_name_of(model.config), model.config).eval()
         stem, ext = os.path.splitext(out)
         draw(twin, world, n_steps, args.seed, "untrained twin", f"{stem}-untrained{ext}", args.dpi)
     print("command: PYTHONPATH=. python docs/results/scripts/gallery_tem_t.py " + shlex.join(argv))
