@@ -33,13 +33,15 @@ def _trained(checkpoint: str):
 def load(checkpoint: str | None, untrained: bool, config: str | None = None):
     """The model to score and a label for it."""
     if untrained:
-        from hippocore.zoo import TEMTConfig, as_config, get_model
+        from hippocore.zoo import TEMTConfig, as_config, get_model, model_name_of
 
         if config:  # the untrained model of a config (an ablation's twin)
-            return get_model("tem-t", as_config(config)).eval(), f"untrained {config}"
+            cfg = as_config(config)
+            return get_model(model_name_of(cfg), cfg).eval(), f"untrained {config}"
         if checkpoint:  # the untrained twin: same config and seed, fresh weights
             net = _trained(checkpoint)
-            return get_model("tem-t", net.config).eval(), f"untrained twin of {checkpoint}"
+            twin = get_model(model_name_of(net.config), net.config)
+            return twin.eval(), f"untrained twin of {checkpoint}"
         return get_model("tem-t", TEMTConfig()).eval(), "untrained TEM-t (TEMTConfig())"
     if checkpoint:
         return _trained(checkpoint), checkpoint
