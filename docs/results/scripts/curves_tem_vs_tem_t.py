@@ -80,6 +80,7 @@ def plot(runs: list[tuple[str, list[dict]]], out: str, title: str) -> None:
             ax.set_xlabel(xlabel)
             ax.set_ylabel(f"{name} accuracy")
             ax.set_ylim(0, 1.02)
+            ax.set_xlim(left=0)
     axes[0, 0].legend(fontsize=8, loc="lower right")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
