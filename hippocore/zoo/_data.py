@@ -37,6 +37,7 @@ __all__ = [
     "Chunk",
     "global_actions",
     "action_vocabulary",
+    "node_positions",
 ]
 
 
@@ -284,7 +285,12 @@ def env_episode(
 
 @dataclass(frozen=True)
 class Chunk:
-    """One training chunk for the whole batch (arrays of shape (batch, time))."""
+    """One training chunk for the whole batch (arrays of shape (batch, time)).
+
+    ``nodes`` (node index) and ``positions`` ((batch, time, 2) node coordinates in node
+    spacings, float32) are read only by models whose ``uses_nodes`` is true (TEM-t's
+    position-code baselines).
+    """
 
     actions: NDArray[np.int64]
     observations: NDArray[np.int64]
@@ -292,6 +298,13 @@ class Chunk:
     zero_shot: NDArray[np.bool_]
     reset: NDArray[np.bool_]
     context: NDArray[np.int64] | None = None
+    nodes: NDArray[np.int64] | None = None
+    positions: NDArray[np.float32] | None = None
+
+
+def node_positions(world: World, nodes: NDArray[np.int64]) -> NDArray[np.float32]:
+    """Coordinates of ``nodes`` in node spacings, shape (..., 2), float32."""
+    return (world.coords[nodes] / world.spacing).astype(np.float32)
 
 
 class WalkStream:
@@ -370,7 +383,7 @@ class WalkStream:
         Chunk
         """
         t_len = self.chunk_length
-        keys = ["actions", "observations", "revisit", "zero_shot"]
+        keys = ["actions", "observations", "revisit", "zero_shot", "nodes", "positions"]
         if self.env.n_c:
             keys.append("context")
         out: dict[str, list[np.ndarray]] = {k: [] for k in keys}
@@ -390,6 +403,8 @@ class WalkStream:
             out["observations"].append(ep.observations[sl])
             out["revisit"].append(ep.revisit[sl])
             out["zero_shot"].append(ep.zero_shot[sl])
+            out["nodes"].append(ep.nodes[sl])
+            out["positions"].append(node_positions(ep.world, ep.nodes[sl]))
             if self.env.n_c:
                 out["context"].append(ep.contexts[sl])
             self.position[b] = p + t_len

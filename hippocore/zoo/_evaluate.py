@@ -14,8 +14,14 @@ from hippocore._checks import as_rng, check_positive
 from hippocore.envs import World
 from hippocore.schema import make_session
 from hippocore.zoo._config import config_to_dict
-from hippocore.zoo._data import Episode, env_episode
-from hippocore.zoo._protocol import ZooModel, concat_populations, context_kwargs, model_device
+from hippocore.zoo._data import Episode, env_episode, node_positions
+from hippocore.zoo._protocol import (
+    ZooModel,
+    concat_populations,
+    context_kwargs,
+    model_device,
+    node_kwargs,
+)
 from hippocore.zoo._threads import torch_threads
 
 __all__ = ["EvalResult", "evaluate", "rollout", "run_episodes"]
@@ -147,6 +153,9 @@ def _run_episodes(
     ctx = None
     if all(ep.contexts is not None for ep in episodes):
         ctx = torch.from_numpy(np.stack([ep.contexts for ep in episodes])).to(device)
+    nodes = torch.from_numpy(np.stack([ep.nodes for ep in episodes])).to(device)
+    pos = np.stack([node_positions(ep.world, ep.nodes) for ep in episodes])
+    positions = torch.from_numpy(pos).to(device)
     b, n = acts.shape
     longest = model.max_chunk_length
     chunk = max(1, chunk_length if longest is None else min(chunk_length, longest))
@@ -156,6 +165,7 @@ def _run_episodes(
     for s in range(0, n, chunk):
         kwargs = {"populations": True} if populations else {}
         kwargs.update(context_kwargs(model, None if ctx is None else ctx[:, s : s + chunk]))
+        kwargs.update(node_kwargs(model, nodes[:, s : s + chunk], positions[:, s : s + chunk]))
         out = model(acts[:, s : s + chunk], obs[:, s : s + chunk], state, reset, **kwargs)
         reset = torch.zeros_like(reset)
         state = out.state

@@ -33,7 +33,10 @@ provides:
 
 and class attributes: ``uses_context`` (True for models of three-stream worlds: their
 ``forward`` also takes ``context=`` (batch, time) long, the context class at each step, and
-their config must have ``env.n_c >= 2``), ``grid_population`` (the population scored for grid cells: the
+their config must have ``env.n_c >= 2``), ``uses_nodes`` (True, possibly per instance, for
+models given the position itself: their ``forward`` also takes ``nodes=`` (batch, time) long
+and ``positions=`` (batch, time, 2), node coordinates in node spacings; TEM-t's baselines),
+``grid_population`` (the population scored for grid cells: the
 position code), ``memory_population`` (the population whose units are memories, for
 remapping), ``memory`` (one sentence: what memory means for the model),
 ``training_only_fields`` (``model`` config keys that constrain training without changing
@@ -62,6 +65,7 @@ __all__ = [
     "model_device",
     "concat_populations",
     "context_kwargs",
+    "node_kwargs",
 ]
 
 
@@ -83,6 +87,17 @@ def context_kwargs(model: Any, context: Tensor | None) -> dict[str, Tensor]:
     return {"context": context}
 
 
+def node_kwargs(model: Any, nodes: Tensor | None, positions: Tensor | None) -> dict[str, Any]:
+    """``{"nodes": nodes, "positions": positions}`` for a model that reads them, else ``{}``.
+
+    Models whose ``uses_nodes`` is true (TEM-t's position-code baselines) are given the node
+    index (batch, time) and its coordinates (batch, time, 2), in node spacings.
+    """
+    if not getattr(model, "uses_nodes", False):
+        return {}
+    return {"nodes": nodes, "positions": positions}
+
+
 @dataclass(frozen=True)
 class Batch:
     """One training chunk as tensors of shape (batch, time) (``reset``: (batch,)).
@@ -102,6 +117,10 @@ class Batch:
     context : Tensor of long or None
         Three-stream worlds (``env.n_c > 0``): the context class at each step; None in
         two-stream worlds.
+    nodes : Tensor of long or None
+        Node index at each step (read by models with ``uses_nodes``).
+    positions : Tensor (batch, time, 2) or None
+        Node coordinates at each step, node spacings (read by models with ``uses_nodes``).
     """
 
     actions: Tensor
@@ -110,6 +129,8 @@ class Batch:
     zero_shot: Tensor
     reset: Tensor
     context: Tensor | None = None
+    nodes: Tensor | None = None
+    positions: Tensor | None = None
 
     @classmethod
     def from_chunk(cls, chunk: Any, device: torch.device) -> Batch:
@@ -120,8 +141,11 @@ class Batch:
         )
 
     def forward_kwargs(self, model: Any) -> dict[str, Tensor]:
-        """Extra keyword arguments of ``model.forward`` for this batch (the context stream)."""
-        return context_kwargs(model, self.context)
+        """Extra keyword arguments of ``model.forward`` for this batch (context, nodes)."""
+        return {
+            **context_kwargs(model, self.context),
+            **node_kwargs(model, self.nodes, self.positions),
+        }
 
 
 @dataclass(frozen=True)
@@ -149,6 +173,7 @@ class ZooModel(nn.Module):
 
     model_name: ClassVar[str] = ""  # set by register_model
     uses_context: ClassVar[bool] = False  # forward takes context= (three-stream worlds)
+    uses_nodes: bool = False  # forward takes nodes= and positions= (an oracle of position)
     state_type: ClassVar[type] = object
     grid_population: ClassVar[str] = ""
     memory_population: ClassVar[str] = ""

@@ -17,6 +17,7 @@ from torch import Tensor
 
 from hippocore.envs import WORLD_KINDS, make_world
 from hippocore.zoo._config import CommonTrainConfig, EnvConfig, _check_int, _check_real
+from hippocore.zoo._tem_t_baselines import POSITION_CODES
 
 __all__ = [
     "LEGACY_MODEL_VALUES",
@@ -39,11 +40,12 @@ LEGACY_MODEL_VALUES: dict[str, Any] = {
     "direction_spread": math.pi,
     "direction_rate": 1.0,  # a stored action_angle is then in radians, as it was written
     "ordered_start": False,
+    "position_code": "recurrent",
 }
 """What a checkpoint's ``[model]`` means when it lacks these keys: it was written before
-they existed, when the model had one module, no baseline, no angle cap and the lattice's own
-action displacements (their defaults changed since; ``beta_init`` and ``n_e`` were always
-saved)."""
+they existed, when the model had one module, no baseline, no angle cap, the lattice's own
+action displacements and only the recurrent position code (their defaults changed since;
+``beta_init`` and ``n_e`` were always saved)."""
 
 LEGACY_TRAIN_VALUES: dict[str, Any] = {
     "activity_loss": 0.0,
@@ -170,6 +172,14 @@ class ModelConfig:
         coordinate, a band; exactly 0 is a stationary point of the non-negativity penalty
         (a unit that reads one plane gains nothing on average from a little of another), so
         a small value breaks the symmetry and training has to do the mixing.
+    position_code : {"recurrent", "sinusoidal", "embedding"}, default "recurrent"
+        The position code e_t. ``"recurrent"``: TEM-t's, path-integrated from the actions.
+        The two baselines of issue 13 keep everything else and replace it with an oracle of
+        position (``hippocore.zoo._tem_t_baselines``): ``"sinusoidal"``, fixed 2-D
+        sinusoids of the node's coordinates (6 orientations x wavelengths 2-12 node
+        spacings; ``n_e`` even), or ``"embedding"``, a learned vector per node index (one
+        row per node of the widest world, ``env.widths[1] ** 2`` rows). The transition
+        parameters stay in the model, unused.
     """
 
     n_e: int = 120
@@ -190,9 +200,20 @@ class ModelConfig:
     direction_spread: float = math.pi / 2
     direction_rate: float = 10.0
     ordered_start: bool = True
+    position_code: Literal["recurrent", "sinusoidal", "embedding"] = "recurrent"
 
     def __post_init__(self) -> None:
         _check_int(self.n_e, "model.n_e", 2)
+        if self.position_code not in POSITION_CODES:
+            raise ValueError(
+                f"model.position_code must be one of {list(POSITION_CODES)}; got "
+                f"{self.position_code!r}."
+            )
+        if self.position_code == "sinusoidal" and self.n_e % 2:
+            raise ValueError(
+                f"model.position_code = 'sinusoidal' needs an even model.n_e (a sin and a cos "
+                f"unit per wave vector); got {self.n_e}."
+            )
         _check_int(self.n_modules, "model.n_modules", 1)
         if self.n_e % self.n_modules or self.n_e // self.n_modules < 2:
             raise ValueError(

@@ -14,6 +14,9 @@ at every step the model predicts the observation at the node it arrives at.
   phases by the phase a wave advances over the action's step (path integration by
   rotations), seen through a learned mixing; ``"orthogonal"`` is a free rotation
   ``expm(A_a - A_a^T)`` per action.
+- **Baselines** (``model.position_code``, ``_tem_t_baselines.py``): e_t given instead as
+  fixed 2-D sinusoids of the node's coordinates or a learned vector per node, oracles of
+  position that keep everything below.
 - **Memory** (hippocampus): after each step the pair (key from ``e_t``, value from ``x_t``)
   is stored; memory is cleared when the agent enters a new environment and persists
   across truncated-backprop chunks within one.
@@ -53,6 +56,7 @@ from hippocore.zoo._config import EnvConfig
 from hippocore.zoo._data import action_vocabulary
 from hippocore.zoo._protocol import Batch, Population, ZooModel
 from hippocore.zoo._registry import register_model
+from hippocore.zoo._tem_t_baselines import PositionOracle
 from hippocore.zoo._tem_t_config import (
     LEGACY_MODEL_VALUES,
     LEGACY_TRAIN_VALUES,
@@ -181,7 +185,7 @@ def _orthogonal(n: int, m: int, generator: torch.Generator) -> Tensor:
     return q if n >= m else q.T
 
 
-class TEMT(PlaneWaveTransition, ZooModel):
+class TEMT(PlaneWaveTransition, PositionOracle, ZooModel):
     """TEM-t (see the module docstring). Build with ``hippocore.zoo.get_model("tem-t", cfg)``.
 
     Parameters
@@ -200,6 +204,8 @@ class TEMT(PlaneWaveTransition, ZooModel):
     # fixed_phase_step constrains training, it does not change the architecture: a model
     # trained without it may be fine-tuned with it (post_step applies it at once).
     training_only_fields = ("fixed_phase_step",)
+    # The model.position_code values this class runs (its forward reads the baselines' code).
+    position_codes: tuple[str, ...] = ("recurrent", "sinusoidal", "embedding")
 
     def __init__(self, config: TEMTConfig):
         super().__init__()
@@ -251,6 +257,13 @@ class TEMT(PlaneWaveTransition, ZooModel):
             self.gamma = nn.Parameter(torch.tensor(0.5))  # bonus for a matching observation
             self.c_null_corr = nn.Parameter(torch.tensor(1.0))
             self.alpha_raw = nn.Parameter(torch.tensor(1.0))  # correction gate, sigmoid
+        if m.position_code not in self.position_codes:
+            raise ValueError(
+                f"model.position_code = {m.position_code!r} is a TEM-t baseline this model does "
+                f"not run; use one of {list(self.position_codes)}."
+            )
+        # The baselines' code, drawn last: every other weight is the recurrent model's.
+        self._init_position_oracle(g)
 
     def transition_matrices(self) -> Tensor:
         """W_a for every action plus the identity for stay (last), shape (n_a + 1, n_e, n_e)."""
@@ -363,6 +376,8 @@ class TEMT(PlaneWaveTransition, ZooModel):
         *,
         return_memory_weights: bool = False,
         populations: bool = False,
+        nodes: Tensor | None = None,
+        positions: Tensor | None = None,
     ) -> TEMTOutput:
         """Run one chunk.
 
@@ -382,6 +397,11 @@ class TEMT(PlaneWaveTransition, ZooModel):
             Also return attention weight per memory slot (batch, time, capacity).
         populations : bool, default False
             Everything :meth:`populations` exports (the same as ``return_memory_weights``).
+        nodes : Tensor of long (batch, time), optional
+            Node index at each step: read only by the baselines (``model.position_code``
+            ``"embedding"`` or ``"sinusoidal"``; :attr:`uses_nodes`).
+        positions : Tensor (batch, time, 2), optional
+            Node coordinates at each step (node spacings); read only by the baselines.
 
         Returns
         -------
@@ -405,15 +425,19 @@ class TEMT(PlaneWaveTransition, ZooModel):
         keep_null = torch.ones(b, 1, dtype=torch.bool, device=actions.device)
         keep_new = torch.ones(b, t_len, dtype=torch.bool, device=actions.device)
         e_prev = torch.where(reset[:, None], self.e_init.expand(b, -1), state.e)
+        oracle = self.oracle_code(nodes, positions) if self.uses_nodes else None
         new_e: list[Tensor] = []
         new_k: list[Tensor] = []
         new_x: list[Tensor] = []
         logits_out, e_out, e_path_out, mw_out = [], [], [], []
         for t in range(t_len):
             a = actions[:, t]
-            e = self._f(torch.bmm(e_prev[:, None], w_all[a])[:, 0])
-            if t == 0:
-                e = torch.where(reset[:, None], self.e_init.expand(b, -1), e)
+            if oracle is not None:  # the baselines: the code of the node itself
+                e = oracle[:, t]
+            else:
+                e = self._f(torch.bmm(e_prev[:, None], w_all[a])[:, 0])
+                if t == 0:
+                    e = torch.where(reset[:, None], self.e_init.expand(b, -1), e)
             q = self.keys(self.rates(e))
             s_old = torch.bmm(k_old, q[:, :, None])[:, :, 0]  # (b, m)
             s_new = torch.bmm(torch.stack(new_k, 1), q[:, :, None])[:, :, 0] if t else q[:, :0]

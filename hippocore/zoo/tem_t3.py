@@ -214,6 +214,7 @@ class TEMT3(TEMT):
 
     state_type = TEMT3State
     uses_context = True
+    position_codes = ("recurrent",)  # TEM-t's baselines are not built into this forward
     memory = (
         "a ring buffer of (position code, observation, context) triples, one slot per step "
         "in the current world; memory neurons are the attention weights on the slots"

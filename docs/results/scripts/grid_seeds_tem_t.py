@@ -1,9 +1,11 @@
 """Grid units of a TEM-t checkpoint over several test walks and two world sizes (issue 12).
 
 Run: PYTHONPATH=. python docs/results/scripts/grid_seeds_tem_t.py [checkpoint | --untrained [--config TOML]] [--seeds N]
-     [--null per-unit|pooled] [--controls]
+     [--null per-unit|pooled] [--controls] [--widths 11 15]
 (default: the shipped ``pretrained("tem-t")``; ``--untrained``: ``get_model("tem-t",
-TEMTConfig())`` at its seed). For each width (11, 15) and walk seed (0 .. N-1, default 5):
+TEMTConfig())`` at its seed). For each width (``--widths``, default 11 and 15; a model with
+a learned row per node, ``model.position_code = "embedding"``, runs only in worlds up to its
+widest training world) and walk seed (0 .. N-1, default 5):
 ``grid_summary`` on a walk of 50 x n_nodes steps, i.e. ``hippocore.analysis.
 lattice_grid_units``: BNT gridness > 0.3 and > the 95th percentile of 100 rotated-spectrum
 null maps per unit, NaN null scores counted as not beating the unit. ``--controls`` adds the
@@ -54,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--null", default="per-unit", choices=["per-unit", "pooled"])
     p.add_argument("--controls", action="store_true")
     p.add_argument("--config", help="with --untrained: the untrained model of this TOML config")
+    p.add_argument("--widths", type=int, nargs="+", default=[11, 15], help="world widths")
     a = p.parse_args(argv)
     if a.config and not a.untrained:
         p.error("--config names the untrained model to score; add --untrained")
@@ -62,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     if "hexagonal" not in model.config.env.kinds:
         raise SystemExit(f"{name} knows no hexagonal worlds; the grid-unit test needs them.")
     print(f"{name}: grid units by lattice_grid_units ({a.null} null)")
-    for width in (11, 15):
+    for width in a.widths:
         world = make_world("hexagonal", width)
         fr, fp, med, fin, best = [], [], [], [], []
         t0 = time.perf_counter()
@@ -84,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     if a.controls:
         from grid_controls import control_fractions
 
-        for width in (11, 15):
+        for width in a.widths:
             res = control_fractions(width, null=a.null)
             print(
                 f"  controls {width}x{width} (8 seeds x 30): "
