@@ -54,6 +54,7 @@ from torch import Tensor, nn
 
 from hippocore.zoo._config import EnvConfig
 from hippocore.zoo._data import action_vocabulary
+from hippocore.zoo._late_grad import LateKeyScores
 from hippocore.zoo._protocol import Batch, Population, ZooModel
 from hippocore.zoo._registry import register_model
 from hippocore.zoo._tem_t_baselines import PositionOracle
@@ -349,14 +350,24 @@ class TEMT(PlaneWaveTransition, PositionOracle, ZooModel):
     # -- forward over a chunk ---------------------------------------------------------
 
     def _correct(
-        self, e: Tensor, scores: Tensor, match: Tensor, e_mem: Tensor, scale: Tensor, keep: Tensor
+        self,
+        e: Tensor,
+        scores: Tensor,
+        match: Tensor,
+        e_mem: tuple[Tensor, Tensor | None],
+        scale: Tensor,
+        keep: Tensor,
     ) -> Tensor:
         """Position correction: pull e towards the stored codes of memories matching x_t.
 
         ``scores`` (b, m) are the query's key scores for the m memories (old ones masked),
         ``match`` (b, m) marks memories whose stored observation equals x_t (bonus
-        ``gamma``), ``e_mem`` (b, m, n_e) their stored codes, ``keep`` (b, 1 + m) which
-        entries (null first) may be attended to; ``scale`` (b, 1) the inverse temperature.
+        ``gamma``), ``e_mem`` their stored codes as two blocks, the m_old memories of earlier
+        chunks (b, m_old, n_e; no gradient) and this chunk's (b, m - m_old, n_e) or None,
+        ``keep`` (b, 1 + m) which entries (null first) may be attended to; ``scale`` (b, 1)
+        the inverse temperature. The blocks are read in place, not concatenated: the old
+        block holds up to ``memory_capacity`` codes, and a copy of it per time step (and the
+        gradient of that copy) was most of a step's cost in long-lived worlds.
         """
         b = e.shape[0]
         neg = torch.finfo(scores.dtype).min
@@ -364,7 +375,11 @@ class TEMT(PlaneWaveTransition, PositionOracle, ZooModel):
         att_c = torch.cat([self.c_null_corr.expand(b, 1), s_all], 1) * scale
         att_c = att_c.masked_fill(~keep, neg)
         w_c = torch.softmax(att_c, dim=1)
-        e_hat = w_c[:, :1] * e + torch.bmm(w_c[:, None, 1:], e_mem)[:, 0]
+        old, new = e_mem
+        m_old = old.shape[1]
+        e_hat = w_c[:, :1] * e + torch.bmm(w_c[:, None, 1 : 1 + m_old], old)[:, 0]
+        if new is not None:
+            e_hat = e_hat + torch.bmm(w_c[:, None, 1 + m_old :], new)[:, 0]
         return self._f(e + torch.sigmoid(self.alpha_raw) * (e_hat - e))
 
     def forward(
@@ -419,6 +434,7 @@ class TEMT(PlaneWaveTransition, PositionOracle, ZooModel):
         mem_e_old = state.mem_e[:, :m_used]
         mem_x_old = state.mem_x[:, :m_used]
         k_old = self.keys(self.rates(mem_e_old))  # (b, m, n_k)
+        score_old = LateKeyScores(k_old, t_len)  # the keys' gradient in one product
         valid_old = torch.arange(m_used, device=actions.device)[None] < n_old[:, None]
         neg = torch.finfo(k_old.dtype).min
         beta = F.softplus(self.beta_raw)
@@ -439,13 +455,15 @@ class TEMT(PlaneWaveTransition, PositionOracle, ZooModel):
                 if t == 0:
                     e = torch.where(reset[:, None], self.e_init.expand(b, -1), e)
             q = self.keys(self.rates(e))
-            s_old = torch.bmm(k_old, q[:, :, None])[:, :, 0]  # (b, m)
+            s_old = score_old(t, q)  # (b, m)
             s_new = torch.bmm(torch.stack(new_k, 1), q[:, :, None])[:, :, 0] if t else q[:, :0]
             n_mem = (n_old + t).to(q.dtype)
             scale = beta * torch.log(n_mem + 2.0)[:, None]
             s_old_m = s_old.masked_fill(~valid_old, neg)
-            att = torch.cat([self.c_null.expand(b, 1), s_old_m, s_new], 1) * scale
-            att = att.masked_fill(~torch.cat([keep_null, valid_old, keep_new[:, :t]], 1), neg)
+            scores = torch.cat([s_old_m, s_new], 1)
+            keep = torch.cat([keep_null, valid_old, keep_new[:, :t]], 1)
+            att = torch.cat([self.c_null.expand(b, 1), scores], 1) * scale
+            att = att.masked_fill(~keep, neg)
             w = torch.softmax(att, dim=1)
             # Values: one-hot observations; retrieved distribution over classes.
             x_mem = torch.cat([mem_x_old, torch.stack(new_x, 1)], 1) if t else mem_x_old
@@ -457,9 +475,7 @@ class TEMT(PlaneWaveTransition, PositionOracle, ZooModel):
                 mw_out.append(_slot_weights(w[:, 1:], count, m_used, cap))
             x_t = observations[:, t]
             if cfg.position_correction:
-                keep = torch.cat([keep_null, valid_old, keep_new[:, :t]], 1)
-                e_mem = torch.cat([mem_e_old, torch.stack(new_e, 1)], 1) if t else mem_e_old
-                scores = torch.cat([s_old_m, s_new], 1)
+                e_mem = (mem_e_old, torch.stack(new_e, 1) if t else None)
                 e = self._correct(e, scores, x_mem == x_t[:, None], e_mem, scale, keep)
             new_e.append(e)
             new_k.append(self.keys(self.rates(e)))
