@@ -74,10 +74,24 @@ def start_pairs(world, n: int, min_distance: float, seed: int) -> list[tuple[int
 
 
 def walk(model, world, n_steps: int, seed: int, start: int, n_mem: int):
+    """Nodes, position-unit and memory-unit activity of one walk (the model's populations)."""
+    nodes, pos, mem, _ = walk_modules(model, world, n_steps, seed, start, n_mem)
+    return nodes, pos, mem
+
+
+def walk_modules(model, world, n_steps: int, seed: int, start: int, n_mem: int):
+    """As :func:`walk`, and the module of each position unit."""
     ds = rollout(model, world, n_steps, seed=seed, start=start, n_memory_units=n_mem)
     pop = ds.population.values
     act = ds.activity.values.astype(float)
-    return ds.node.values, act[:, pop == "position_encoding"], act[:, pop == "memory"]
+    is_pos = pop == ds.attrs["grid_population"]
+    is_mem = pop == ds.attrs["memory_population"]
+    if "module" in ds.coords:  # TEM: g units of unequal modules
+        modules = ds.module.values[is_pos]
+    else:  # TEM-t: n_e units in equal modules, in order
+        n_e, n_mod = model.config.model.n_e, model.config.model.n_modules
+        modules = np.arange(n_e) // (n_e // n_mod)
+    return ds.node.values, act[:, is_pos], act[:, is_mem], modules
 
 
 def halves(world, nodes, act):
@@ -102,30 +116,43 @@ def memory_lifetimes(model, world, nodes, mem):
     return fields, np.array(hit)
 
 
+def position_rows(world, na, pa, nb, pb, modules) -> dict[str, float]:
+    """Measures (a) of the position units for one pair of walks (nodes, activity each)."""
+    maps_a = lattice_node_means(world, na, pa)
+    maps_b = lattice_node_means(world, nb, pb)
+    (a1, a2), (b1, b2) = halves(world, na, pa), halves(world, nb, pb)
+    split = pair_structure(a1, b1, groups=modules, second_a=a2, second_b=b2)
+    return {
+        "pairs_module": pair_structure(maps_a, maps_b, groups=modules).r,
+        "pairs_module_split": split.r,
+        "split_half_reliability": float(
+            np.nanmedian(np.r_[np.diag(split.corr_a), np.diag(split.corr_b)])
+        ),
+        "pairs_all": pair_structure(maps_a, maps_b).r,
+        "offsets_module": pair_offset_structure(world, maps_a, world, maps_b, groups=modules).r,
+        "naive": float(np.nanmean(spatial_correlation(maps_a[:, None], maps_b[:, None]))),
+    }
+
+
+def same_start_naive(model, world, n_steps: int, seeds: tuple[int, int]) -> float:
+    """Reference: naive per-unit map r of the position units, both walks from the centre."""
+    centre = int(np.argmin(np.linalg.norm(world.coords - world.coords.mean(0), axis=1)))
+    na, pa, _ = walk(model, world, n_steps, seeds[0], centre, 1)
+    nb, pb, _ = walk(model, world, n_steps, seeds[1], centre, 1)
+    same = spatial_correlation(
+        lattice_node_means(world, na, pa)[:, None], lattice_node_means(world, nb, pb)[:, None]
+    )
+    return float(np.nanmean(same))
+
+
 def measure(model, world, pairs, seeds, args) -> dict[str, list[float]]:
     n_steps = args.steps_per_node * world.n_nodes
-    n_e = model.config.model.n_e
-    modules = np.arange(n_e) // (n_e // model.config.model.n_modules)
     out: dict[str, list[float]] = {k: [] for k in ROWS}
     for (sa, sb), (seed_a, seed_b) in zip(pairs, seeds, strict=True):
-        na, pa, ma = walk(model, world, n_steps, seed_a, sa, args.memory_units)
-        nb, pb, mb = walk(model, world, n_steps, seed_b, sb, args.memory_units)
-        maps_a = lattice_node_means(world, na, pa)
-        maps_b = lattice_node_means(world, nb, pb)
-        out["pairs_module"].append(pair_structure(maps_a, maps_b, groups=modules).r)
-        (a1, a2), (b1, b2) = halves(world, na, pa), halves(world, nb, pb)
-        split = pair_structure(a1, b1, groups=modules, second_a=a2, second_b=b2)
-        out["pairs_module_split"].append(split.r)
-        out["split_half_reliability"].append(
-            float(np.nanmedian(np.r_[np.diag(split.corr_a), np.diag(split.corr_b)]))
-        )
-        out["pairs_all"].append(pair_structure(maps_a, maps_b).r)
-        out["offsets_module"].append(
-            pair_offset_structure(world, maps_a, world, maps_b, groups=modules).r
-        )
-        out["naive"].append(
-            float(np.nanmean(spatial_correlation(maps_a[:, None], maps_b[:, None])))
-        )
+        na, pa, ma, modules = walk_modules(model, world, n_steps, seed_a, sa, args.memory_units)
+        nb, pb, mb, _ = walk_modules(model, world, n_steps, seed_b, sb, args.memory_units)
+        for key, value in position_rows(world, na, pa, nb, pb, modules).items():
+            out[key].append(value)
         fa, hit_a = memory_lifetimes(model, world, na, ma)
         fb, hit_b = memory_lifetimes(model, world, nb, mb)
         out["memory_one_field"] += [float(hit_a.mean()), float(hit_b.mean())]
@@ -135,14 +162,7 @@ def measure(model, world, pairs, seeds, args) -> dict[str, list[float]]:
             np.stack([a for a, _ in common])[:, None], np.stack([b for _, b in common])[:, None]
         )
         out["memory_maps"].append(float(np.nanmean(r)))
-    # reference: the same start node in both worlds
-    centre = int(np.argmin(np.linalg.norm(world.coords - world.coords.mean(0), axis=1)))
-    na, pa, _ = walk(model, world, n_steps, seeds[0][0], centre, 1)
-    nb, pb, _ = walk(model, world, n_steps, seeds[0][1], centre, 1)
-    same = spatial_correlation(
-        lattice_node_means(world, na, pa)[:, None], lattice_node_means(world, nb, pb)[:, None]
-    )
-    out["naive_same_start"].append(float(np.nanmean(same)))
+    out["naive_same_start"].append(same_start_naive(model, world, n_steps, seeds[0]))
     return out
 
 
