@@ -124,3 +124,18 @@ def test_context_memory_measures_on_units_with_a_known_home_and_field():
     assert out["mem_rate_ratio"] == 0.5 and out["mem_home_share"] < 0.5
     assert out["mem_one_field"] == 1.0  # the home-context field is unchanged
     assert np.isnan(out["mem_unit_r"]) and out["mem_r_undefined"] == 1.0  # flat away maps
+
+
+def test_place_rows_known_answer():
+    # Unit 0 fires at one node (one field of 1 node), unit 1 everywhere (one field of all
+    # nodes), unit 2 never (inactive): 2 active units, both with one field.
+    rt = _script("remap_tem")
+    world = make_world("hexagonal", 5)
+    nodes = np.tile(np.arange(world.n_nodes), 4)
+    act = np.zeros((nodes.size, 3))
+    act[nodes == 7, 0] = 1.0
+    act[:, 1] = 0.5
+    rows = rt.place_rows(world, nodes, act)
+    assert rows["place_active"] == pytest.approx(2 / 3)
+    assert rows["place_one_field"] == 1.0
+    assert rows["place_field_share"] == pytest.approx((1 / world.n_nodes + 1.0) / 2)
