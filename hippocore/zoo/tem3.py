@@ -245,16 +245,23 @@ class TEM3(ZooModel):
     def export_populations(
         self, arrays: Mapping[str, np.ndarray], *, n_memory_units: int | None
     ) -> tuple[list[Population], dict[str, Any]]:
-        """``g``, ``p`` and ``x`` units with their frequency ``module``, and the ``c`` units."""
+        """``g``, ``p`` and ``x`` units with their frequency ``module``, and the ``c`` units.
+
+        Each p unit also carries its ``home_context``: p unit ``phase * n_s + s`` binds the
+        joint sensory unit ``s = x_k * n_c + c``, so it can fire only in context ``s % n_c``.
+        """
         m = self.config.model
         g_module = np.repeat(np.arange(m.n_modules), m.n_grids)
+        n_p = int(np.sum(m.n_phases)) * m.n_x_compressed * m.n_c
         p_module = np.repeat(
             np.arange(m.n_modules), np.asarray(m.n_phases) * m.n_x_compressed * m.n_c
         )
         x_module = np.repeat(np.arange(m.n_modules), m.n_x_compressed)
         pops = [
             Population("g", arrays["g"], {"module": g_module}),
-            Population("p", arrays["p"], {"module": p_module}),
+            Population(
+                "p", arrays["p"], {"module": p_module, "home_context": np.arange(n_p) % m.n_c}
+            ),
             Population("x", arrays["x"], {"module": x_module}),
             Population("c", arrays["c"]),
         ]

@@ -1,4 +1,4 @@
-"""Remapping across contexts of a TEM-t-3 model beside its untrained twin (issue 16, item 4).
+"""Remapping across contexts of a TEM-t-3 or TEM-3 model beside its untrained twin (issue 16).
 
 Run: PYTHONPATH=. python docs/results/scripts/remap_contexts_tem_t3.py CHECKPOINT [--untrained]
      [--world hexagonal:11] [--seeds 3] [--steps-per-node 30] [--memory-units 512]
@@ -29,6 +29,11 @@ from the centre node, with the model's context stream (a fresh context at every 
     - one field at the write node in the home context (``lattice_fields(...).one_field_at``
       on the lifetime steps in the home context; units whose write node is revisited in the
       home context within the lifetime, since a unit is silent at its own write step).
+(b') TEM-3 instead: its p units (``p = g_down * x * c``), each bound to one context
+    (``home_context`` on the exported units): home-context share of |activity| (median over
+    active units; TEM's temporal filter of x carries a context's input a few steps past a
+    switch), and the fields of each unit on its home context's node map (``lattice_fields``:
+    share of active units with exactly one field, median field size / nodes).
 Values: mean +- sd over walk seeds.
 """
 
@@ -130,33 +135,65 @@ def memory_measures(world, nodes, ctx, mem, cap: int, n_c: int) -> dict[str, flo
     }
 
 
+def place_measures(world, nodes, ctx, p, home, n_c: int) -> dict[str, float]:
+    """TEM-3's p units: home-context share of activity and fields in the home context."""
+    act = np.abs(p)
+    total = act.sum(0)
+    active = total > 1e-9
+    share = (act * (ctx[:, None] == home[None])).sum(0)[active] / total[active]
+    one, size, scored = [], [], 0
+    for k in range(n_c):
+        units = home == k
+        f = lattice_fields(world, nodes[ctx == k], p[ctx == k][:, units])
+        on = np.nanmax(f.node_rate, axis=1) > 0
+        scored += int(on.sum())
+        one += list(f.n_fields[on] == 1)
+        size += [
+            len(f.fields[i][0]) / world.n_nodes for i in np.flatnonzero(on & (f.n_fields == 1))
+        ]
+    return {
+        "p_home_share": float(np.median(share)),
+        "p_one_field": float(np.mean(one)) if one else float("nan"),
+        "p_field_share": _median(size),
+        "p_scored": float(scored),
+    }
+
+
 def measure(model, world, seeds: list[int], args) -> dict[str, list[float]]:
     n_steps = args.steps_per_node * world.n_nodes
     m = model.config.model
-    modules = np.arange(m.n_e) // (m.n_e // m.n_modules)
     n_c = model.config.env.n_c
+    tem3 = model_name_of(model.config) == "tem-3"
     centre = int(np.argmin(np.linalg.norm(world.coords - world.coords.mean(0), axis=1)))
-    out: dict[str, list[float]] = {k: [] for k in ROWS}
+    out: dict[str, list[float]] = {k: [] for k in rows_of(model)}
     for seed in seeds:
         ds = rollout(
             model, world, n_steps, seed=seed, start=centre, n_memory_units=args.memory_units
         )
         pop, act = ds.population.values, ds.activity.values.astype(float)
         nodes, ctx = ds.node.values, ds.context.values
-        pos = act[:, pop == ds.attrs["grid_population"]]
-        mem = act[:, pop == ds.attrs["memory_population"]]
-        row = position_measures(world, nodes, ctx, pos, modules, n_c)
-        row.update(memory_measures(world, nodes, ctx, mem, m.memory_capacity, n_c))
+        is_pos = pop == ds.attrs["grid_population"]
+        is_mem = pop == ds.attrs["memory_population"]
+        pos, mem = act[:, is_pos], act[:, is_mem]
+        if tem3:  # g units in modules of unequal size; p units, each bound to one context
+            row = position_measures(world, nodes, ctx, pos, ds.module.values[is_pos], n_c)
+            row.update(place_measures(world, nodes, ctx, mem, ds.home_context.values[is_mem], n_c))
+        else:
+            modules = np.arange(m.n_e) // (m.n_e // m.n_modules)
+            row = position_measures(world, nodes, ctx, pos, modules, n_c)
+            row.update(memory_measures(world, nodes, ctx, mem, m.memory_capacity, n_c))
         for k, v in row.items():
             out[k].append(v)
     return out
 
 
-ROWS = {
+POSITION_ROWS = {
     "pos_unit_r": "(a) position: per-unit map r between contexts (median)",
     "pos_pairs_module_split": "(a) position: split-half pair structure r between contexts, modules",
     "pos_pairs_all_split": "(a) position: split-half pair structure r between contexts, all",
     "pos_split_half": "    position units' split-half map r within a context (median)",
+}
+MEMORY_ROWS = {
     "mem_home_share": "(b) memory: home-context share of activity (median)",
     "mem_rate_ratio": "(b) memory: peak rate away from home / at home (median)",
     "mem_unit_r": "(b) memory: per-unit map r between contexts (median, defined)",
@@ -164,6 +201,19 @@ ROWS = {
     "mem_one_field": "(b) memory: one field at the write node, home context",
     "mem_scored": "    memory units scored for fields",
 }
+PLACE_ROWS = {
+    "p_home_share": "(b) p: home-context share of |activity| (median)",
+    "p_one_field": "(b) p: share of active units with one field, home context",
+    "p_field_share": "(b) p: field size / nodes (median, one-field units)",
+    "p_scored": "    p units active in their home context",
+}
+ROWS = POSITION_ROWS | MEMORY_ROWS
+
+
+def rows_of(model) -> dict[str, str]:
+    """The table's rows for this model: memory neurons (TEM-t-3) or p units (TEM-3)."""
+    tem3 = model_name_of(model.config) == "tem-3"
+    return POSITION_ROWS | (PLACE_ROWS if tem3 else MEMORY_ROWS)
 
 
 def cell(values: list[float]) -> str:
@@ -199,15 +249,20 @@ def main(argv: list[str]) -> None:
         t0 = time.perf_counter()
         cols[name] = measure(net, world, seeds, args)
         print(f"measured {name} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    memory = (
+        f", {args.memory_units} memory units, capacity {model.config.model.memory_capacity}"
+        if hasattr(model.config.model, "memory_capacity")
+        else ""
+    )
     print(
         f"{world.kind} {world.width}x{world.height}, {args.steps_per_node * world.n_nodes} steps "
-        f"per walk from the centre, walk seeds {seeds}, {model.config.env.n_c} contexts, "
-        f"{args.memory_units} memory units, capacity {model.config.model.memory_capacity}"
+        f"per walk from the centre, walk seeds {seeds}, {model.config.env.n_c} contexts{memory}"
     )
-    width = max(len(v) for v in ROWS.values())
+    rows = rows_of(model)
+    width = max(len(v) for v in rows.values())
     col = max(16, *(len(n) for n in cols))
     print(f"{'measure':<{width}} | " + " | ".join(f"{n:>{col}}" for n in cols))
-    for key, label in ROWS.items():
+    for key, label in rows.items():
         print(f"{label:<{width}} | " + " | ".join(f"{cell(cols[n][key]):>{col}}" for n in cols))
     print(
         "command: PYTHONPATH=. python docs/results/scripts/remap_contexts_tem_t3.py "
