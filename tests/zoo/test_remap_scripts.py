@@ -139,3 +139,20 @@ def test_place_rows_known_answer():
     assert rows["place_active"] == pytest.approx(2 / 3)
     assert rows["place_one_field"] == 1.0
     assert rows["place_field_share"] == pytest.approx((1 / world.n_nodes + 1.0) / 2)
+
+
+def test_place_measures_known_answer():
+    # Two contexts; unit 0 (home 0) fires at node 3 in context 0 only, unit 1 (home 1) at
+    # every node in context 1 and at a quarter of that in context 0.
+    rc = _script("remap_contexts_tem_t3")
+    world = make_world("hexagonal", 5)
+    nodes = np.tile(np.arange(world.n_nodes), 6)
+    ctx = np.tile(np.repeat([0, 1], world.n_nodes), 3)
+    p = np.zeros((nodes.size, 2))
+    p[(nodes == 3) & (ctx == 0), 0] = 1.0
+    p[ctx == 1, 1] = 1.0
+    p[ctx == 0, 1] = 0.25
+    out = rc.place_measures(world, nodes, ctx, p, np.array([0, 1]), 2)
+    assert out["p_home_share"] == pytest.approx(np.median([1.0, 1 / 1.25]))
+    assert out["p_one_field"] == 1.0 and out["p_scored"] == 2.0
+    assert out["p_field_share"] == pytest.approx(np.median([1 / world.n_nodes, 1.0]))
