@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -37,11 +36,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from remap_tem_t import (  # noqa: E402
-    cell,
     halves,
     load,
     parse_world,
     position_rows,
+    report,
     same_start_naive,
     start_pairs,
     walk,
@@ -144,23 +143,7 @@ def main(argv: list[str]) -> None:
     models = {f"{args.source} (step {getattr(model, 'trained_steps', '?')})": model}
     if args.untrained:
         models["untrained twin"] = get_model("tem", model.config).eval()
-    cols = {}
-    for name, m in models.items():
-        t0 = time.perf_counter()
-        cols[name] = measure(m, world, pairs, seeds, args)
-        print(f"measured {name} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    dist = [np.linalg.norm(world.coords[a] - world.coords[b]) / world.spacing for a, b in pairs]
-    print(
-        f"{world.kind} {world.width}x{world.height}, {args.steps_per_node * world.n_nodes} steps "
-        f"per walk, {args.seeds} pairs of worlds (seeds {seeds}), start distance "
-        f"{min(dist):.1f}-{max(dist):.1f} node spacings"
-    )
-    width = max(len(v) for v in ROWS.values())
-    names = list(cols)
-    col = max(16, *(len(n) for n in names))
-    print(f"{'measure':<{width}} | " + " | ".join(f"{n:>{col}}" for n in names))
-    for key, label in ROWS.items():
-        print(f"{label:<{width}} | " + " | ".join(f"{cell(cols[n][key]):>{col}}" for n in names))
+    report(models, measure, ROWS, world, pairs, seeds, args)
     print("command: PYTHONPATH=. python docs/results/scripts/remap_tem.py " + shlex.join(argv))
 
 

@@ -204,24 +204,30 @@ def main(argv: list[str]) -> None:
     models = {f"{args.source} (step {getattr(model, 'trained_steps', '?')})": model}
     if args.untrained:
         models["untrained twin"] = get_model(model_name_of(model.config), model.config).eval()
+    note = f"; {args.memory_units} memory units"
+    report(models, measure, ROWS, world, pairs, seeds, args, note)
+    print("command: PYTHONPATH=. python docs/results/scripts/remap_tem_t.py " + shlex.join(argv))
+
+
+def report(models, measure_fn, rows, world, pairs, seeds, args, note: str = "") -> None:
+    """Measure every model on the same walks and print the table (rows x models)."""
     cols = {}
     for name, m in models.items():
         t0 = time.perf_counter()
-        cols[name] = measure(m, world, pairs, seeds, args)
+        cols[name] = measure_fn(m, world, pairs, seeds, args)
         print(f"measured {name} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     dist = [np.linalg.norm(world.coords[a] - world.coords[b]) / world.spacing for a, b in pairs]
     print(
         f"{world.kind} {world.width}x{world.height}, {args.steps_per_node * world.n_nodes} steps "
         f"per walk, {args.seeds} pairs of worlds (seeds {seeds}), start distance "
-        f"{min(dist):.1f}-{max(dist):.1f} node spacings; {args.memory_units} memory units"
+        f"{min(dist):.1f}-{max(dist):.1f} node spacings{note}"
     )
-    width = max(len(v) for v in ROWS.values())
+    width = max(len(v) for v in rows.values())
     names = list(cols)
     col = max(16, *(len(n) for n in names))
     print(f"{'measure':<{width}} | " + " | ".join(f"{n:>{col}}" for n in names))
-    for key, label in ROWS.items():
+    for key, label in rows.items():
         print(f"{label:<{width}} | " + " | ".join(f"{cell(cols[n][key]):>{col}}" for n in names))
-    print("command: PYTHONPATH=. python docs/results/scripts/remap_tem_t.py " + shlex.join(argv))
 
 
 if __name__ == "__main__":
