@@ -118,6 +118,9 @@ def main(run: str, command: str, model_name: str) -> None:
             zip(("revisit_accuracy", "zero_shot_accuracy"), CRITERION[model_name], strict=True)
         ),
         "criterion_first_met": _first_hit(rows, model_name),
+        "status": "met the learning criterion"
+        if _first_hit(rows, model_name)
+        else "an interim checkpoint: training goes on, the learning criterion is not met yet",
         "final_training_window": rows[-1],
         "evaluate_16_hex_worlds_6to9_600_steps_seed2024": {
             "revisit_accuracy": ev.revisit_accuracy,
