@@ -34,7 +34,9 @@ from torch import Tensor
 
 from hippocore.zoo._tem_memory import iteration_cols
 
-SOURCE = Path(__file__).with_name("_tem_attractor.cpp")
+# The library's one translation unit: the inference pass, which includes the attractor.
+SOURCE = Path(__file__).with_name("_tem_infer.cpp")
+SOURCES = (SOURCE, Path(__file__).with_name("_tem_attractor.cpp"))
 FLAGS = ("-O3", "-march=native", "-fopenmp-simd", "-std=c++17", "-shared", "-fPIC")
 
 _P, _I, _D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
@@ -44,6 +46,8 @@ _SIGNATURES = {
     "batch_backward": _HEAD + [_P] * 6 + [_I] + [_P] * 7,
     "scan_forward": _HEAD + [_P] * 12,
     "scan_backward": _HEAD + [_P] * 16,
+    "infer_forward": _HEAD + [_P, _P],  # scalars, pointers
+    "infer_backward": _HEAD + [_P, _P],
 }
 
 
@@ -92,8 +96,8 @@ def load_kernel() -> ctypes.CDLL | None:
         its torch version of the retrieval.
     """
     cxx = os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++")
-    source = SOURCE.read_bytes()
-    key = hashlib.sha256(b"\0".join([source, " ".join(FLAGS).encode(), _cpu_id().encode()]))
+    sources = [path.read_bytes() for path in SOURCES]
+    key = hashlib.sha256(b"\0".join([*sources, " ".join(FLAGS).encode(), _cpu_id().encode()]))
     lib = _cache_dir() / f"tem_attractor_{key.hexdigest()[:16]}.so"
     try:
         if not lib.exists():

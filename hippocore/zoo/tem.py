@@ -57,6 +57,7 @@ from hippocore.zoo._data import action_vocabulary
 from hippocore.zoo._protocol import Batch, Population, ZooModel
 from hippocore.zoo._registry import register_model
 from hippocore.zoo._tem_config import EnvConfig, ModelConfig, TEMConfig, TrainConfig, _Schedule
+from hippocore.zoo._tem_infer import fused_inference
 from hippocore.zoo._tem_kernel import Layout, attractor, scan, tem_layout
 from hippocore.zoo._tem_memory import (
     attention_without_softmax,
@@ -457,6 +458,8 @@ class TEM(ZooModel):
         mlp_path = self.g2g_logsig.assemble()
         prior_sigma = torch.exp(self.g_prior_logsig + m.logsig_offset)
         lay = self._layout(False)
+        if lay is not None and not c.mem_inf.requires_grad:  # the compiled pass
+            return fused_inference(self, c, lay)
         g_prev, out = c.g_start, {k: [] for k in ("g", "g_gen", "p", "p_x", "a", "b")}
         for step in range(t_len):
             # D_a g for every action in one product, then each element's own action.
@@ -476,12 +479,7 @@ class TEM(ZooModel):
                 c.weights[step : step + 1, :step],
             )
             first = c.first_inf[:, step : step + 1]
-            if lay is not None:
-                p_x = attractor(lay, x2p[:, None], *args, first=first)[:, 0]
-            else:
-                p_x = self.retrieve(x2p[:, None], *args, hierarchical=False, first_product=first)[
-                    :, 0
-                ]
+            p_x = self.retrieve(x2p[:, None], *args, hierarchical=False, first_product=first)[:, 0]
             mu_mem, sigma_mem = self.memory_to_g(p_x, c.x_onehot[:, step], sc.p2g_use, mlp_mem)
             # 1 / sigma^2 (as pow(-2) computes it; its backward is cheaper than pow's)
             inv_gen = torch.reciprocal(sigma_gen * sigma_gen)

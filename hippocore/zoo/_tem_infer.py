@@ -1,0 +1,161 @@
+"""TEM's inference pass over a chunk as one compiled call per environment (``_tem_infer.cpp``).
+
+Why: the inference pass is sequential (step t's retrieval reads the memories of steps
+before t, and its output decides g and p at t through small MLPs). Run as torch operations
+it costs about 90 small operations per time step forwards and as many autograd nodes
+backwards, and each step's attractor streams all environments' inference matrices from
+main memory. Compiled, the whole chunk of one environment runs while its matrix stays in
+cache, and a step's small operations are a few loops. The maths is
+:meth:`hippocore.zoo.tem.TEM._inference_pass`'s, term by term, in the input's float type
+(only the order of sums differs: rounding); ``model.kernel = "torch"`` runs that.
+
+Backward: the kernel walks the steps back and returns the gradients at every step's MLP
+pre-activations and path sum; the weights' gradients are then one matrix product per
+weight over all steps and environments (:class:`_Infer`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from hippocore.zoo._tem_kernel import Layout
+
+if TYPE_CHECKING:
+    from hippocore.zoo._tem_state import _Chunk
+    from hippocore.zoo.tem import TEM
+
+__all__ = ["fused_inference"]
+
+# The kernel's arrays after the integer ones, in the order of Net in _tem_infer.cpp.
+PARAMS = "D Wg1 bg1 Wg2 bg2 Wm1 bm1 Wm2 bm2 Ws1 bs1 Ws2 bs2 prior_mu prior_sigma".split()
+OUTS = "g g_gen p px A Bm".split()
+# name -> row width key (sizes of the per-step intermediates kept for backward)
+SAVED = {
+    "u": "ng", "h1g": "Hg", "a1g": "Hg", "tg": "ng", "sg": "ng", "gd": "nph", "hm": "Hm",
+    "am": "Hm", "mu_raw": "ng", "q": "nq", "hsd": "Hs", "asd": "Hs", "ts": "ng", "es": "ng",
+    "sm": "ng",
+}  # fmt: skip
+GRADS = {
+    "d_u": "ng", "d_yg": "ng", "d_h1g": "Hg", "d_ym": "ng", "d_hm": "Hm", "d_ys": "ng",
+    "d_hs": "Hs", "d_x2p": "n", "d_first": "n",
+}  # fmt: skip
+SIZES = "B T ng Hg nph Hm nq Hs nxc flo fhi nx Hr nmod".split()
+NAMES = [
+    *"act obs reset down gmod".split(), *PARAMS[:13], *"bx C1 c1 C2 c2".split(), *PARAMS[13:],
+    *"g_start x2p first M scale w".split(), *OUTS, *SAVED, "hs", "zs",
+]  # fmt: skip
+
+
+def _call(lay: Layout, name: str, dtype: torch.dtype, ctx_like, arrays: list[Tensor]) -> None:
+    """Run ``tem_<name>`` with the sizes, scalars and the arrays' addresses."""
+    ptrs = torch.tensor([a.data_ptr() for a in arrays], dtype=torch.int64)
+    sizes = tuple(ctx_like.dims[k] for k in SIZES)
+    lay.call(name, dtype, sizes, ctx_like.scalars, ptrs)
+
+
+class _Infer(torch.autograd.Function):
+    """The inference pass; inputs after ``(lay, spec, ints, fixed)``: PARAMS, g_start, x2p, first."""
+
+    @staticmethod
+    def forward(ctx, lay, spec, ints, fixed, *diff):
+        x2p = diff[-2]
+        dims, n, n_it = spec.dims, x2p.shape[-1], lay.tensors[1].numel()
+        width = {**dims, "n": n}
+        new = lambda w, *more: x2p.new_empty(dims["B"], dims["T"], *more, w)  # noqa: E731
+        outs = [new(width[k]) for k in ("ng", "ng", "n", "n", "n", "n")]
+        saved = [new(width[k]) for k in SAVED.values()]
+        saved += [new(n, n_it + 1), x2p.new_zeros(dims["B"], dims["T"], n_it, n)]  # hs, zs
+        read_out, (memory, scale, weights) = fixed[:5], fixed[5:]
+        arrays = [
+            *ints, *diff[:13], *read_out, *diff[13:16], diff[16], diff[17],
+            memory, scale, weights, *outs, *saved,
+        ]  # fmt: skip
+        _call(lay, "infer_forward", x2p.dtype, spec, arrays)
+        ctx.lay, ctx.spec, ctx.arrays = lay, spec, arrays
+        ctx.named = dict(zip(NAMES, arrays, strict=True))
+        ctx.mark_non_differentiable(outs[4], outs[5])
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, g_g, g_gen, g_p, g_px, _g_a, _g_b):
+        spec, arrays = ctx.spec, ctx.arrays
+        x2p = ctx.named["x2p"]
+        dims, n = spec.dims, x2p.shape[-1]
+        width = {**dims, "n": n}
+        n_b, n_g = dims["B"], dims["ng"]
+        grads = {k: x2p.new_empty(n_b, dims["T"], width[w]) for k, w in GRADS.items()}
+        priors = [x2p.new_zeros(n_b, n_g) for _ in range(2)]
+        g_start = x2p.new_empty(n_b, n_g)
+        upstream = [t.contiguous() for t in (g_g, g_gen, g_p, g_px)]
+        order = [grads["d_u"], g_start, *priors]
+        order += [grads[k] for k in ("d_yg", "d_h1g", "d_ym", "d_hm", "d_ys", "d_hs")]
+        order += [grads["d_x2p"], grads["d_first"]]
+        _call(ctx.lay, "infer_backward", x2p.dtype, spec, arrays + upstream + order)
+        return (None, None, None, None, *_weight_grads(ctx, grads), *(p.sum(0) for p in priors),
+                g_start, grads["d_x2p"], grads["d_first"])  # fmt: skip
+
+
+def _weight_grads(ctx, grads: dict[str, Tensor]) -> list[Tensor]:
+    """Gradients of D and the three MLPs' weights, one product each over all steps."""
+    named = saved = ctx.named
+    g_prev = torch.cat([named["g_start"][:, None], named["g"][:, :-1]], 1).flatten(0, 1)
+    flat = {k: v.flatten(0, 1) for k, v in grads.items()}
+
+    def lin(x: Tensor, dy: Tensor) -> tuple[Tensor, Tensor]:
+        return x.T @ dy, dy.sum(0)
+
+    d = named["D"]
+    onehot = F.one_hot(named["act"].flatten(), d.shape[0]).to(d.dtype)
+    d_d = (onehot[:, :, None] * flat["d_u"][:, None, :]).flatten(1).T @ g_prev
+    return [
+        d_d.view_as(d),
+        *lin(g_prev, flat["d_h1g"]),
+        *lin(saved["a1g"].flatten(0, 1), flat["d_yg"]),
+        *lin(saved["gd"].flatten(0, 1), flat["d_hm"]),
+        *lin(saved["am"].flatten(0, 1), flat["d_ym"]),
+        *lin(saved["q"].flatten(0, 1), flat["d_hs"]),
+        *lin(saved["asd"].flatten(0, 1), flat["d_ys"]),
+    ]
+
+
+class _Spec:
+    """Sizes (``dims``) and scalars (ratio, offset, sigma offset, w_x) of one call."""
+
+    def __init__(self, dims: dict[str, int], scalars: list[float]):
+        self.dims = dims
+        self.scalars = torch.tensor(scalars, dtype=torch.float64)
+
+
+def fused_inference(model: TEM, c: _Chunk, lay: Layout) -> tuple[Tensor, ...]:
+    """``TEM._inference_pass`` on the compiled kernel: g, g_gen, p, p_x, a, b (b, T, ...).
+
+    ``lay``: the inference memory's layout (``TEM._layout(False)``). The matrix and the
+    read-out used for the memory's sigma are not differentiated (as in the torch pass).
+    """
+    m, sc = model.config.model, c.schedule
+    dtype = c.x2p.dtype
+    w_g, w_m, w_s = (net.assemble() for net in (model.g2g_logsig, model.p2g_mu, model.p2g_logsig))
+    prior_sigma = torch.exp(model.g_prior_logsig + m.logsig_offset)
+    params = [model.transition_matrices(), *w_g, *w_m, *w_s, model.g_prior_mu, prior_sigma]
+    diff = [t.to(dtype).contiguous() for t in (*params, c.g_start, c.x2p, c.first_inf)]
+    read_out = (model.b_x, model.c_star_w1, model.c_star_b1, model.c_star_w2, model.c_star_b2)
+    fixed = [t.detach().to(dtype).contiguous() for t in (*read_out, c.mem_inf, c.old_scale)]
+    fixed.append(c.weights.to(dtype).contiguous())
+    n_b, t_len = c.actions.shape
+    ints = [
+        t.to(torch.int64).contiguous()
+        for t in (c.actions, c.x_onehot.argmax(-1), c.reset, model.down_index)
+    ]
+    ints.append(model.g_member.argmax(1).contiguous())
+    f = m.prediction_module
+    hidden = [w_g[0].shape[1], w_m[0].shape[1], w_s[0].shape[1]]
+    sizes = [n_b, t_len, m.n_g, hidden[0], sum(m.n_phases), hidden[1], 2 * m.n_modules]
+    sizes += [hidden[2], m.n_x_compressed, model.p_starts[f], model.p_starts[f + 1]]
+    sizes += [model.c_star_w2.shape[1], model.c_star_w1.shape[1], m.n_modules]
+    scalars = [m.logsig_ratio, m.logsig_offset, (1.0 - sc.p2g_use) * m.p2g_sigma_offset]
+    spec = _Spec(dict(zip(SIZES, sizes, strict=True)), [*scalars, float(model.w_x.detach())])
+    return _Infer.apply(lay, spec, ints, fixed, *diff)
