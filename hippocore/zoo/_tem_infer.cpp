@@ -25,6 +25,7 @@ namespace {
 template <typename T>
 struct Net {
   const int64_t *act, *obs, *reset, *down, *gmod;
+  const int64_t *rD, *rg1, *rg2, *rm1, *rm2, *rs1, *rs2;  // nonzero columns of each row
   const T *D, *Wg1, *bg1, *Wg2, *bg2, *Wm1, *bm1, *Wm2, *bm2, *Ws1, *bs1, *Ws2, *bs2;
   const T *bx, *C1, *c1, *C2, *c2, *prior_mu, *prior_sigma;
   const T *g_start, *x2p, *first, *M, *scale, *w;
@@ -43,6 +44,8 @@ Net<T> read_net(const int64_t* ptr, bool backward) {
   auto C = [&]() { return reinterpret_cast<const T*>(ptr[i++]); };
   auto W = [&]() { return reinterpret_cast<T*>(ptr[i++]); };
   net.act = L(), net.obs = L(), net.reset = L(), net.down = L(), net.gmod = L();
+  net.rD = L(), net.rg1 = L(), net.rg2 = L(), net.rm1 = L(), net.rm2 = L(), net.rs1 = L();
+  net.rs2 = L();
   net.D = C(), net.Wg1 = C(), net.bg1 = C(), net.Wg2 = C(), net.bg2 = C();
   net.Wm1 = C(), net.bm1 = C(), net.Wm2 = C(), net.bm2 = C();
   net.Ws1 = C(), net.bs1 = C(), net.Ws2 = C(), net.bs2 = C();
@@ -72,11 +75,24 @@ Dims read_dims(const int64_t* sz, const double* sc) {
               sz[8], sz[9], sz[10], sz[11], sz[12], sz[13], sc[0], sc[1], sc[2], sc[3]};
 }
 
-// out = x W + b; x (nin,), W (nin, nout) row-major.
+// out = x W + b; x (nin,), W (nin, nout) row-major, row i zero outside the columns
+// [rg[2i], rg[2i + 1]) (null rg: dense). The MLPs' weights are block-diagonal across
+// modules: only the blocks are read.
 template <typename T>
-void affine(int64_t nin, int64_t nout, const T* x, const T* W, const T* b, T* out) {
+void affine(int64_t nin, int64_t nout, const T* x, const T* W, const T* b, T* out,
+            const int64_t* rg = nullptr) {
   for (int64_t o = 0; o < nout; ++o) out[o] = b[o];
-  for (int64_t i = 0; i < nin; ++i) axpy(nout, x[i], W + i * nout, out);
+  for (int64_t i = 0; i < nin; ++i) {
+    const int64_t lo = rg ? rg[2 * i] : 0, hi = rg ? rg[2 * i + 1] : nout;
+    axpy(hi - lo, x[i], W + i * nout + lo, out + lo);
+  }
+}
+
+// dot(W[i, :], y) over row i's nonzero columns.
+template <typename T>
+inline T row_dot(int64_t nout, const T* W, const int64_t* rg, int64_t i, const T* y) {
+  const int64_t lo = rg[2 * i];
+  return dot(rg[2 * i + 1] - lo, W + i * nout + lo, y + lo);
 }
 
 template <typename T>
@@ -92,16 +108,17 @@ inline T delu(T x) {
 // Hidden h = x W1 + b1, a = elu(h), y = a W2 + b2.
 template <typename T>
 void mlp(int64_t nin, int64_t nh, int64_t nout, const T* x, const T* W1, const T* b1,
-         const T* W2, const T* b2, T* h, T* a, T* y) {
-  affine(nin, nh, x, W1, b1, h);
+         const T* W2, const T* b2, const int64_t* r1, const int64_t* r2, T* h, T* a, T* y) {
+  affine(nin, nh, x, W1, b1, h, r1);
   for (int64_t j = 0; j < nh; ++j) a[j] = elu(h[j]);
-  affine(nh, nout, a, W2, b2, y);
+  affine(nh, nout, a, W2, b2, y, r2);
 }
 
-// dh = (W2 dy) * elu'(h); W2 (nh, nout).
+// dh = (W2 dy) * elu'(h); W2 (nh, nout) with row ranges r2.
 template <typename T>
-void mlp_back(int64_t nh, int64_t nout, const T* W2, const T* h, const T* dy, T* dh) {
-  for (int64_t j = 0; j < nh; ++j) dh[j] = dot(nout, W2 + j * nout, dy) * delu(h[j]);
+void mlp_back(int64_t nh, int64_t nout, const T* W2, const int64_t* r2, const T* h, const T* dy,
+              T* dh) {
+  for (int64_t j = 0; j < nh; ++j) dh[j] = row_dot(nout, W2, r2, j, dy) * delu(h[j]);
 }
 
 // 0.5 |onehot(obs) - softmax(read_out(px))|^2 (TEM.read_out; not differentiated).
@@ -135,10 +152,10 @@ void infer_step(const Shape& s, const Dims& d, const Net<T>& net, int64_t e, int
   T *tg = net.tg + et * ng, *mr = net.mu_raw + et * ng, *sm = net.sm + et * ng;
   T *es = net.es + et * ng, *ts = net.ts + et * ng, *g = net.g + et * ng;
   for (int64_t i = 0; i < ng; ++i) {
-    u[i] = gp[i] + dot(ng, Da + i * ng, gp);
+    u[i] = gp[i] + row_dot(ng, Da, net.rD, i, gp);
     gg[i] = u[i] < T(-1) ? T(-1) : (u[i] > T(1) ? T(1) : u[i]);
   }
-  mlp(ng, d.Hg, ng, gp, net.Wg1, net.bg1, net.Wg2, net.bg2, net.h1g + et * d.Hg,
+  mlp(ng, d.Hg, ng, gp, net.Wg1, net.bg1, net.Wg2, net.bg2, net.rg1, net.rg2, net.h1g + et * d.Hg,
       net.a1g + et * d.Hg, tg);
   for (int64_t i = 0; i < ng; ++i) {
     tg[i] = std::tanh(tg[i]);
@@ -158,14 +175,14 @@ void infer_step(const Shape& s, const Dims& d, const Net<T>& net, int64_t e, int
     for (int64_t c = 0; c < d.nxc; ++c) acc += px[k * d.nxc + c];
     gd[k] = acc / T(d.nxc);
   }
-  mlp(d.nph, d.Hm, ng, gd, net.Wm1, net.bm1, net.Wm2, net.bm2, net.hm + et * d.Hm,
+  mlp(d.nph, d.Hm, ng, gd, net.Wm1, net.bm1, net.Wm2, net.bm2, net.rm1, net.rm2, net.hm + et * d.Hm,
       net.am + et * d.Hm, mr);
   T* q = net.q + et * d.nq;
   T *xr = buf.data(), *hr = xr + d.nxc, *lg = hr + d.Hr;
   const T err = readout_error(d, net, px, net.obs[et], xr, hr, lg);
   for (int64_t f = 0; f < d.nmod; ++f) q[2 * f] = 0, q[2 * f + 1] = err;
   for (int64_t i = 0; i < ng; ++i) q[2 * net.gmod[i]] += mr[i] * mr[i];
-  mlp(d.nq, d.Hs, ng, q, net.Ws1, net.bs1, net.Ws2, net.bs2, net.hsd + et * d.Hs,
+  mlp(d.nq, d.Hs, ng, q, net.Ws1, net.bs1, net.Ws2, net.bs2, net.rs1, net.rs2, net.hsd + et * d.Hs,
       net.asd + et * d.Hs, ts);
   for (int64_t i = 0; i < ng; ++i) {
     ts[i] = std::tanh(ts[i]);
@@ -248,12 +265,15 @@ void infer_step_back(const Shape& s, const Dims& d, const Net<T>& net, int64_t e
   const T* Da = net.D + net.act[et] * ng * ng;
   T* gprev = t ? cg : net.d_gstart + e * ng;
   for (int64_t j = 0; j < ng; ++j) gprev[j] = du[j];
-  for (int64_t i = 0; i < ng; ++i) axpy(ng, du[i], Da + i * ng, gprev);
-  mlp_back(d.Hg, ng, net.Wg2, net.h1g + et * d.Hg, dyg, net.d_h1g + et * d.Hg);
-  mlp_back(d.Hs, ng, net.Ws2, net.hsd + et * d.Hs, dys, net.d_hs + et * d.Hs);
+  for (int64_t i = 0; i < ng; ++i) {
+    const int64_t lo = net.rD[2 * i];
+    axpy(net.rD[2 * i + 1] - lo, du[i], Da + i * ng + lo, gprev + lo);
+  }
+  mlp_back(d.Hg, ng, net.Wg2, net.rg2, net.h1g + et * d.Hg, dyg, net.d_h1g + et * d.Hg);
+  mlp_back(d.Hs, ng, net.Ws2, net.rs2, net.hsd + et * d.Hs, dys, net.d_hs + et * d.Hs);
   T* dhm = net.d_hm + et * d.Hm;
-  mlp_back(d.Hm, ng, net.Wm2, net.hm + et * d.Hm, dym, dhm);
-  for (int64_t k = 0; k < d.nph; ++k) dgd[k] = dot(d.Hm, net.Wm1 + k * d.Hm, dhm) / T(d.nxc);
+  mlp_back(d.Hm, ng, net.Wm2, net.rm2, net.hm + et * d.Hm, dym, dhm);
+  for (int64_t k = 0; k < d.nph; ++k) dgd[k] = row_dot(d.Hm, net.Wm1, net.rm1, k, dhm) / T(d.nxc);
   for (int64_t k = 0; k < d.nph; ++k)
     for (int64_t c = 0; c < d.nxc; ++c) Gpx[k * d.nxc + c] += dgd[k];
   attract_back(s, x2p, true, net.M + e * n * n, net.scale[t], net.A + e * d.T * n,

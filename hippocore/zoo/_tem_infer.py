@@ -45,7 +45,7 @@ GRADS = {
 }  # fmt: skip
 SIZES = "B T ng Hg nph Hm nq Hs nxc flo fhi nx Hr nmod".split()
 NAMES = [
-    *"act obs reset down gmod".split(), *PARAMS[:13], *"bx C1 c1 C2 c2".split(), *PARAMS[13:],
+    *"act obs reset down gmod rD rg1 rg2 rm1 rm2 rs1 rs2".split(), *PARAMS[:13], *"bx C1 c1 C2 c2".split(), *PARAMS[13:],
     *"g_start x2p first M scale w".split(), *OUTS, *SAVED, "hs", "zs",
 ]  # fmt: skip
 
@@ -122,6 +122,15 @@ def _weight_grads(ctx, grads: dict[str, Tensor]) -> list[Tensor]:
     ]
 
 
+def _block_ranges(blocks: list[torch.Size]) -> Tensor:
+    """Rows of a block-diagonal matrix with blocks of these shapes: [first, end) column, (rows, 2)."""
+    ranges, col = [], 0
+    for n_rows, n_cols in blocks:
+        ranges += [[col, col + n_cols]] * n_rows
+        col += n_cols
+    return torch.tensor(ranges, dtype=torch.int64)
+
+
 class _Spec:
     """Sizes (``dims``) and scalars (ratio, offset, sigma offset, w_x) of one call."""
 
@@ -150,7 +159,14 @@ def fused_inference(model: TEM, c: _Chunk, lay: Layout) -> tuple[Tensor, ...]:
         t.to(torch.int64).contiguous()
         for t in (c.actions, c.x_onehot.argmax(-1), c.reset, model.down_index)
     ]
-    ints.append(model.g_member.argmax(1).contiguous())
+    g_module = model.g_member.argmax(1).contiguous()
+    ints.append(g_module)
+    # Nonzero columns of each row: D[to, from] from the first unit of `to`'s module on;
+    # the MLPs' weights block-diagonal.
+    g_first = torch.cat([g_module.new_zeros(1), torch.tensor(m.n_grids).cumsum(0)])[g_module]
+    ints.append(torch.stack([g_first, torch.full_like(g_first, m.n_g)], 1).contiguous())
+    for net in (model.g2g_logsig, model.p2g_mu, model.p2g_logsig):
+        ints += [_block_ranges([w.shape for w in layer]) for layer in (net.w1, net.w2)]
     f = m.prediction_module
     hidden = [w_g[0].shape[1], w_m[0].shape[1], w_s[0].shape[1]]
     sizes = [n_b, t_len, m.n_g, hidden[0], sum(m.n_phases), hidden[1], 2 * m.n_modules]

@@ -48,6 +48,8 @@ _SIGNATURES = {
     "scan_backward": _HEAD + [_P] * 16,
     "infer_forward": _HEAD + [_P, _P],  # scalars, pointers
     "infer_backward": _HEAD + [_P, _P],
+    "fold": _HEAD + [_P] * 6,  # scalars, memory, a, b, weights, out
+    "row_sums": _HEAD + [_P] * 3,  # row groups, memory, out
 }
 
 
@@ -316,3 +318,43 @@ def scan(
         p.dtype, *queries, p, memory, old_scale, weights, constants=3
     )
     return _Scan.apply(lay, *qs, p, memory, old_scale, weights)
+
+
+def fold(
+    lay: Layout, memory: Tensor, a: Tensor, b: Tensor, weights: Tensor, decay: float, limit: float
+) -> Tensor:
+    """:func:`~hippocore.zoo._tem_memory.hebbian_fold` on the compiled kernel (not differentiated).
+
+    The layout's connectivity is the mask (a row reaches the columns of its own and lower
+    groups); one pass over the matrix instead of a batched product and three more passes.
+
+    Parameters
+    ----------
+    lay : Layout
+    memory : Tensor (batch, n, n)
+    a, b : Tensor (batch, T, n)
+    weights : Tensor (T,)
+    decay, limit : float
+
+    Returns
+    -------
+    Tensor (batch, n, n)
+    """
+    dtype = memory.dtype
+    memory, a, b, weights = (t.detach().to(dtype).contiguous() for t in (memory, a, b, weights))
+    out = torch.empty_like(memory)
+    scalars = torch.tensor([decay, limit], dtype=torch.float64)
+    lay.call("fold", dtype, (memory.shape[0], a.shape[1]), scalars, memory, a, b, weights, out)
+    return out
+
+
+def row_sums(lay: Layout, memory: Tensor, group: Tensor, n_rows: int) -> Tensor:
+    """``out[:, r]`` = the sum of the rows ``i`` of ``memory`` with ``group[i] == r``.
+
+    ``memory`` (batch, n, n), not differentiated; returns (batch, n_rows, n).
+    """
+    memory = memory.contiguous()
+    out = memory.new_zeros(memory.shape[0], n_rows, memory.shape[-1])
+    group = group.to(torch.int64).contiguous()
+    lay.call("row_sums", memory.dtype, (memory.shape[0], n_rows), group, memory, out)
+    return out

@@ -58,7 +58,8 @@ from hippocore.zoo._protocol import Batch, Population, ZooModel
 from hippocore.zoo._registry import register_model
 from hippocore.zoo._tem_config import EnvConfig, ModelConfig, TEMConfig, TrainConfig, _Schedule
 from hippocore.zoo._tem_infer import fused_inference
-from hippocore.zoo._tem_kernel import Layout, attractor, scan, tem_layout
+from hippocore.zoo._tem_kernel import Layout, attractor, row_sums, scan, tem_layout
+from hippocore.zoo._tem_kernel import fold as fold_kernel
 from hippocore.zoo._tem_memory import (
     attention_without_softmax,
     attract,
@@ -223,21 +224,27 @@ class TEM(ZooModel):
         h = F.elu((self.w_x * x + self.b_x) @ self.c_star_w1 + self.c_star_b1)
         return h @ self.c_star_w2 + self.c_star_b2
 
-    def _row_sums(self, memory: Tensor) -> tuple[Tensor, Tensor]:
+    def _row_sums(self, memory: Tensor, *, by: str) -> Tensor:
         """The memory's rows summed over what a structured query repeats.
 
         A sensory query (x tiled over a module's phases) or a grid query (g repeated over
         the sensory units) stays structured through ``f_p``, so its first product with the
-        memory only needs the rows summed within each repeat: ``by_sense`` (b, n_modules *
-        n_x_compressed, n_p) sums each module's phases, ``by_phase`` (b, total phases, n_p)
-        each phase's sensory units. One pass over the memory per chunk instead of one per
-        step.
+        memory only needs the rows summed within each repeat: ``by="sense"`` (b, n_modules *
+        n_x_compressed, n_p) sums each module's phases, ``by="phase"`` (b, total phases,
+        n_p) each phase's sensory units. One pass over the memory per chunk instead of one
+        per step.
         """
         m = self.config.model
-        rows = memory.unflatten(1, (sum(m.n_phases), m.n_x_compressed))  # (b, phase, s, n_p)
-        by_phase = rows.sum(2)
-        by_sense = self.phase_member.T @ rows.flatten(2)  # (b, n_mod, s * n_p)
-        return by_sense.view(memory.shape[0], -1, memory.shape[-1]), by_phase
+        n_xc, unit = m.n_x_compressed, torch.arange(m.n_p, device=memory.device)
+        if by == "phase":
+            group, n_rows = unit // n_xc, sum(m.n_phases)
+        else:
+            group = self.phase_module[unit // n_xc] * n_xc + unit % n_xc
+            n_rows = m.n_modules * n_xc
+        lay = self._layout(False)
+        if lay is not None and not memory.requires_grad:
+            return row_sums(lay, memory, group, n_rows)
+        return memory.new_zeros(memory.shape[0], n_rows, m.n_p).index_add(1, group, memory)
 
     def retrieve(
         self,
@@ -427,7 +434,7 @@ class TEM(ZooModel):
             xfs.append(xf)
         x_filtered = torch.stack(xfs, 1)  # (b, T, n_mod, n_xc)
         x_in = self.sensory_input(x_filtered)
-        inf_by_sense, _ = self._row_sums(mem_inf)
+        inf_by_sense = self._row_sums(mem_inf, by="sense")
         return _Chunk(
             schedule=sc,
             actions=actions,
@@ -441,7 +448,7 @@ class TEM(ZooModel):
             x_filtered=x_filtered,
             x2p=x_in[..., self.phase_module, :].flatten(-2),  # tiled over phases
             first_inf=f_p(x_in).flatten(-2) @ inf_by_sense,
-            gen_by_phase=self._row_sums(mem_gen)[1],
+            gen_by_phase=self._row_sums(mem_gen, by="phase"),
         )
 
     def _inference_pass(self, c: _Chunk) -> tuple[Tensor, ...]:
@@ -531,18 +538,15 @@ class TEM(ZooModel):
             t = torch.arange(t_len, device=g_last.device, dtype=torch.float64)
             fold = (sc.eta * sc.forget ** (t_len - 1 - t)).float()
             decay = sc.forget**t_len
-            a_gen, b_gen = (v.detach() for v in gen)
-            a_inf, b_inf = (v.detach() for v in inf)
-            new_gen = hebbian_fold(
-                c.mem_gen, a_gen, b_gen, fold, decay, mask=self.mask_p, limit=m.hebb_limit
-            )
-            new_inf = hebbian_fold(c.mem_inf, a_inf, b_inf, fold, decay, limit=m.hebb_limit)
-        return TEMState(
-            g=g_last.detach(),
-            x_filtered=c.x_filtered[:, -1].detach(),
-            memory_gen=new_gen,
-            memory_inf=new_inf,
-        )
+            new = []  # generative (hierarchical mask), inference
+            for mem, (a, b), hier in ((c.mem_gen, gen, True), (c.mem_inf, inf, False)):
+                a, b, lay = a.detach(), b.detach(), self._layout(hier)
+                if lay is not None:  # compiled: one pass over the matrix
+                    new.append(fold_kernel(lay, mem, a, b, fold, decay, m.hebb_limit))
+                    continue
+                mask = self.mask_p if hier else None
+                new.append(hebbian_fold(mem, a, b, fold, decay, mask=mask, limit=m.hebb_limit))
+        return TEMState(g_last.detach(), c.x_filtered[:, -1].detach(), *new)  # g, x, gen, inf
 
     # -- the zoo protocol: loss, export -------------------------------------------------
 
