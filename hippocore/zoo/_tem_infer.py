@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from hippocore.zoo._tem_state import _Chunk
     from hippocore.zoo.tem import TEM
 
-__all__ = ["fused_inference"]
+__all__ = ["fused_inference", "inference_inputs"]
 
 # The kernel's arrays after the integer ones, in the order of Net in _tem_infer.cpp.
 PARAMS = "D Wg1 bg1 Wg2 bg2 Wm1 bm1 Wm2 bm2 Ws1 bs1 Ws2 bs2 prior_mu prior_sigma".split()
@@ -68,7 +68,7 @@ class _Infer(torch.autograd.Function):
         new = lambda w, *more: x2p.new_empty(dims["B"], dims["T"], *more, w)  # noqa: E731
         outs = [new(width[k]) for k in ("ng", "ng", "n", "n", "n", "n")]
         saved = [new(width[k]) for k in SAVED.values()]
-        saved += [new(n, n_it + 1), x2p.new_zeros(dims["B"], dims["T"], n_it, n)]  # hs, zs
+        saved += [new(n, n_it + 1), new(n, n_it)]  # hs, zs
         read_out, (memory, scale, weights) = fixed[:5], fixed[5:]
         arrays = [
             *ints, *diff[:13], *read_out, *diff[13:16], diff[16], diff[17],
@@ -100,26 +100,35 @@ class _Infer(torch.autograd.Function):
 
 
 def _weight_grads(ctx, grads: dict[str, Tensor]) -> list[Tensor]:
-    """Gradients of D and the three MLPs' weights, one product each over all steps."""
+    """Gradients of D and the three MLPs' weights, one product each over all steps.
+
+    Entries the kernel does not read (outside each row's range) get zero.
+    """
     named = saved = ctx.named
     g_prev = torch.cat([named["g_start"][:, None], named["g"][:, :-1]], 1).flatten(0, 1)
     flat = {k: v.flatten(0, 1) for k, v in grads.items()}
 
-    def lin(x: Tensor, dy: Tensor) -> tuple[Tensor, Tensor]:
-        return x.T @ dy, dy.sum(0)
+    def lin(x: Tensor, dy: Tensor, ranges: str) -> tuple[Tensor, Tensor]:
+        return (x.T @ dy) * _range_mask(named[ranges], dy.shape[1]), dy.sum(0)
 
     d = named["D"]
     onehot = F.one_hot(named["act"].flatten(), d.shape[0]).to(d.dtype)
-    d_d = (onehot[:, :, None] * flat["d_u"][:, None, :]).flatten(1).T @ g_prev
+    d_d = ((onehot[:, :, None] * flat["d_u"][:, None, :]).flatten(1).T @ g_prev).view_as(d)
     return [
-        d_d.view_as(d),
-        *lin(g_prev, flat["d_h1g"]),
-        *lin(saved["a1g"].flatten(0, 1), flat["d_yg"]),
-        *lin(saved["gd"].flatten(0, 1), flat["d_hm"]),
-        *lin(saved["am"].flatten(0, 1), flat["d_ym"]),
-        *lin(saved["q"].flatten(0, 1), flat["d_hs"]),
-        *lin(saved["asd"].flatten(0, 1), flat["d_ys"]),
+        d_d * _range_mask(named["rD"], d.shape[-1]),
+        *lin(g_prev, flat["d_h1g"], "rg1"),
+        *lin(saved["a1g"].flatten(0, 1), flat["d_yg"], "rg2"),
+        *lin(saved["gd"].flatten(0, 1), flat["d_hm"], "rm1"),
+        *lin(saved["am"].flatten(0, 1), flat["d_ym"], "rm2"),
+        *lin(saved["q"].flatten(0, 1), flat["d_hs"], "rs1"),
+        *lin(saved["asd"].flatten(0, 1), flat["d_ys"], "rs2"),
     ]
+
+
+def _range_mask(ranges: Tensor, n_cols: int) -> Tensor:
+    """(rows, n_cols) float mask: 1 where ``ranges[i, 0] <= column < ranges[i, 1]``."""
+    cols = torch.arange(n_cols)
+    return ((cols >= ranges[:, :1]) & (cols < ranges[:, 1:])).to(torch.get_default_dtype())
 
 
 def _block_ranges(blocks: list[torch.Size]) -> Tensor:
@@ -144,6 +153,16 @@ def fused_inference(model: TEM, c: _Chunk, lay: Layout) -> tuple[Tensor, ...]:
 
     ``lay``: the inference memory's layout (``TEM._layout(False)``). The matrix and the
     read-out used for the memory's sigma are not differentiated (as in the torch pass).
+    """
+    return _Infer.apply(*inference_inputs(model, c, lay))
+
+
+def inference_inputs(model: TEM, c: _Chunk, lay: Layout) -> tuple:
+    """The arguments of :class:`_Infer` for a chunk: ``lay, spec, ints, fixed, *diff``.
+
+    ``diff`` (differentiated): D (n_actions + 1, n_g, n_g), the assembled weights and
+    biases of ``g2g_logsig``, ``p2g_mu``, ``p2g_logsig``, the prior's mean and sigma,
+    ``g_start``, ``x2p`` and ``first_inf``.
     """
     m, sc = model.config.model, c.schedule
     dtype = c.x2p.dtype
@@ -174,4 +193,4 @@ def fused_inference(model: TEM, c: _Chunk, lay: Layout) -> tuple[Tensor, ...]:
     sizes += [model.c_star_w2.shape[1], model.c_star_w1.shape[1], m.n_modules]
     scalars = [m.logsig_ratio, m.logsig_offset, (1.0 - sc.p2g_use) * m.p2g_sigma_offset]
     spec = _Spec(dict(zip(SIZES, sizes, strict=True)), [*scalars, float(model.w_x.detach())])
-    return _Infer.apply(lay, spec, ints, fixed, *diff)
+    return (lay, spec, ints, fixed, *diff)

@@ -188,7 +188,7 @@ class _Batch(torch.autograd.Function):
         n_it = lay.tensors[1].numel()
         sizes = (n_b, n_q, a.shape[1])
         hs = query.new_empty(n_b, n_q, n_it + 1, n)
-        zs = query.new_zeros(n_b, n_q, n_it, n)
+        zs = query.new_empty(n_b, n_q, n_it, n)  # beyond cols[k]: never read
         lay.call("batch_forward", query.dtype, sizes, query, memory, scale, a, b, w, first, hs, zs)
         ctx.save_for_backward(query, memory, scale, a, b, w, hs, zs)
         ctx.lay, ctx.sizes, ctx.has_first = lay, sizes, first is not None
@@ -216,7 +216,7 @@ class _Scan(torch.autograd.Function):
         n_it = lay.tensors[1].numel()
         mem_a, mem_b = torch.empty_like(p), torch.empty_like(p)
         hs = p.new_empty(n_b, 2, n_t, n_it + 1, n)
-        zs = p.new_zeros(n_b, 2, n_t, n_it, n)
+        zs = p.new_empty(n_b, 2, n_t, n_it, n)  # beyond cols[k]: never read
         lay.call(
             "scan_forward", p.dtype, (n_b, n_t),
             qg, fg, qgt, fgt, p, memory, scale, w, mem_a, mem_b, hs, zs,
