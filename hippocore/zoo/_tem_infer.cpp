@@ -12,9 +12,8 @@
 //   p = f_p(g[down] repeated * x2p_t); memories a_t = p - p_x, b_t = p + p_x.
 // The environment's inference matrix stays in cache through the whole chunk. The MLPs'
 // weights are dense (block-diagonal across modules, zeros included). Backward walks the
-// steps back from stored intermediates and returns the gradients at each step's MLP
-// pre-activations and path sum; _tem_infer.py turns those into weight gradients with one
-// matrix product per weight over all steps.
+// steps back from stored intermediates, then sums the weights' gradients over all steps
+// (reading only the entries the forward reads).
 #include <cmath>
 
 #include "_tem_attractor.cpp"
@@ -34,6 +33,7 @@ struct Net {
   const T *Gg, *Ggg, *Gp, *Gpx;
   T *d_u, *d_gstart, *d_prior_mu, *d_prior_sigma, *d_yg, *d_h1g, *d_ym, *d_hm, *d_ys, *d_hs;
   T *d_x2p, *d_first;
+  T *dD, *dWg1, *dbg1, *dWg2, *dbg2, *dWm1, *dbm1, *dWm2, *dbm2, *dWs1, *dbs1, *dWs2, *dbs2;
 };
 
 template <typename T>
@@ -61,6 +61,9 @@ Net<T> read_net(const int64_t* ptr, bool backward) {
     net.d_u = W(), net.d_gstart = W(), net.d_prior_mu = W(), net.d_prior_sigma = W();
     net.d_yg = W(), net.d_h1g = W(), net.d_ym = W(), net.d_hm = W(), net.d_ys = W();
     net.d_hs = W(), net.d_x2p = W(), net.d_first = W();
+    net.dD = W(), net.dWg1 = W(), net.dbg1 = W(), net.dWg2 = W(), net.dbg2 = W();
+    net.dWm1 = W(), net.dbm1 = W(), net.dWm2 = W(), net.dbm2 = W();
+    net.dWs1 = W(), net.dbs1 = W(), net.dWs2 = W(), net.dbs2 = W();
   }
   return net;
 }
@@ -282,6 +285,47 @@ void infer_step_back(const Shape& s, const Dims& d, const Net<T>& net, int64_t e
   for (int64_t j = 0; j < n; ++j) d_x2p[j] += gq[j];
 }
 
+// dW[i, range_i] += x[i] dy[range_i] (rows i < nin of a weight with row ranges rg), db += dy.
+template <typename T>
+void weight_grad(int64_t nin, int64_t nout, const int64_t* rg, const T* x, const T* dy, T* dW,
+                 T* db) {
+  for (int64_t i = 0; i < nin; ++i) {
+    const int64_t lo = rg[2 * i];
+    axpy(rg[2 * i + 1] - lo, x[i], dy + lo, dW + i * nout + lo);
+  }
+  axpy(nout, T(1), dy, db);
+}
+
+// The weights' gradients from every step's stored inputs and pre-activation gradients
+// (after the steps: the memory matrices are not needed here). Entries outside the row
+// ranges are not read by the forward and get no gradient. All outputs zero on entry.
+template <typename T>
+void infer_weight_grads(const Dims& d, const Net<T>& net) {
+  const int64_t ng = d.ng;
+  for (int64_t e = 0; e < d.B; ++e)
+    for (int64_t t = 0; t < d.T; ++t) {
+      const int64_t et = e * d.T + t;
+      const T* gp = t ? net.g + (et - 1) * ng : net.g_start + e * ng;
+      const T* du = net.d_u + et * ng;
+      T* dD = net.dD + net.act[et] * ng * ng;
+      for (int64_t i = 0; i < ng; ++i) {
+        const int64_t lo = net.rD[2 * i];
+        if (du[i] != T(0)) axpy(net.rD[2 * i + 1] - lo, du[i], gp + lo, dD + i * ng + lo);
+      }
+      weight_grad(ng, d.Hg, net.rg1, gp, net.d_h1g + et * d.Hg, net.dWg1, net.dbg1);
+      weight_grad(d.Hg, ng, net.rg2, net.a1g + et * d.Hg, net.d_yg + et * ng, net.dWg2,
+                  net.dbg2);
+      weight_grad(d.nph, d.Hm, net.rm1, net.gd + et * d.nph, net.d_hm + et * d.Hm, net.dWm1,
+                  net.dbm1);
+      weight_grad(d.Hm, ng, net.rm2, net.am + et * d.Hm, net.d_ym + et * ng, net.dWm2,
+                  net.dbm2);
+      weight_grad(d.nq, d.Hs, net.rs1, net.q + et * d.nq, net.d_hs + et * d.Hs, net.dWs1,
+                  net.dbs1);
+      weight_grad(d.Hs, ng, net.rs2, net.asd + et * d.Hs, net.d_ys + et * ng, net.dWs2,
+                  net.dbs2);
+    }
+}
+
 template <typename T>
 void infer_backward(const Shape& s, const Dims& d, const Net<T>& net) {
   const int64_t n = s.n;
@@ -293,6 +337,7 @@ void infer_backward(const Shape& s, const Dims& d, const Net<T>& net) {
     for (int64_t t = d.T - 1; t >= 0; --t)
       infer_step_back(s, d, net, e, t, cg.data(), gA.data(), gB.data(), buf);
   }
+  infer_weight_grads(d, net);
 }
 
 }  // namespace

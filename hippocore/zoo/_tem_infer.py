@@ -9,9 +9,9 @@ cache, and a step's small operations are a few loops. The maths is
 :meth:`hippocore.zoo.tem.TEM._inference_pass`'s, term by term, in the input's float type
 (only the order of sums differs: rounding); ``model.kernel = "torch"`` runs that.
 
-Backward: the kernel walks the steps back and returns the gradients at every step's MLP
-pre-activations and path sum; the weights' gradients are then one matrix product per
-weight over all steps and environments (:class:`_Infer`).
+Backward: the kernel walks the steps back, then sums the weights' gradients over all steps
+and environments (only the entries the forward reads: the MLPs' diagonal blocks, D's
+allowed part).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from hippocore.zoo._tem_kernel import Layout
@@ -94,41 +93,10 @@ class _Infer(torch.autograd.Function):
         order = [grads["d_u"], g_start, *priors]
         order += [grads[k] for k in ("d_yg", "d_h1g", "d_ym", "d_hm", "d_ys", "d_hs")]
         order += [grads["d_x2p"], grads["d_first"]]
-        _call(ctx.lay, "infer_backward", x2p.dtype, spec, arrays + upstream + order)
-        return (None, None, None, None, *_weight_grads(ctx, grads), *(p.sum(0) for p in priors),
-                g_start, grads["d_x2p"], grads["d_first"])  # fmt: skip
-
-
-def _weight_grads(ctx, grads: dict[str, Tensor]) -> list[Tensor]:
-    """Gradients of D and the three MLPs' weights, one product each over all steps.
-
-    Entries the kernel does not read (outside each row's range) get zero.
-    """
-    named = saved = ctx.named
-    g_prev = torch.cat([named["g_start"][:, None], named["g"][:, :-1]], 1).flatten(0, 1)
-    flat = {k: v.flatten(0, 1) for k, v in grads.items()}
-
-    def lin(x: Tensor, dy: Tensor, ranges: str) -> tuple[Tensor, Tensor]:
-        return (x.T @ dy) * _range_mask(named[ranges], dy.shape[1]), dy.sum(0)
-
-    d = named["D"]
-    onehot = F.one_hot(named["act"].flatten(), d.shape[0]).to(d.dtype)
-    d_d = ((onehot[:, :, None] * flat["d_u"][:, None, :]).flatten(1).T @ g_prev).view_as(d)
-    return [
-        d_d * _range_mask(named["rD"], d.shape[-1]),
-        *lin(g_prev, flat["d_h1g"], "rg1"),
-        *lin(saved["a1g"].flatten(0, 1), flat["d_yg"], "rg2"),
-        *lin(saved["gd"].flatten(0, 1), flat["d_hm"], "rm1"),
-        *lin(saved["am"].flatten(0, 1), flat["d_ym"], "rm2"),
-        *lin(saved["q"].flatten(0, 1), flat["d_hs"], "rs1"),
-        *lin(saved["asd"].flatten(0, 1), flat["d_ys"], "rs2"),
-    ]
-
-
-def _range_mask(ranges: Tensor, n_cols: int) -> Tensor:
-    """(rows, n_cols) float mask: 1 where ``ranges[i, 0] <= column < ranges[i, 1]``."""
-    cols = torch.arange(n_cols)
-    return ((cols >= ranges[:, :1]) & (cols < ranges[:, 1:])).to(torch.get_default_dtype())
+        weights = [torch.zeros_like(ctx.named[k]) for k in PARAMS[:13]]  # D, the MLPs
+        _call(ctx.lay, "infer_backward", x2p.dtype, spec, arrays + upstream + order + weights)
+        return (None, None, None, None, *weights, *(p.sum(0) for p in priors), g_start,
+                grads["d_x2p"], grads["d_first"])  # fmt: skip
 
 
 def _block_ranges(blocks: list[torch.Size]) -> Tensor:
