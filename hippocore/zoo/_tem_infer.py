@@ -16,6 +16,7 @@ allowed part).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import torch
@@ -99,12 +100,26 @@ class _Infer(torch.autograd.Function):
                 grads["d_x2p"], grads["d_first"])  # fmt: skip
 
 
-def _block_ranges(blocks: list[torch.Size]) -> Tensor:
-    """Rows of a block-diagonal matrix with blocks of these shapes: [first, end) column, (rows, 2)."""
+@functools.cache
+def _block_ranges(blocks: tuple[tuple[int, int], ...]) -> Tensor:
+    """Rows of a block-diagonal matrix with blocks of these shapes: [first, end) column, (rows, 2).
+
+    Cached (read only): one tensor per shape.
+    """
     ranges, col = [], 0
     for n_rows, n_cols in blocks:
         ranges += [[col, col + n_cols]] * n_rows
         col += n_cols
+    return torch.tensor(ranges, dtype=torch.int64)
+
+
+@functools.cache
+def _d_ranges(n_grids: tuple[int, ...]) -> Tensor:
+    """Rows of the masked transition matrix D[to, from]: from the first unit of `to`'s module."""
+    ranges, first, n_g = [], 0, sum(n_grids)
+    for size in n_grids:
+        ranges += [[first, n_g]] * size
+        first += size
     return torch.tensor(ranges, dtype=torch.int64)
 
 
@@ -146,14 +161,12 @@ def inference_inputs(model: TEM, c: _Chunk, lay: Layout) -> tuple:
         t.to(torch.int64).contiguous()
         for t in (c.actions, c.x_onehot.argmax(-1), c.reset, model.down_index)
     ]
-    g_module = model.g_member.argmax(1).contiguous()
-    ints.append(g_module)
+    ints.append(model.g_member.argmax(1).contiguous())
     # Nonzero columns of each row: D[to, from] from the first unit of `to`'s module on;
     # the MLPs' weights block-diagonal.
-    g_first = torch.cat([g_module.new_zeros(1), torch.tensor(m.n_grids).cumsum(0)])[g_module]
-    ints.append(torch.stack([g_first, torch.full_like(g_first, m.n_g)], 1).contiguous())
+    ints.append(_d_ranges(tuple(m.n_grids)))
     for net in (model.g2g_logsig, model.p2g_mu, model.p2g_logsig):
-        ints += [_block_ranges([w.shape for w in layer]) for layer in (net.w1, net.w2)]
+        ints += [_block_ranges(tuple(tuple(w.shape) for w in layer)) for layer in (net.w1, net.w2)]
     f = m.prediction_module
     hidden = [w_g[0].shape[1], w_m[0].shape[1], w_s[0].shape[1]]
     sizes = [n_b, t_len, m.n_g, hidden[0], sum(m.n_phases), hidden[1], 2 * m.n_modules]

@@ -172,11 +172,18 @@ def tem_layout(
     """
     if like.device.type != "cpu" or like.dtype not in (torch.float32, torch.float64):
         return None
+    return _tem_layout(tuple(p_starts), float(kappa), hierarchical)
+
+
+@functools.cache
+def _tem_layout(p_starts: tuple[int, ...], kappa: float, hierarchical: bool) -> Layout | None:
+    """:func:`tem_layout` for a CPU float type (built once per process and memory shape)."""
     kernel = load_kernel()
     if kernel is None:
         return None
-    cols = iteration_cols(p_starts, hierarchical=hierarchical)
-    return layout(kernel, cols, p_starts if hierarchical else [0, p_starts[-1]], kappa)
+    starts = list(p_starts)
+    cols = iteration_cols(starts, hierarchical=hierarchical)
+    return layout(kernel, cols, starts if hierarchical else [0, starts[-1]], kappa)
 
 
 class _Batch(torch.autograd.Function):
