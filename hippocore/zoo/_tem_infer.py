@@ -75,15 +75,18 @@ class _Infer(torch.autograd.Function):
             memory, scale, weights, *outs, *saved,
         ]  # fmt: skip
         _call(lay, "infer_forward", x2p.dtype, spec, arrays)
-        ctx.lay, ctx.spec, ctx.arrays = lay, spec, arrays
-        ctx.named = dict(zip(NAMES, arrays, strict=True))
+        # The outputs are saved the autograd way: kept on ctx they would form a reference
+        # cycle with this node, and every step's graph would wait for the garbage collector.
+        ctx.save_for_backward(*outs)
+        ctx.lay, ctx.spec = lay, spec
+        ctx.before, ctx.after = arrays[: NAMES.index("g")], arrays[NAMES.index("g") + len(OUTS) :]
         ctx.mark_non_differentiable(outs[4], outs[5])
         return tuple(outs)
 
     @staticmethod
     def backward(ctx, g_g, g_gen, g_p, g_px, _g_a, _g_b):
-        spec, arrays = ctx.spec, ctx.arrays
-        x2p = ctx.named["x2p"]
+        spec, arrays = ctx.spec, [*ctx.before, *ctx.saved_tensors, *ctx.after]
+        x2p = arrays[NAMES.index("x2p")]
         dims, n = spec.dims, x2p.shape[-1]
         width = {**dims, "n": n}
         n_b, n_g = dims["B"], dims["ng"]
@@ -94,7 +97,7 @@ class _Infer(torch.autograd.Function):
         order = [grads["d_u"], g_start, *priors]
         order += [grads[k] for k in ("d_yg", "d_h1g", "d_ym", "d_hm", "d_ys", "d_hs")]
         order += [grads["d_x2p"], grads["d_first"]]
-        weights = [torch.zeros_like(ctx.named[k]) for k in PARAMS[:13]]  # D, the MLPs
+        weights = [torch.zeros_like(arrays[NAMES.index(k)]) for k in PARAMS[:13]]  # D, MLPs
         _call(ctx.lay, "infer_backward", x2p.dtype, spec, arrays + upstream + order + weights)
         return (None, None, None, None, *weights, *(p.sum(0) for p in priors), g_start,
                 grads["d_x2p"], grads["d_first"])  # fmt: skip

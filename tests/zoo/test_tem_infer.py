@@ -3,7 +3,9 @@ and equal to the torch code they replace (float64)."""
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 
 import pytest
 
@@ -144,3 +146,19 @@ def test_model_is_the_same_with_fused_inference_and_torch(kernel):
             continue
         scale = float(grad.abs().max()) + 1e-30
         assert float((got - grad).abs().max()) <= 1e-9 * scale, name
+
+
+def test_a_chunks_graph_is_freed_without_the_garbage_collector(kernel):
+    # The compiled pass keeps no reference cycle (ctx <-> its outputs): otherwise every
+    # training step's graph and saved arrays would stay in memory until a collection.
+    model, chunks, state = _model_and_chunks(seed=3, n_chunks=1)
+    model.kernel = "auto"
+    gc.disable()
+    try:
+        out = model(chunks[0].actions, chunks[0].observations, state, chunks[0].reset)
+        model.loss(out, chunks[0]).backward()
+        refs = [weakref.ref(t) for t in (out.g, out.p, out.p_x)]
+        del out
+        assert all(r() is None for r in refs)
+    finally:
+        gc.enable()
