@@ -110,7 +110,7 @@ def load_kernel() -> ctypes.CDLL | None:
     except (OSError, subprocess.SubprocessError) as err:
         warnings.warn(
             f"TEM's compiled attractor is unavailable ({err}); running the torch version, "
-            "about 3x slower per training step (set CXX to a C++ compiler to fix).",
+            "about 5x slower per training step (set CXX to a C++ compiler to fix).",
             KernelUnavailableWarning,
             stacklevel=3,
         )

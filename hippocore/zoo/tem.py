@@ -1,7 +1,7 @@
 """TEM: the Tolman-Eichenbaum Machine (Whittington et al., Cell 2020), as its TF2 code runs it.
 
 The model, read top-down; beside it its config (``_tem_config``), memory (``_tem_memory``;
-compiled attractor: ``_tem_kernel``), networks (``_tem_nets``), state and loss
+compiled: ``_tem_kernel``, ``_tem_infer``), networks (``_tem_nets``), state and loss
 (``_tem_state``). Every number and rule follows the authors' TensorFlow 2 code
 (``djcrw/generalising-structural-knowledge``, ``tem_tf2``); docs/zoo.md lists departures.
 
@@ -99,9 +99,9 @@ class TEM(ZooModel):
     Attributes
     ----------
     kernel : {"auto", "torch"}
-        ``"auto"`` (default): the attractor runs compiled (``_tem_kernel``) on CPU when a
-        C++ compiler is found; ``"torch"``: always the torch operations. Same numbers up to
-        rounding.
+        ``"auto"`` (default): the inference pass, the attractor and the fold run compiled
+        (``_tem_infer``, ``_tem_kernel``) on CPU when a C++ compiler is found; ``"torch"``:
+        always the torch operations. Same numbers up to rounding.
     """
 
     state_type = TEMState
