@@ -457,6 +457,9 @@ class TEM(ZooModel):
         Returns g, g_gen, p, p_x (b, T, ...) and the inference memories a = p - p_x,
         b = p + p_x (b, T, n_p). Never reads the generative memory.
         """
+        lay = self._layout(False)
+        if lay is not None and not c.mem_inf.requires_grad:  # the compiled pass
+            return fused_inference(self, c, lay)
         m, sc = self.config.model, c.schedule
         n_b, t_len = c.actions.shape
         d_flat = self.transition_matrices().flatten(0, 1)  # (n_actions * n_g, n_g)
@@ -464,9 +467,6 @@ class TEM(ZooModel):
         mlp_mem = (self.p2g_mu.assemble(), self.p2g_logsig.assemble())
         mlp_path = self.g2g_logsig.assemble()
         prior_sigma = torch.exp(self.g_prior_logsig + m.logsig_offset)
-        lay = self._layout(False)
-        if lay is not None and not c.mem_inf.requires_grad:  # the compiled pass
-            return fused_inference(self, c, lay)
         g_prev, out = c.g_start, {k: [] for k in ("g", "g_gen", "p", "p_x", "a", "b")}
         for step in range(t_len):
             # D_a g for every action in one product, then each element's own action.
