@@ -8,7 +8,8 @@ rollouts, 5 modules, 5x5 square world). A step is what ``hippocore.zoo.train`` d
 gradient step: next chunk of walks, forward, loss, backward, gradient clipping, Adam step,
 post-step hook. Prints one line per timed step (wall and CPU seconds), then the medians;
 the last line reads ``tem: <seconds> s/step (batch 16, rollout 20, 5 modules)`` (wall).
-``--kernel torch`` runs the attractor as torch operations instead of the compiled kernel.
+``--kernel torch`` runs the torch code instead of the compiled kernels (the inference pass,
+the attractor, the fold).
 
 Beside the printout it writes a JSON record (``benchmarks/_record.py``: machine, versions,
 commit, command, the printout and the figures; ``--record PATH`` / ``--no-record``).

@@ -155,51 +155,69 @@ void attract(const Shape& s, const T* query, const T* first, const T* M, T scale
 }
 
 // Backward of attract for the gradient g_out on h_K; adds into g_a and g_b, writes
-// g_query and (if first was given) g_first.
+// g_query and (if first was given) g_first. The memories' part: with the forward's
+// scores c_k[m, f] = w_m (h_k . b_m) over units >= start[f] and Gz_k (zero on units that
+// did not update), d_k[m, f] = w_m sum_{f' <= f} (Gz_k . a_m) over group f':
+// Gh_k += d_k[m, grp] b_m per iteration; g_a[m] += sum_k c_k[m, grp] Gz_k and
+// g_b[m] += sum_k d_k[m, grp] h_k once at the end (each memory row read once for those).
 template <typename T>
 void attract_back(const Shape& s, const T* query, bool has_first, const T* M, T scale,
                   const T* a, const T* b, const T* w, int64_t S, const T* hs, const T* zs,
                   const T* g_out, T* g_query, T* g_first, T* g_a, T* g_b) {
-  const int64_t n = s.n;
-  std::vector<T> G(g_out, g_out + n), Gz(n), Gh(n), c(s.G), d(s.G);
-  for (int64_t k = s.K - 1; k >= 0; --k) {
+  const int64_t n = s.n, K = s.K, NG = s.G;
+  std::vector<T> G(g_out, g_out + n), Gh(n), gz(K * n), cs(K * S * NG), ds(K * S * NG);
+  for (int64_t k = K - 1; k >= 0; --k) {
     const int64_t nc = s.cols[k];
     const T* z = zs + k * n;
     const T* h = hs + k * n;
+    T* Gz = gz.data() + k * n;
     for (int64_t j = 0; j < nc; ++j) {
       Gz[j] = G[j] * dfp(z[j]);
       Gh[j] = T(s.kappa) * Gz[j];
     }
-    for (int64_t j = nc; j < n; ++j) Gh[j] = G[j];
+    for (int64_t j = nc; j < n; ++j) Gz[j] = 0, Gh[j] = G[j];
     if (k == 0 && has_first) {
-      for (int64_t j = 0; j < nc; ++j) g_first[j] = scale * Gz[j];
-      for (int64_t j = nc; j < n; ++j) g_first[j] = 0;
+      for (int64_t j = 0; j < n; ++j) g_first[j] = scale * Gz[j];
     } else {
-      mat_vec_add(s, nc, scale, M, Gz.data(), Gh.data());
+      mat_vec_add(s, nc, scale, M, Gz, Gh.data());
     }
     for (int64_t m = 0; m < S; ++m) {
       if (w[m] == T(0)) continue;
-      const T* am = a + m * n;
-      const T* bm = b + m * n;
-      suffix_scores(s, w[m], h, bm, c.data());
-      T acc = 0;  // d[f] = w * sum over groups f' <= f of (Gz . a_m) on f'
-      for (int64_t f = 0; f < s.G; ++f) {
-        const int64_t lo = s.start[f], hi = s.start[f + 1] < nc ? s.start[f + 1] : nc;
-        if (lo < hi) {
-          acc += dot(hi - lo, Gz.data() + lo, am + lo);
-          axpy(hi - lo, c[f], Gz.data() + lo, g_a + m * n + lo);
+      const T *am = a + m * n, *bm = b + m * n;
+      T *c = cs.data() + (k * S + m) * NG, *d = ds.data() + (k * S + m) * NG;
+      for (int64_t f = 0; f < NG; ++f) {
+        T hb = 0, ga = 0;
+#pragma omp simd reduction(+ : hb, ga)
+        for (int64_t j = s.start[f]; j < s.start[f + 1]; ++j) {
+          hb += h[j] * bm[j];
+          ga += Gz[j] * am[j];
         }
-        d[f] = w[m] * acc;
+        c[f] = hb, d[f] = ga;
       }
-      for (int64_t f = 0; f < s.G; ++f) {
-        const int64_t lo = s.start[f], hi = s.start[f + 1];
-        axpy(hi - lo, d[f], bm + lo, Gh.data() + lo);
-        axpy(hi - lo, d[f], h + lo, g_b + m * n + lo);
-      }
+      T acc = 0;
+      for (int64_t f = NG - 1; f >= 0; --f) acc += c[f], c[f] = w[m] * acc;
+      acc = 0;
+      for (int64_t f = 0; f < NG; ++f) acc += d[f], d[f] = w[m] * acc;
+      for (int64_t f = 0; f < NG; ++f)
+        axpy(s.start[f + 1] - s.start[f], d[f], bm + s.start[f], Gh.data() + s.start[f]);
     }
     G.swap(Gh);
   }
   for (int64_t j = 0; j < n; ++j) g_query[j] = G[j] * dfp(query[j]);
+  for (int64_t m = 0; m < S; ++m) {
+    if (w[m] == T(0)) continue;
+    T *ga = g_a + m * n, *gb = g_b + m * n;
+    for (int64_t f = 0; f < NG; ++f)
+      for (int64_t k = 0; k < K; ++k) {
+        const T ck = cs[(k * S + m) * NG + f], dk = ds[(k * S + m) * NG + f];
+        const T *Gz = gz.data() + k * n, *h = hs + k * n;
+#pragma omp simd
+        for (int64_t j = s.start[f]; j < s.start[f + 1]; ++j) {
+          ga[j] += ck * Gz[j];
+          gb[j] += dk * h[j];
+        }
+      }
+  }
 }
 
 // Independent queries: query (B, Q, n), M (B, n, n), scale (Q,), a, b (B, S, n), w (Q, S),
@@ -295,6 +313,55 @@ void scan_backward(const Shape& s, int64_t B, int64_t Tn, const T* qg, const T* 
   }
 }
 
+// The chunk's end (TF2 final_hebbian): out = clip(decay M + sum_t w_t b_t a_t^T, -limit,
+// limit) with out[i, j] = decay M[i, j] where row i does not reach column j (the
+// hierarchical mask). M, out (B, n, n); a, b (B, T, n); w (T,). One pass over the matrix.
+template <typename T>
+void fold(const Shape& s, int64_t B, int64_t Tn, const T* M, const T* a, const T* b,
+          const T* w, T decay, T limit, T* out) {
+  constexpr int64_t W = 64;  // columns per block, summed in registers over the T memories
+  const int64_t n = s.n;
+  std::vector<T> coef(Tn);
+  for (int64_t e = 0; e < B; ++e)
+    for (int64_t i = 0; i < n; ++i) {
+      const T* Mi = M + (e * n + i) * n;
+      const T* ae = a + e * Tn * n;
+      T* oi = out + (e * n + i) * n;
+      for (int64_t t = 0; t < Tn; ++t) coef[t] = w[t] * b[(e * Tn + t) * n + i];
+      const int64_t len = reach(s, i, n);
+      int64_t j0 = 0;
+      for (; j0 + W <= len; j0 += W) {
+        T acc[W];
+#pragma omp simd
+        for (int64_t j = 0; j < W; ++j) acc[j] = decay * Mi[j0 + j];
+        for (int64_t t = 0; t < Tn; ++t) {
+          const T c = coef[t];
+          const T* at = ae + t * n + j0;
+#pragma omp simd
+          for (int64_t j = 0; j < W; ++j) acc[j] += c * at[j];
+        }
+#pragma omp simd
+        for (int64_t j = 0; j < W; ++j)
+          oi[j0 + j] = acc[j] < -limit ? -limit : (acc[j] > limit ? limit : acc[j]);
+      }
+      for (int64_t j = j0; j < n; ++j) oi[j] = decay * Mi[j];
+      for (int64_t t = 0; t < Tn; ++t) axpy(len - j0, coef[t], ae + t * n + j0, oi + j0);
+      for (int64_t j = j0; j < n; ++j)
+        oi[j] = oi[j] < -limit ? -limit : (oi[j] > limit ? limit : oi[j]);
+    }
+}
+
+// out[e, r] = sum of the rows i of M[e] with row_group[i] = r; M (B, n, n), out (B, R, n)
+// zero on entry.
+template <typename T>
+void row_sums(const Shape& s, int64_t B, int64_t R, const int64_t* row_group, const T* M,
+              T* out) {
+  const int64_t n = s.n;
+  for (int64_t e = 0; e < B; ++e)
+    for (int64_t i = 0; i < n; ++i)
+      axpy(n, T(1), M + (e * n + i) * n, out + (e * R + row_group[i]) * n);
+}
+
 Shape shape_of(const int64_t* dims, const int64_t* cols, const int64_t* start,
                const int64_t* group, double kappa) {
   return Shape{dims[0], dims[1], dims[2], cols, start, group, kappa};
@@ -338,5 +405,21 @@ Shape shape_of(const int64_t* dims, const int64_t* cols, const int64_t* start,
                   g_p);                                                                      \
   }
 
+#define TEM_FOLD_ENTRY(T, SFX)                                                               \
+  extern "C" void tem_fold_##SFX(                                                           \
+      const int64_t* layout, const int64_t* cols, const int64_t* start, const int64_t* group, \
+      double kappa, const int64_t* sz, const double* sc, const T* M, const T* a, const T* b, \
+      const T* w, T* out) {                                                                  \
+    fold(shape_of(layout, cols, start, group, kappa), sz[0], sz[1], M, a, b, w, T(sc[0]),    \
+         T(sc[1]), out);                                                                     \
+  }                                                                                          \
+  extern "C" void tem_row_sums_##SFX(                                                       \
+      const int64_t* layout, const int64_t* cols, const int64_t* start, const int64_t* group, \
+      double kappa, const int64_t* sz, const int64_t* row_group, const T* M, T* out) {        \
+    row_sums(shape_of(layout, cols, start, group, kappa), sz[0], sz[1], row_group, M, out);  \
+  }
+
+TEM_FOLD_ENTRY(float, f32)
+TEM_FOLD_ENTRY(double, f64)
 TEM_ENTRY(float, f32)
 TEM_ENTRY(double, f64)

@@ -34,7 +34,9 @@ from torch import Tensor
 
 from hippocore.zoo._tem_memory import iteration_cols
 
-SOURCE = Path(__file__).with_name("_tem_attractor.cpp")
+# The library's one translation unit: the inference pass, which includes the attractor.
+SOURCE = Path(__file__).with_name("_tem_infer.cpp")
+SOURCES = (SOURCE, Path(__file__).with_name("_tem_attractor.cpp"))
 FLAGS = ("-O3", "-march=native", "-fopenmp-simd", "-std=c++17", "-shared", "-fPIC")
 
 _P, _I, _D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
@@ -44,6 +46,10 @@ _SIGNATURES = {
     "batch_backward": _HEAD + [_P] * 6 + [_I] + [_P] * 7,
     "scan_forward": _HEAD + [_P] * 12,
     "scan_backward": _HEAD + [_P] * 16,
+    "infer_forward": _HEAD + [_P, _P],  # scalars, pointers
+    "infer_backward": _HEAD + [_P, _P],
+    "fold": _HEAD + [_P] * 6,  # scalars, memory, a, b, weights, out
+    "row_sums": _HEAD + [_P] * 3,  # row groups, memory, out
 }
 
 
@@ -92,8 +98,8 @@ def load_kernel() -> ctypes.CDLL | None:
         its torch version of the retrieval.
     """
     cxx = os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++")
-    source = SOURCE.read_bytes()
-    key = hashlib.sha256(b"\0".join([source, " ".join(FLAGS).encode(), _cpu_id().encode()]))
+    sources = [path.read_bytes() for path in SOURCES]
+    key = hashlib.sha256(b"\0".join([*sources, " ".join(FLAGS).encode(), _cpu_id().encode()]))
     lib = _cache_dir() / f"tem_attractor_{key.hexdigest()[:16]}.so"
     try:
         if not lib.exists():
@@ -104,7 +110,7 @@ def load_kernel() -> ctypes.CDLL | None:
     except (OSError, subprocess.SubprocessError) as err:
         warnings.warn(
             f"TEM's compiled attractor is unavailable ({err}); running the torch version, "
-            "about 3x slower per training step (set CXX to a C++ compiler to fix).",
+            "about 5x slower per training step (set CXX to a C++ compiler to fix).",
             KernelUnavailableWarning,
             stacklevel=3,
         )
@@ -166,11 +172,18 @@ def tem_layout(
     """
     if like.device.type != "cpu" or like.dtype not in (torch.float32, torch.float64):
         return None
+    return _tem_layout(tuple(p_starts), float(kappa), hierarchical)
+
+
+@functools.cache
+def _tem_layout(p_starts: tuple[int, ...], kappa: float, hierarchical: bool) -> Layout | None:
+    """:func:`tem_layout` for a CPU float type (built once per process and memory shape)."""
     kernel = load_kernel()
     if kernel is None:
         return None
-    cols = iteration_cols(p_starts, hierarchical=hierarchical)
-    return layout(kernel, cols, p_starts if hierarchical else [0, p_starts[-1]], kappa)
+    starts = list(p_starts)
+    cols = iteration_cols(starts, hierarchical=hierarchical)
+    return layout(kernel, cols, starts if hierarchical else [0, starts[-1]], kappa)
 
 
 class _Batch(torch.autograd.Function):
@@ -182,7 +195,7 @@ class _Batch(torch.autograd.Function):
         n_it = lay.tensors[1].numel()
         sizes = (n_b, n_q, a.shape[1])
         hs = query.new_empty(n_b, n_q, n_it + 1, n)
-        zs = query.new_zeros(n_b, n_q, n_it, n)
+        zs = query.new_empty(n_b, n_q, n_it, n)  # beyond cols[k]: never read
         lay.call("batch_forward", query.dtype, sizes, query, memory, scale, a, b, w, first, hs, zs)
         ctx.save_for_backward(query, memory, scale, a, b, w, hs, zs)
         ctx.lay, ctx.sizes, ctx.has_first = lay, sizes, first is not None
@@ -210,7 +223,7 @@ class _Scan(torch.autograd.Function):
         n_it = lay.tensors[1].numel()
         mem_a, mem_b = torch.empty_like(p), torch.empty_like(p)
         hs = p.new_empty(n_b, 2, n_t, n_it + 1, n)
-        zs = p.new_zeros(n_b, 2, n_t, n_it, n)
+        zs = p.new_empty(n_b, 2, n_t, n_it, n)  # beyond cols[k]: never read
         lay.call(
             "scan_forward", p.dtype, (n_b, n_t),
             qg, fg, qgt, fgt, p, memory, scale, w, mem_a, mem_b, hs, zs,
@@ -312,3 +325,43 @@ def scan(
         p.dtype, *queries, p, memory, old_scale, weights, constants=3
     )
     return _Scan.apply(lay, *qs, p, memory, old_scale, weights)
+
+
+def fold(
+    lay: Layout, memory: Tensor, a: Tensor, b: Tensor, weights: Tensor, decay: float, limit: float
+) -> Tensor:
+    """:func:`~hippocore.zoo._tem_memory.hebbian_fold` on the compiled kernel (not differentiated).
+
+    The layout's connectivity is the mask (a row reaches the columns of its own and lower
+    groups); one pass over the matrix instead of a batched product and three more passes.
+
+    Parameters
+    ----------
+    lay : Layout
+    memory : Tensor (batch, n, n)
+    a, b : Tensor (batch, T, n)
+    weights : Tensor (T,)
+    decay, limit : float
+
+    Returns
+    -------
+    Tensor (batch, n, n)
+    """
+    dtype = memory.dtype
+    memory, a, b, weights = (t.detach().to(dtype).contiguous() for t in (memory, a, b, weights))
+    out = torch.empty_like(memory)
+    scalars = torch.tensor([decay, limit], dtype=torch.float64)
+    lay.call("fold", dtype, (memory.shape[0], a.shape[1]), scalars, memory, a, b, weights, out)
+    return out
+
+
+def row_sums(lay: Layout, memory: Tensor, group: Tensor, n_rows: int) -> Tensor:
+    """``out[:, r]`` = the sum of the rows ``i`` of ``memory`` with ``group[i] == r``.
+
+    ``memory`` (batch, n, n), not differentiated; returns (batch, n_rows, n).
+    """
+    memory = memory.contiguous()
+    out = memory.new_zeros(memory.shape[0], n_rows, memory.shape[-1])
+    group = group.to(torch.int64).contiguous()
+    lay.call("row_sums", memory.dtype, (memory.shape[0], n_rows), group, memory, out)
+    return out

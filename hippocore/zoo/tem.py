@@ -1,7 +1,7 @@
 """TEM: the Tolman-Eichenbaum Machine (Whittington et al., Cell 2020), as its TF2 code runs it.
 
 The model, read top-down; beside it its config (``_tem_config``), memory (``_tem_memory``;
-compiled attractor: ``_tem_kernel``), networks (``_tem_nets``), state and loss
+compiled: ``_tem_kernel``, ``_tem_infer``), networks (``_tem_nets``), state and loss
 (``_tem_state``). Every number and rule follows the authors' TensorFlow 2 code
 (``djcrw/generalising-structural-knowledge``, ``tem_tf2``); docs/zoo.md lists departures.
 
@@ -57,7 +57,9 @@ from hippocore.zoo._data import action_vocabulary
 from hippocore.zoo._protocol import Batch, Population, ZooModel
 from hippocore.zoo._registry import register_model
 from hippocore.zoo._tem_config import EnvConfig, ModelConfig, TEMConfig, TrainConfig, _Schedule
-from hippocore.zoo._tem_kernel import Layout, attractor, scan, tem_layout
+from hippocore.zoo._tem_infer import fused_inference
+from hippocore.zoo._tem_kernel import Layout, attractor, row_sums, scan, tem_layout
+from hippocore.zoo._tem_kernel import fold as fold_kernel
 from hippocore.zoo._tem_memory import (
     attention_without_softmax,
     attract,
@@ -97,9 +99,9 @@ class TEM(ZooModel):
     Attributes
     ----------
     kernel : {"auto", "torch"}
-        ``"auto"`` (default): the attractor runs compiled (``_tem_kernel``) on CPU when a
-        C++ compiler is found; ``"torch"``: always the torch operations. Same numbers up to
-        rounding.
+        ``"auto"`` (default): the inference pass, the attractor and the fold run compiled
+        (``_tem_infer``, ``_tem_kernel``) on CPU when a C++ compiler is found; ``"torch"``:
+        always the torch operations. Same numbers up to rounding.
     """
 
     state_type = TEMState
@@ -222,21 +224,27 @@ class TEM(ZooModel):
         h = F.elu((self.w_x * x + self.b_x) @ self.c_star_w1 + self.c_star_b1)
         return h @ self.c_star_w2 + self.c_star_b2
 
-    def _row_sums(self, memory: Tensor) -> tuple[Tensor, Tensor]:
+    def _row_sums(self, memory: Tensor, *, by: str) -> Tensor:
         """The memory's rows summed over what a structured query repeats.
 
         A sensory query (x tiled over a module's phases) or a grid query (g repeated over
         the sensory units) stays structured through ``f_p``, so its first product with the
-        memory only needs the rows summed within each repeat: ``by_sense`` (b, n_modules *
-        n_x_compressed, n_p) sums each module's phases, ``by_phase`` (b, total phases, n_p)
-        each phase's sensory units. One pass over the memory per chunk instead of one per
-        step.
+        memory only needs the rows summed within each repeat: ``by="sense"`` (b, n_modules *
+        n_x_compressed, n_p) sums each module's phases, ``by="phase"`` (b, total phases,
+        n_p) each phase's sensory units. One pass over the memory per chunk instead of one
+        per step.
         """
         m = self.config.model
-        rows = memory.unflatten(1, (sum(m.n_phases), m.n_x_compressed))  # (b, phase, s, n_p)
-        by_phase = rows.sum(2)
-        by_sense = self.phase_member.T @ rows.flatten(2)  # (b, n_mod, s * n_p)
-        return by_sense.view(memory.shape[0], -1, memory.shape[-1]), by_phase
+        n_xc, unit = m.n_x_compressed, torch.arange(m.n_p, device=memory.device)
+        if by == "phase":
+            group, n_rows = unit // n_xc, sum(m.n_phases)
+        else:
+            group = self.phase_module[unit // n_xc] * n_xc + unit % n_xc
+            n_rows = m.n_modules * n_xc
+        lay = self._layout(False)
+        if lay is not None and not memory.requires_grad:
+            return row_sums(lay, memory, group, n_rows)
+        return memory.new_zeros(memory.shape[0], n_rows, m.n_p).index_add(1, group, memory)
 
     def retrieve(
         self,
@@ -426,7 +434,7 @@ class TEM(ZooModel):
             xfs.append(xf)
         x_filtered = torch.stack(xfs, 1)  # (b, T, n_mod, n_xc)
         x_in = self.sensory_input(x_filtered)
-        inf_by_sense, _ = self._row_sums(mem_inf)
+        inf_by_sense = self._row_sums(mem_inf, by="sense")
         return _Chunk(
             schedule=sc,
             actions=actions,
@@ -440,7 +448,7 @@ class TEM(ZooModel):
             x_filtered=x_filtered,
             x2p=x_in[..., self.phase_module, :].flatten(-2),  # tiled over phases
             first_inf=f_p(x_in).flatten(-2) @ inf_by_sense,
-            gen_by_phase=self._row_sums(mem_gen)[1],
+            gen_by_phase=self._row_sums(mem_gen, by="phase"),
         )
 
     def _inference_pass(self, c: _Chunk) -> tuple[Tensor, ...]:
@@ -449,6 +457,9 @@ class TEM(ZooModel):
         Returns g, g_gen, p, p_x (b, T, ...) and the inference memories a = p - p_x,
         b = p + p_x (b, T, n_p). Never reads the generative memory.
         """
+        lay = self._layout(False)
+        if lay is not None and not c.mem_inf.requires_grad:  # the compiled pass
+            return fused_inference(self, c, lay)
         m, sc = self.config.model, c.schedule
         n_b, t_len = c.actions.shape
         d_flat = self.transition_matrices().flatten(0, 1)  # (n_actions * n_g, n_g)
@@ -456,7 +467,6 @@ class TEM(ZooModel):
         mlp_mem = (self.p2g_mu.assemble(), self.p2g_logsig.assemble())
         mlp_path = self.g2g_logsig.assemble()
         prior_sigma = torch.exp(self.g_prior_logsig + m.logsig_offset)
-        lay = self._layout(False)
         g_prev, out = c.g_start, {k: [] for k in ("g", "g_gen", "p", "p_x", "a", "b")}
         for step in range(t_len):
             # D_a g for every action in one product, then each element's own action.
@@ -476,12 +486,7 @@ class TEM(ZooModel):
                 c.weights[step : step + 1, :step],
             )
             first = c.first_inf[:, step : step + 1]
-            if lay is not None:
-                p_x = attractor(lay, x2p[:, None], *args, first=first)[:, 0]
-            else:
-                p_x = self.retrieve(x2p[:, None], *args, hierarchical=False, first_product=first)[
-                    :, 0
-                ]
+            p_x = self.retrieve(x2p[:, None], *args, hierarchical=False, first_product=first)[:, 0]
             mu_mem, sigma_mem = self.memory_to_g(p_x, c.x_onehot[:, step], sc.p2g_use, mlp_mem)
             # 1 / sigma^2 (as pow(-2) computes it; its backward is cheaper than pow's)
             inv_gen = torch.reciprocal(sigma_gen * sigma_gen)
@@ -533,18 +538,15 @@ class TEM(ZooModel):
             t = torch.arange(t_len, device=g_last.device, dtype=torch.float64)
             fold = (sc.eta * sc.forget ** (t_len - 1 - t)).float()
             decay = sc.forget**t_len
-            a_gen, b_gen = (v.detach() for v in gen)
-            a_inf, b_inf = (v.detach() for v in inf)
-            new_gen = hebbian_fold(
-                c.mem_gen, a_gen, b_gen, fold, decay, mask=self.mask_p, limit=m.hebb_limit
-            )
-            new_inf = hebbian_fold(c.mem_inf, a_inf, b_inf, fold, decay, limit=m.hebb_limit)
-        return TEMState(
-            g=g_last.detach(),
-            x_filtered=c.x_filtered[:, -1].detach(),
-            memory_gen=new_gen,
-            memory_inf=new_inf,
-        )
+            new = []  # generative (hierarchical mask), inference
+            for mem, (a, b), hier in ((c.mem_gen, gen, True), (c.mem_inf, inf, False)):
+                a, b, lay = a.detach(), b.detach(), self._layout(hier)
+                if lay is not None:  # compiled: one pass over the matrix
+                    new.append(fold_kernel(lay, mem, a, b, fold, decay, m.hebb_limit))
+                    continue
+                mask = self.mask_p if hier else None
+                new.append(hebbian_fold(mem, a, b, fold, decay, mask=mask, limit=m.hebb_limit))
+        return TEMState(g_last.detach(), c.x_filtered[:, -1].detach(), *new)  # g, x, gen, inf
 
     # -- the zoo protocol: loss, export -------------------------------------------------
 
