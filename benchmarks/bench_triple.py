@@ -356,6 +356,7 @@ def main() -> None:
     parser.add_argument("--n-c", type=int, nargs="+", default=[5, 10, 20, 45])
     parser.add_argument("--steps", type=int, default=3, help="timed steps per setting")
     parser.add_argument("--skip-time", action="store_true", help="counts only")
+    parser.add_argument("--batch", type=int, default=4, help="environments per timed step")
     parser.add_argument(
         "--max-n-p",
         type=int,
@@ -399,9 +400,10 @@ def main() -> None:
             print(json.dumps(row), flush=True)
     if not args.skip_time:
         for n_c in args.n_c:
-            settings = [("tem-t-3", "default", config("tem-t-3", n_c))]
-            settings.append(("tem-3", "default", config("tem-3", n_c)))
-            settings.append(("tem-3", "reduced", config("tem-3", n_c, REDUCED_TEM3)))
+            batch = {"batch_size": args.batch}
+            settings = [("tem-t-3", "default", config("tem-t-3", n_c, train=batch))]
+            settings.append(("tem-3", "default", config("tem-3", n_c, train=batch)))
+            settings.append(("tem-3", "reduced", config("tem-3", n_c, REDUCED_TEM3, batch)))
             for name, size, cfg in settings:
                 if name == "tem-3" and cfg.model.n_p > args.max_n_p:
                     row = {"model": name, "size": size, "n_c": n_c, "seconds": None}
@@ -410,6 +412,7 @@ def main() -> None:
                     continue
                 seconds = step_time(cfg, args.steps)
                 row = {"model": name, "size": size, "n_c": n_c, "seconds": seconds}
+                row["batch"] = args.batch
                 row["n_p"] = cfg.model.n_p if name == "tem-3" else None
                 record["step_time_s"].append(row)
                 print(json.dumps(row), flush=True)
