@@ -1,8 +1,8 @@
-"""Unit gallery of a TEM-t model's position units, and of its untrained twin (issue 12, item 5).
+"""Unit gallery of a zoo model's position units, and of its untrained twin (issues 12, 13).
 
 Run: PYTHONPATH=. python docs/results/scripts/gallery_tem_t.py [CHECKPOINT|pretrained:NAME] [--untrained]
      [--world hexagonal:11] [--steps-per-node 50] [--seed 0] [--out docs/results/img/NAME.png]
-     [--dpi 90]
+     [--dpi 90] [--population NAME] [--units N]
 (default: pretrained:tem-t -> docs/results/img/tem-t.png). One walk of steps-per-node x
 n_nodes steps from the centre node; every position unit's node map (mean activity per node,
 on the world's geometry) beside its autocorrelogram (``autocorrelogram`` of the
@@ -10,7 +10,8 @@ on the world's geometry) beside its autocorrelogram (``autocorrelogram`` of the
 one row per module. ``--untrained`` also draws the untrained twin (``get_model`` of the
 registered model the source holds, e.g. tem-t or tem-t-3, with its config; same walk and
 observations) into ``<out stem>-untrained.png``. PNGs are written with 256 colours
-(readable; 200-260 kB for 60 units at dpi 90).
+(readable; 200-260 kB for 60 units at dpi 90). ``--population`` draws another population
+(e.g. TEM's ``p``), ``--units N`` N of its units evenly spaced; rows are the units' modules.
 """
 
 from __future__ import annotations
@@ -49,30 +50,42 @@ def save_png(fig, out: str, dpi: int) -> None:
     image.save(out, format="PNG", optimize=True)
 
 
-def draw(model, world, n_steps: int, seed: int, title: str, out: str, dpi: int) -> None:
+def draw(model, world, n_steps: int, seed: int, title: str, out: str, dpi: int, args) -> None:
     centre = int(np.argmin(np.linalg.norm(world.coords - world.coords.mean(0), axis=1)))
     ds = rollout(model, world, n_steps, seed=seed, start=centre, n_memory_units=1)
-    act = ds.activity.values[:, ds.population.values == "position_encoding"].astype(float)
+    population = args.population or ds.attrs["grid_population"]
+    is_pop = ds.population.values == population
+    if not is_pop.any():
+        raise SystemExit(f"no population {population!r}: {sorted(set(ds.population.values))}")
+    act = ds.activity.values[:, is_pop].astype(float)
+    if "module" in ds.coords and (ds.module.values[is_pop] >= 0).all():
+        module = ds.module.values[is_pop]
+    else:  # TEM-t: equal modules in order
+        n_e, n_mod = act.shape[1], model.config.model.n_modules
+        module = np.arange(n_e) // (n_e // n_mod)
+    keep = np.arange(act.shape[1])
+    if args.units and args.units < keep.size:  # evenly spaced units, all modules kept
+        keep = np.unique(np.linspace(0, keep.size - 1, args.units).round().astype(int))
+    act, module = act[:, keep], module[keep]
     nodes = ds.node.values
     acorr = autocorrelogram(lattice_rate_map(world, nodes, act).rate)
     score = np.asarray(gridness(acorr).score, dtype=float)
-    n_e, n_mod = act.shape[1], model.config.model.n_modules
-    groups = [f"module {m}" for m in np.arange(n_e) // (n_e // n_mod)]
     med = np.nanmedian(score) if np.isfinite(score).any() else float("nan")
+    best = np.nanmax(score) if np.isfinite(score).any() else float("nan")
     fig = unit_gallery(
         world,
         lattice_node_means(world, nodes, act),
         acorr,
         score=score,
-        groups=groups,
-        title=f"{title}: {n_e} position units, {world.kind} {world.width}x{world.height}, "
-        f"{n_steps} steps (seed {seed}); node maps | autocorrelograms with BNT gridness "
-        f"(median {med:.2f}, best {np.nanmax(score):.2f})",
+        groups=[f"module {m}" for m in module],
+        title=f"{title}: {keep.size} {population} units, {world.kind} {world.width}x"
+        f"{world.height}, {n_steps} steps (seed {seed}); node maps | autocorrelograms with BNT "
+        f"gridness (median {med:.2f}, best {best:.2f})",
     )
     save_png(fig, out, dpi)
     print(
-        f"{out}: {os.path.getsize(out) / 1024:.0f} kB, {n_e} units; gridness median {med:.3f}, "
-        f"max {np.nanmax(score):.3f}, >= 0.3: {int(np.sum(score >= 0.3))}, "
+        f"{out}: {os.path.getsize(out) / 1024:.0f} kB, {keep.size} {population} units; gridness "
+        f"median {med:.3f}, max {best:.3f}, >= 0.3: {int(np.sum(score >= 0.3))}, "
         f"NaN: {int(np.isnan(score).sum())}"
     )
 
@@ -86,6 +99,8 @@ def main(argv: list[str]) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None)
     p.add_argument("--dpi", type=int, default=90)
+    p.add_argument("--population", help="population to draw (default: the grid population)")
+    p.add_argument("--units", type=int, default=0, help="draw this many, evenly spaced")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     model = load(args.source)
@@ -95,11 +110,20 @@ def main(argv: list[str]) -> None:
     out = args.out or os.path.join("docs", "results", "img", f"{name}.png")
     n_steps = args.steps_per_node * world.n_nodes
     step = getattr(model, "trained_steps", "?")
-    draw(model, world, n_steps, args.seed, f"{args.source} (step {step})", out, args.dpi)
+    draw(model, world, n_steps, args.seed, f"{args.source} (step {step})", out, args.dpi, args)
     if args.untrained:
         twin = get_model(model_name_of(model.config), model.config).eval()
         stem, ext = os.path.splitext(out)
-        draw(twin, world, n_steps, args.seed, "untrained twin", f"{stem}-untrained{ext}", args.dpi)
+        draw(
+            twin,
+            world,
+            n_steps,
+            args.seed,
+            "untrained twin",
+            f"{stem}-untrained{ext}",
+            args.dpi,
+            args,
+        )
     print("command: PYTHONPATH=. python docs/results/scripts/gallery_tem_t.py " + shlex.join(argv))
 
 
