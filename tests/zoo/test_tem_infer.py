@@ -15,7 +15,7 @@ from hippocore.zoo import as_config, get_model  # noqa: E402
 from hippocore.zoo._data import WalkStream  # noqa: E402
 from hippocore.zoo._protocol import Batch  # noqa: E402
 from hippocore.zoo._tem_infer import _Infer, inference_inputs  # noqa: E402
-from hippocore.zoo._tem_kernel import fold, layout, load_kernel, row_sums  # noqa: E402
+from hippocore.zoo._tem_kernel import fold, layout, row_sums  # noqa: E402
 from hippocore.zoo._tem_memory import hebbian_fold, iteration_cols  # noqa: E402
 
 # Two modules of unequal sizes; the square world's 4 actions + stay.
@@ -30,14 +30,6 @@ TINY = {
     },
     "train": {"batch_size": 3, "chunk_length": 5, "hebb_warmup": 1, "forget_warmup": 1},
 }
-
-
-@pytest.fixture(scope="module")
-def kernel():
-    k = load_kernel()
-    if k is None:
-        pytest.skip("no C++ compiler: TEM runs its torch code (tested in test_tem.py)")
-    return k
 
 
 def _model_and_chunks(seed: int = 0, n_chunks: int = 2):

@@ -35,14 +35,6 @@ TINY = {
 }
 
 
-@pytest.fixture(scope="module")
-def kernel():
-    k = load_kernel()
-    if k is None:
-        pytest.skip("no C++ compiler: TEM runs its torch attractor (tested in test_tem.py)")
-    return k
-
-
 def _inputs(hierarchical, n_b=2, n_q=3, n_s=4, seed=0):
     gen = torch.Generator().manual_seed(seed)
     n = STARTS[-1]
