@@ -318,8 +318,9 @@ def pretrained(name: str) -> torch.nn.Module:
     ----------
     name : str
         Checkpoint name; see :func:`list_pretrained`: ``"tem-t"`` (the default config, the
-        modular grid-cell model) or ``"tem-t-v1"`` (the first default, one module). The
-        model card is ``<name>.json`` beside it.
+        modular grid-cell model), ``"tem"`` (TEM's default config part way through its
+        training: an interim checkpoint, see its card's ``"status"``) or ``"tem-t-v1"``
+        (the first default, one module). The model card is ``<name>.json`` beside it.
 
     Returns
     -------

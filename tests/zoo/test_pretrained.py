@@ -111,3 +111,23 @@ def test_first_default_still_ships():
         False,
     )
     assert v1.model_card["name"] == "tem-t-v1" and v1.trained_steps == 6000
+
+
+def test_tem_ships_with_a_card_that_says_what_it_is():
+    # pretrained("tem") is TEM's default config part way through training: its card must say
+    # whether it met the criterion (zero-shot >= 0.8), consistently with its own metrics, and
+    # the model must predict fresh worlds far better than its untrained twin.
+    model = pretrained("tem")
+    card = model.model_card
+    assert card["model"] == "tem" and card["step"] == model.trained_steps
+    met = card["criterion_first_met"]
+    window = card["final_training_window"]
+    if met is None:
+        assert "interim" in card["status"] and window["zero_shot_accuracy"] < 0.8
+    else:
+        assert met["step"] <= card["step"]
+    worlds = [make_world("hexagonal", w) for w in (6, 7)]
+    trained = evaluate(model, worlds, 300, seed=11)
+    twin = evaluate(get_model("tem", model.config).eval(), worlds, 300, seed=11)
+    assert trained.revisit_accuracy > twin.revisit_accuracy + 0.4
+    assert twin.revisit_accuracy < 0.1  # chance is 1/45
