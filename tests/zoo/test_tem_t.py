@@ -12,6 +12,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from _rollout_checks import one_chunk  # noqa: E402
+
 from hippocore.envs import World, make_world  # noqa: E402
 from hippocore.schema import validate  # noqa: E402
 from hippocore.zoo import (  # noqa: E402
@@ -408,17 +410,7 @@ def test_modules_integrate_separately_and_keep_their_norm():
     assert torch.all(w_all[:, off_block] == 0)  # no module reads another
     eye = torch.eye(n).expand(n_a, n, n)
     assert torch.allclose(w_all @ w_all.transpose(1, 2), eye, atol=1e-5)  # rotations
-    w = make_world("hexagonal", 5)
-    ep = make_episode(
-        w, 40, model.actions, n_x=45, direction_bias=0.2, rng=np.random.default_rng(1)
-    )
-    with torch.no_grad():
-        out = model(
-            torch.from_numpy(ep.actions)[None],
-            torch.from_numpy(ep.observations)[None],
-            model.initial_state(1),
-            torch.ones(1, dtype=torch.bool),
-        )
+    _, out = one_chunk(model, make_world("hexagonal", 5), 40, seed=1)
     r = out.e - model.offset_b  # rates are baseline + recurrent part
     norms = r.unflatten(-1, (4, 4)).norm(dim=-1)
     assert torch.allclose(norms, torch.full_like(norms, 2.0), atol=1e-4)  # sqrt(16 / 4)

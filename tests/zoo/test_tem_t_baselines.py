@@ -9,7 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from _rollout_checks import trained_rollout  # noqa: E402
+from _rollout_checks import one_chunk, trained_rollout  # noqa: E402
 
 from hippocore.envs import make_world  # noqa: E402
 from hippocore.zoo import (  # noqa: E402
@@ -20,7 +20,6 @@ from hippocore.zoo import (  # noqa: E402
     rollout,
     train,
 )
-from hippocore.zoo._data import make_episode  # noqa: E402
 
 
 def small(code: str, **model):
@@ -38,25 +37,6 @@ def small(code: str, **model):
             "train": {"n_steps": 2, "log_every": 1, "batch_size": 2, "chunk_length": 20},
         }
     )
-
-
-def _walk(model, world, n_steps=60, seed=0):
-    """One walk through ``world`` and the model's output on it (one chunk)."""
-    ep = make_episode(
-        world, n_steps, model.actions, n_x=45, direction_bias=0.2, rng=np.random.default_rng(seed)
-    )
-    pos = torch.from_numpy(world.coords[ep.nodes] / world.spacing).float()[None]
-    nodes = torch.from_numpy(ep.nodes)[None]
-    with torch.no_grad():
-        out = model(
-            torch.from_numpy(ep.actions)[None],
-            torch.from_numpy(ep.observations)[None],
-            model.initial_state(1),
-            torch.ones(1, dtype=torch.bool),
-            nodes=nodes,
-            positions=pos,
-        )
-    return ep, out
 
 
 @pytest.mark.parametrize("code", ["sinusoidal", "embedding"])
@@ -82,7 +62,7 @@ def json_code(ds) -> str:
 def test_sinusoidal_code_is_its_formula_at_known_nodes():
     model = get_model("tem-t", small("sinusoidal", position_correction=False)).eval()
     world = make_world("hexagonal", 5)
-    ep, out = _walk(model, world)
+    ep, out = one_chunk(model, world)
     code = (out.e_path[0] - model.offset_b).detach()  # e = b + r; r is the code
     # Written out here: n_e = 12 units are 6 wave vectors at 0, 30, ..., 150 degrees, all at
     # one wavelength (one level of the 2-12 series: its longest, 12 node spacings).
@@ -113,7 +93,7 @@ def test_sinusoidal_wavelengths_span_2_to_12_spacings():
 
 def test_embedding_code_is_the_same_at_every_visit_to_a_node():
     model = get_model("tem-t", small("embedding", position_correction=False)).eval()
-    ep, out = _walk(model, make_world("hexagonal", 5), n_steps=80)
+    ep, out = one_chunk(model, make_world("hexagonal", 5), n_steps=80)
     e = out.e_path[0]
     nodes = ep.nodes
     assert len(np.unique(nodes)) < len(nodes)  # the walk revisits
