@@ -106,6 +106,7 @@ def main(run: str, command: str, model_name: str) -> None:
     ev = evaluate(model, worlds, 600, seed=2024)
     DEST.mkdir(exist_ok=True)
     export_weights(run_dir / "checkpoint.pt", DEST / f"{model_name}.pt")
+    hit = _first_hit(rows, model_name)
     ship = f"PYTHONPATH=. python tools/ship_pretrained.py {run} '{command}' --model {model_name}"
     card = {
         "model": model_name,
@@ -117,9 +118,9 @@ def main(run: str, command: str, model_name: str) -> None:
         "criterion": dict(
             zip(("revisit_accuracy", "zero_shot_accuracy"), CRITERION[model_name], strict=True)
         ),
-        "criterion_first_met": _first_hit(rows, model_name),
+        "criterion_first_met": hit,
         "status": "met the learning criterion"
-        if _first_hit(rows, model_name)
+        if hit
         else "an interim checkpoint: training goes on, the learning criterion is not met yet",
         "final_training_window": rows[-1],
         "evaluate_16_hex_worlds_6to9_600_steps_seed2024": {

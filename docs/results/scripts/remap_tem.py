@@ -38,12 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from remap_tem_t import (  # noqa: E402
     halves,
     load,
+    naive_r,
     parse_world,
     position_rows,
     report,
-    same_start_naive,
+    same_start_walks,
     start_pairs,
-    walk,
     walk_modules,
 )
 
@@ -111,14 +111,9 @@ def measure(model, world, pairs, seeds, args) -> dict[str, list[float]]:
                 out[key].append(value)
         for key, value in rows.items():
             out[key].append(value)
-    out["naive_same_start"].append(same_start_naive(model, world, n_steps, seeds[0]))
-    centre = int(np.argmin(np.linalg.norm(world.coords - world.coords.mean(0), axis=1)))
-    na, _, ma = walk(model, world, n_steps, seeds[0][0], centre, 1)
-    nb, _, mb = walk(model, world, n_steps, seeds[0][1], centre, 1)
-    same = spatial_correlation(
-        lattice_node_means(world, na, ma)[:, None], lattice_node_means(world, nb, mb)[:, None]
-    )
-    out["place_maps_same_start"].append(float(np.nanmean(same)))
+    (na, ga, ma), (nb, gb, mb) = same_start_walks(model, world, n_steps, seeds[0])
+    out["naive_same_start"].append(naive_r(world, na, ga, nb, gb))
+    out["place_maps_same_start"].append(naive_r(world, na, ma, nb, mb))
     return out
 
 

@@ -134,15 +134,23 @@ def position_rows(world, na, pa, nb, pb, modules) -> dict[str, float]:
     }
 
 
+def same_start_walks(model, world, n_steps: int, seeds: tuple[int, int]):
+    """Two walks (nodes, position activity, memory activity) from the world's centre node."""
+    centre = int(np.argmin(np.linalg.norm(world.coords - world.coords.mean(0), axis=1)))
+    return tuple(walk(model, world, n_steps, seed, centre, 1) for seed in seeds)
+
+
+def naive_r(world, na, act_a, nb, act_b) -> float:
+    """Mean per-unit map r between two walks' node maps (NaN-skipping)."""
+    maps_a = lattice_node_means(world, na, act_a)
+    maps_b = lattice_node_means(world, nb, act_b)
+    return float(np.nanmean(spatial_correlation(maps_a[:, None], maps_b[:, None])))
+
+
 def same_start_naive(model, world, n_steps: int, seeds: tuple[int, int]) -> float:
     """Reference: naive per-unit map r of the position units, both walks from the centre."""
-    centre = int(np.argmin(np.linalg.norm(world.coords - world.coords.mean(0), axis=1)))
-    na, pa, _ = walk(model, world, n_steps, seeds[0], centre, 1)
-    nb, pb, _ = walk(model, world, n_steps, seeds[1], centre, 1)
-    same = spatial_correlation(
-        lattice_node_means(world, na, pa)[:, None], lattice_node_means(world, nb, pb)[:, None]
-    )
-    return float(np.nanmean(same))
+    (na, pa, _), (nb, pb, _) = same_start_walks(model, world, n_steps, seeds)
+    return naive_r(world, na, pa, nb, pb)
 
 
 def measure(model, world, pairs, seeds, args) -> dict[str, list[float]]:
