@@ -28,8 +28,13 @@ width 5, ``--walk`` steps each, the model's env settings), and at every revisit 
 (node, context) pair the accuracy of each recall: x from (g, c) (the prediction), c from
 (g, x), and the place from (x, c): TEM-t-3, the node of the memory the (x, c) query weighs
 most; TEM-3, the node of the earlier step whose inferred g is nearest (cosine) to TEM's
-estimate of g from the inference memory queried with x (x) c. Beside each: chance, and the accuracy of a count oracle that knows the walk
-so far (what memory can at best give: ties within a node or an (x, c) pair are ambiguous).
+estimate of g from the inference memory queried with x (x) c (``g|x,c``, TEM's route to a
+position code), and beside it (``TEM3_PLACE``) the node of the stored p nearest the
+retrieved p, of the stored p nearest the query itself (no retrieval), and of the earlier g
+nearest the step's own g (the route's ceiling), with ``tem3_place_diagnostics`` (why the
+route fails or holds). Beside each: chance, and the accuracy of a count oracle that knows
+the walk so far (what memory can at best give: ties within a node or an (x, c) pair are
+ambiguous).
 """
 
 from __future__ import annotations
@@ -235,11 +240,11 @@ TEM3_PLACE = {
 
 
 def tem3_diagnostics(res: dict[str, np.ndarray], revisit: np.ndarray) -> dict:
-    """Why TEM-3's place-from-(x, c) recall fails or holds, at the pair revisits.
+    """Why TEM-3's g route from (x, c) fails or holds, at the pair revisits (b, T) mask.
 
-    Cosines of ``g_hat`` with the g inferred at the same step, and of the retrieved p with
-    the stored p of the same (node, context) pair, of the same (x, c) at another node and
-    of other pairs are computed by :func:`completion`; here the memory's weight in g.
+    The mean cosine of ``g_hat`` with the g inferred at the same step, and the weight of
+    ``g_hat`` in g (median and mean over revisits and g units; g units whose median weight
+    passes 0.5). The retrieved p's cosines with the stored p: :func:`retrieved_cosines`.
     """
     w = res["memory_weight"][revisit]  # (n, n_g)
     per_unit = np.nanmedian(w, 0)
@@ -257,7 +262,9 @@ def tem3_diagnostics(res: dict[str, np.ndarray], revisit: np.ndarray) -> dict:
 
 
 def retrieved_cosines(res: dict, b: int, pair: np.ndarray, xc: np.ndarray, rev: np.ndarray):
-    """Mean cosine of the retrieved p with earlier stored p: same pair, same (x, c), other."""
+    """Walk ``b``: at each revisit, the mean cosine of the retrieved p with the earlier stored
+    p of the same (node, context) ``pair``, of the same ``xc`` at another node, and of other
+    (x, c) (lists over the revisits in ``rev`` that have such earlier steps)."""
     unit = lambda a: a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)  # noqa: E731
     sim = unit(res["p_x"][b]) @ unit(res["p"][b]).T
     out: dict[str, list[float]] = {"same_pair": [], "same_xc_other_node": [], "other": []}
