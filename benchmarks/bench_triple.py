@@ -28,8 +28,13 @@ width 5, ``--walk`` steps each, the model's env settings), and at every revisit 
 (node, context) pair the accuracy of each recall: x from (g, c) (the prediction), c from
 (g, x), and the place from (x, c): TEM-t-3, the node of the memory the (x, c) query weighs
 most; TEM-3, the node of the earlier step whose inferred g is nearest (cosine) to TEM's
-estimate of g from the inference memory queried with x (x) c. Beside each: chance, and the accuracy of a count oracle that knows the walk
-so far (what memory can at best give: ties within a node or an (x, c) pair are ambiguous).
+estimate of g from the inference memory queried with x (x) c (``g|x,c``, TEM's route to a
+position code), and beside it (``TEM3_PLACE``) the node of the stored p nearest the
+retrieved p, of the stored p nearest the query itself (no retrieval), and of the earlier g
+nearest the step's own g (the route's ceiling), with ``tem3_place_diagnostics`` (why the
+route fails or holds). Beside each: chance, and the accuracy of a count oracle that knows
+the walk so far (what memory can at best give: ties within a node or an (x, c) pair are
+ambiguous).
 """
 
 from __future__ import annotations
@@ -139,7 +144,11 @@ def step_time(cfg, n_steps: int) -> float:
 
 @torch.no_grad()
 def recalls(model, episodes) -> dict[str, np.ndarray]:
-    """Run a triple model over equal-length episodes; each recall's answer per step."""
+    """Run a triple model over equal-length episodes; each recall's answer per step.
+
+    TEM-3 adds, per step, what its inference memory gives for the (x, c) query
+    (:func:`tem3_parts`); the weight at each walk's first step (the prior) is NaN.
+    """
     stack = lambda k: torch.from_numpy(np.stack([getattr(ep, k) for ep in episodes]))  # noqa: E731
     if not model.uses_context:  # a two-stream model: it predicts x and ignores c
         res = run_episodes(model, episodes, chunk_length=model.config.train.chunk_length)
@@ -154,18 +163,46 @@ def recalls(model, episodes) -> dict[str, np.ndarray]:
         sl = slice(s, s + chunk)
         out = model(acts[:, sl], obs[:, sl], state, reset, context=ctx[:, sl], populations=True)
         reset = torch.zeros_like(reset)
-        state = out.state
         parts["x"].append(out.logits.argmax(-1).numpy())
         parts["c"].append(out.logits_c.argmax(-1).numpy())
         if getattr(out, "place_weights", None) is not None:
             parts["slot"].append(out.place_weights.argmax(-1).numpy())
-        if hasattr(out, "joint"):  # TEM-3: TEM's estimate of g from the (x, c) memory
-            n_c, n_x = model.config.env.n_c, model.config.env.n_x
-            joint = torch.nn.functional.one_hot(obs[:, sl] * n_c + ctx[:, sl], n_x * n_c)
-            g_hat, _ = model.tem.memory_to_g(out.joint.p_x, joint.float(), 1.0)
-            parts.setdefault("g_hat", []).append(g_hat.numpy())
-            parts.setdefault("g", []).append(out.joint.g.numpy())
-    return {k: np.concatenate(v, 1) for k, v in parts.items() if v}
+        if hasattr(out, "joint"):  # TEM-3
+            for k, v in tem3_parts(model, out, obs[:, sl], ctx[:, sl], state.g).items():
+                parts.setdefault(k, []).append(v.numpy())
+        state = out.state
+    res = {k: np.concatenate(v, 1) for k, v in parts.items() if v}
+    if "memory_weight" in res:
+        res["memory_weight"][:, 0] = np.nan
+    return res
+
+
+def tem3_parts(model, out, obs, ctx, g_last) -> dict[str, torch.Tensor]:
+    """What TEM-3's inference memory gives for the (x, c) query, per step (b, T, ...).
+
+    ``query``: the query itself, x (x) c (TEM's filtered sensory code, tiled over phases);
+    ``p_x``: the p it retrieves (TEM's attractor on the inference memory); ``p``: the p
+    inferred at the step (what the memory stores); ``g``: the inferred g; ``g_hat``: TEM's
+    estimate of g from ``p_x`` (``memory_to_g``'s mean); ``memory_weight``: the weight of
+    ``g_hat`` in the inferred g per g unit, ``s_mem^-2 / (s_mem^-2 + s_path^-2)`` (TEM's
+    precision weighting; ``g_last``: the g before the chunk, for the first step's path sigma).
+    """
+    tem, m = model.tem, model.tem.config.model
+    n_c, n_x = model.config.env.n_c, model.config.env.n_x
+    joint = torch.nn.functional.one_hot(obs * n_c + ctx, n_x * n_c).float()  # as TEM3.forward
+    p2g_use = tem.schedule(model.trained_steps).p2g_use
+    g_hat, sigma_mem = tem.memory_to_g(out.joint.p_x, joint, p2g_use)
+    g_prev = torch.cat([g_last[:, None], out.joint.g[:, :-1]], 1)
+    log_path = tem.g2g_logsig(g_prev) * m.logsig_ratio + m.logsig_offset
+    inv_mem, inv_path = sigma_mem.pow(-2), torch.exp(-2 * log_path)
+    return {
+        "query": tem.x_to_p(out.joint.x_filtered),
+        "p_x": out.joint.p_x,
+        "p": out.joint.p,
+        "g": out.joint.g,
+        "g_hat": g_hat,
+        "memory_weight": inv_mem / (inv_mem + inv_path),
+    }
 
 
 def nearest_earlier(query: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -190,10 +227,60 @@ def oracle(keys: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return pred
 
 
+# TEM-3's place-from-(x, c) decoders: row -> (query, keys) of nearest_earlier. The first is
+# TEM's own route to a position code; the second reads the stored pattern the memory returns;
+# the third skips the memory (the query against the stored patterns: the structural part);
+# the last is no recall but the ceiling of the first: the place from the step's own g.
+TEM3_PLACE = {
+    "g|x,c": ("g_hat", "g"),
+    "g|x,c stored p": ("p_x", "p"),
+    "g|x,c query only": ("query", "p"),
+    "g|own g": ("g", "g"),
+}
+
+
+def tem3_diagnostics(res: dict[str, np.ndarray], revisit: np.ndarray) -> dict:
+    """Why TEM-3's g route from (x, c) fails or holds, at the pair revisits (b, T) mask.
+
+    The mean cosine of ``g_hat`` with the g inferred at the same step, and the weight of
+    ``g_hat`` in g (median and mean over revisits and g units; g units whose median weight
+    passes 0.5). The retrieved p's cosines with the stored p: :func:`retrieved_cosines`.
+    """
+    w = res["memory_weight"][revisit]  # (n, n_g)
+    per_unit = np.nanmedian(w, 0)
+    g_hat, g = res["g_hat"][revisit], res["g"][revisit]
+    cos = np.sum(g_hat * g, -1) / np.maximum(
+        np.linalg.norm(g_hat, axis=-1) * np.linalg.norm(g, axis=-1), 1e-12
+    )
+    return {
+        "cos_g_hat_g": float(np.mean(cos)),
+        "memory_weight_median": float(np.nanmedian(w)),
+        "memory_weight_mean": float(np.nanmean(w)),
+        "g_units_memory_weight_above_half": int((per_unit > 0.5).sum()),
+        "g_units": int(w.shape[-1]),
+    }
+
+
+def retrieved_cosines(res: dict, b: int, pair: np.ndarray, xc: np.ndarray, rev: np.ndarray):
+    """Walk ``b``: at each revisit, the mean cosine of the retrieved p with the earlier stored
+    p of the same (node, context) ``pair``, of the same ``xc`` at another node, and of other
+    (x, c) (lists over the revisits in ``rev`` that have such earlier steps)."""
+    unit = lambda a: a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)  # noqa: E731
+    sim = unit(res["p_x"][b]) @ unit(res["p"][b]).T
+    out: dict[str, list[float]] = {"same_pair": [], "same_xc_other_node": [], "other": []}
+    for t in np.flatnonzero(rev):
+        same, s_xc = pair[:t] == pair[t], xc[:t] == xc[t]
+        for k, sel in zip(out, (same, s_xc & ~same, ~s_xc), strict=True):
+            if sel.any():
+                out[k].append(float(sim[t, :t][sel].mean()))
+    return out
+
+
 def completion(model, n_worlds: int, walk: int, seed: int, n_c: int) -> dict:
     """Accuracy of each recall at (node, context) revisits, with chance and an oracle.
 
     ``n_c``: contexts of the walks when the model is a two-stream one (its env has none).
+    TEM-3: the place from (x, c) by each decoder of ``TEM3_PLACE`` and the diagnostics.
     """
     env = dataclasses.replace(model.config.env, n_c=model.config.env.n_c or n_c)
     rng = np.random.default_rng(seed)
@@ -212,46 +299,52 @@ def completion(model, n_worlds: int, walk: int, seed: int, n_c: int) -> dict:
         for _ in range(n_worlds)
     ]
     res = recalls(model, eps)
-    if "g_hat" in res:  # TEM-3: the place of the earlier step whose g is nearest (cosine)
-        res["slot"] = np.stack(
-            [nearest_earlier(h, g) for h, g in zip(res["g_hat"], res["g"], strict=True)]
-        )
-    rows: dict[str, dict] = {}
-    hits = {k: [0, 0, 0] for k in ("x|g,c", "c|g,x", "g|x,c", "x|g,c complete")}
+    places = {k: v for k, v in TEM3_PLACE.items() if v[0] in res}
+    if "slot" in res:
+        places = {"g|x,c": ("slot", None)}
+    hits: dict[str, list[int]] = {}
+    cosines: dict[str, list[float]] = {}
     for b, ep in enumerate(eps):
         rev, nodes, x, c = ep.revisit, ep.nodes, ep.observations, ep.contexts
         pairs = {"x|g,c": (res["x"][b], x, oracle(nodes * env.n_c + c, x))}
         if "c" in res:
             pairs["c|g,x"] = (res["c"][b], c, oracle(nodes * env.n_x + x, c))
-        if "slot" in res:
-            pairs["g|x,c"] = (nodes[res["slot"][b]], nodes, oracle(x * env.n_c + c, nodes))
+        for name, (q, k) in places.items():
+            slot = res[q][b] if k is None else nearest_earlier(res[q][b], res[k][b])
+            keys = nodes if name == "g|own g" else x * env.n_c + c
+            pairs[name] = (nodes[slot], nodes, oracle(keys, nodes))
+        pairs["x|g,c complete"] = (res["x"][b], x, x)
         for name, (pred, truth, orc) in pairs.items():
-            h = hits[name]
-            h[0] += int((pred[rev] == truth[rev]).sum())
-            h[1] += int((orc[rev] == truth[rev]).sum())
-            h[2] += int(rev.sum())
-        h = hits["x|g,c complete"]
-        h[0] += int((res["x"][b][ep.complete] == x[ep.complete]).sum())
-        h[1] += int(ep.complete.sum())
-        h[2] += int(ep.complete.sum())
-    chance = {
-        "x|g,c": 1 / env.n_x,
-        "c|g,x": 1 / env.n_c,
-        "g|x,c": 1 / world.n_nodes,
-        "x|g,c complete": 1 / env.n_x,
+            at = ep.complete if name == "x|g,c complete" else rev
+            h = hits.setdefault(name, [0, 0, 0])
+            h[0] += int((pred[at] == truth[at]).sum())
+            h[1] += int((orc[at] == truth[at]).sum())
+            h[2] += int(at.sum())
+        if "p_x" in res:
+            pair_cos = retrieved_cosines(res, b, nodes * env.n_c + c, x * env.n_c + c, rev)
+            for k, v in pair_cos.items():
+                cosines.setdefault(k, []).extend(v)
+    chance = {"x|g,c": 1 / env.n_x, "c|g,x": 1 / env.n_c, "x|g,c complete": 1 / env.n_x}
+    rows = {
+        name: {
+            "accuracy": ok / n,
+            "oracle": orc / n,
+            "chance": chance.get(name, 1 / world.n_nodes),
+            "n": n,
+        }
+        for name, (ok, orc, n) in hits.items()
+        if n
     }
-    for name, (ok, ok_oracle, n) in hits.items():
-        if n:
-            rows[name] = {
-                "accuracy": ok / n,
-                "oracle": ok_oracle / n,
-                "chance": chance[name],
-                "n": n,
-            }
     rows["x|g,c complete"]["context_blind_cap"] = context_blind_cap(
         env.n_x, env.n_c, switch_prob=env.context_switch
     )
-    return {"world": world.describe(), "n_worlds": n_worlds, "walk": walk, "recalls": rows}
+    record = {"world": world.describe(), "n_worlds": n_worlds, "walk": walk, "recalls": rows}
+    if "memory_weight" in res:
+        revisit = np.stack([ep.revisit for ep in eps])
+        diag = tem3_diagnostics(res, revisit)
+        diag.update({f"cos_p_x_stored_p_{k}": float(np.mean(v)) for k, v in cosines.items()})
+        record["tem3_place_diagnostics"] = diag
+    return record
 
 
 def context_remapping(model, n_steps: int, seed: int, n_memory_units: int = 256) -> dict:
