@@ -87,6 +87,29 @@ def _grid_units(model: torch.nn.Module) -> dict[str, Any]:
     return grids
 
 
+def _evaluations(model: torch.nn.Module, cfg: Any) -> dict[str, dict[str, Any]]:
+    """Accuracy on 16 fresh hexagonal worlds, 600 steps each, seed 2024: worlds 6-9 wide
+    (every card), and worlds of the run's own training widths when those differ."""
+    sets = {"evaluate_16_hex_worlds_6to9_600_steps_seed2024": (6, 9)}
+    lo, hi = (int(w) for w in cfg.env.widths)
+    if (lo, hi) != (6, 9):
+        key = f"evaluate_16_hex_worlds_{lo}to{hi}_600_steps_seed2024_training_widths"
+        sets[key] = (lo, hi)
+    out = {}
+    for key, (lo, hi) in sets.items():
+        widths = np.sort(np.resize(np.arange(lo, hi + 1), 16))  # 6,6,6,6,7,... as before
+        ev = evaluate(model, [make_world("hexagonal", int(w)) for w in widths], 600, seed=2024)
+        out[key] = {
+            "widths": sorted({int(w) for w in widths}),
+            "revisit_accuracy": ev.revisit_accuracy,
+            "zero_shot_accuracy": ev.zero_shot_accuracy,
+            "first_visit_accuracy": ev.first_visit_accuracy,
+            "n_revisits": ev.n_revisits,
+            "n_zero_shot": ev.n_zero_shot,
+        }
+    return out
+
+
 def main(run: str, command: str, model_name: str) -> None:
     run_dir = Path(run)
     payload = read_checkpoint(run_dir / "checkpoint.pt")
@@ -102,8 +125,7 @@ def main(run: str, command: str, model_name: str) -> None:
     rows = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines() if x]
     rows = [r for r in rows if r["step"] <= payload["step"]]
     torch.set_num_threads(1)
-    worlds = [make_world("hexagonal", w) for w in (6, 7, 8, 9) for _ in range(4)]
-    ev = evaluate(model, worlds, 600, seed=2024)
+    evaluations = _evaluations(model, cfg)
     DEST.mkdir(exist_ok=True)
     export_weights(run_dir / "checkpoint.pt", DEST / f"{model_name}.pt")
     hit = _first_hit(rows, model_name)
@@ -123,13 +145,7 @@ def main(run: str, command: str, model_name: str) -> None:
         if hit
         else "an interim checkpoint: training goes on, the learning criterion is not met yet",
         "final_training_window": rows[-1],
-        "evaluate_16_hex_worlds_6to9_600_steps_seed2024": {
-            "revisit_accuracy": ev.revisit_accuracy,
-            "zero_shot_accuracy": ev.zero_shot_accuracy,
-            "first_visit_accuracy": ev.first_visit_accuracy,
-            "n_revisits": ev.n_revisits,
-            "n_zero_shot": ev.n_zero_shot,
-        },
+        **evaluations,
         "grid_units_lattice_grid_units_per_unit_null_100_shuffles": _grid_units(model),
         "machine": f"2-core Linux VM ({platform.processor() or 'AMD EPYC'}), shared with other jobs",
         "versions": {
