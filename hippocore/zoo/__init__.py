@@ -36,6 +36,7 @@ from hippocore.zoo._config import (
     load_toml,
 )
 from hippocore.zoo._evaluate import EvalResult, evaluate, rollout
+from hippocore.zoo._link_inference import LinkInference, agent_accuracy, link_inference
 from hippocore.zoo._monitor import GridSummary, grid_monitor, grid_summary
 from hippocore.zoo._protocol import Batch, Population, ZooModel
 from hippocore.zoo._registry import (
@@ -67,6 +68,9 @@ __all__ = [
     "learning_rate",
     "evaluate",
     "EvalResult",
+    "link_inference",
+    "LinkInference",
+    "agent_accuracy",
     "rollout",
     "grid_summary",
     "grid_monitor",
