@@ -21,6 +21,7 @@ from hippocore._checks import as_rng
 from hippocore.envs import World
 from hippocore.zoo._data import Episode, env_episode
 from hippocore.zoo._evaluate import _as_worlds, _check_model, _check_steps, run_episodes
+from hippocore.zoo._protocol import ZooModel
 
 __all__ = ["LinkInference", "agent_accuracy", "link_inference"]
 
@@ -74,7 +75,19 @@ def agent_accuracy(episode: Episode, n_x: int) -> tuple[NDArray[np.float64], NDA
         1 where the agent knows the observation, 1 / n_x where it guesses. The node agent
         knows every node visited before; the edge agent knows a node reached through a
         (node, action) edge it took before, or by staying put (step 0 is a guess for both).
+
+    Raises
+    ------
+    ValueError
+        For a walk with a context stream or ``n_x`` < 1.
     """
+    if episode.contexts is not None:
+        raise ValueError(
+            "agent_accuracy takes a two-stream walk; this one has a context stream, where the "
+            "observation depends on (node, context): use evaluate() for three-stream models."
+        )
+    if isinstance(n_x, bool) or not isinstance(n_x, (int, np.integer)) or n_x < 1:
+        raise ValueError(f"n_x must be a positive integer (observation classes); got {n_x!r}.")
     nodes, actions = episode.nodes, episode.actions
     n = nodes.size
     chance = 1.0 / n_x
@@ -97,7 +110,7 @@ def _fraction_visited(nodes: NDArray[np.int64], n_nodes: int) -> NDArray[np.floa
 
 
 def link_inference(
-    model,
+    model: ZooModel,
     worlds: World | Sequence[World],
     n_steps: int,
     seed: int | np.random.Generator | None = None,

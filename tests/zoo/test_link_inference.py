@@ -89,3 +89,19 @@ def test_bad_input():
         link_inference(object(), world, 50)
     with pytest.raises(ValueError, match="context stream"):
         link_inference(get_model("tem-t-3", TEMT3Config()), world, 50)
+    ep = _episode([0, 1], [STAY, 0])
+    with pytest.raises(ValueError, match="n_x must be a positive integer"):
+        agent_accuracy(ep, 0)
+    with pytest.raises(ValueError, match="context stream"):
+        agent_accuracy(
+            Episode(
+                ep.world,
+                ep.nodes,
+                ep.actions,
+                ep.observations,
+                ep.revisit,
+                ep.zero_shot,
+                contexts=np.zeros(2, dtype=np.int64),
+            ),
+            45,
+        )
