@@ -88,25 +88,19 @@ def agent_accuracy(episode: Episode, n_x: int) -> tuple[NDArray[np.float64], NDA
         )
     if isinstance(n_x, bool) or not isinstance(n_x, (int, np.integer)) or n_x < 1:
         raise ValueError(f"n_x must be a positive integer (observation classes); got {n_x!r}.")
-    nodes, actions = episode.nodes, episode.actions
-    n = nodes.size
+    # Derived from the walk's own flags: a revisit is known to the node agent; the edge agent
+    # knows it unless it came through a never-taken edge (TEM's zero-shot step). A first visit
+    # is new to both (a new node is never reached by an old edge or by staying put).
     chance = 1.0 / n_x
     node = np.where(episode.revisit, 1.0, chance)
-    edge = np.full(n, chance)
-    if n > 1:
-        key = nodes[:-1] * (int(actions.max()) + 1) + actions[1:]
-        seen = np.ones(n - 1, dtype=bool)
-        seen[np.unique(key, return_index=True)[1]] = False  # first use of each edge
-        stay = nodes[1:] == nodes[:-1]
-        edge[1:] = np.where(seen | stay, 1.0, chance)
+    edge = np.where(episode.revisit & ~episode.zero_shot, 1.0, chance)
     return node, edge
 
 
-def _fraction_visited(nodes: NDArray[np.int64], n_nodes: int) -> NDArray[np.float64]:
+def _fraction_visited(episode: Episode) -> NDArray[np.float64]:
     """Fraction of the world's nodes visited before each step (0 at step 0)."""
-    first = np.zeros(nodes.size, dtype=bool)
-    first[np.unique(nodes, return_index=True)[1]] = True
-    return np.concatenate([[0], np.cumsum(first)[:-1]]) / n_nodes
+    seen = np.cumsum(~episode.revisit)  # distinct nodes up to and including each step
+    return np.concatenate([[0], seen[:-1]]) / episode.world.n_nodes
 
 
 def link_inference(
@@ -162,7 +156,7 @@ def link_inference(
         model, eps, chunk_length=model.config.train.chunk_length, n_threads=n_threads
     )
     correct = (res["logits"].argmax(-1) == np.stack([ep.observations for ep in eps])).ravel()
-    frac = np.concatenate([_fraction_visited(ep.nodes, ep.world.n_nodes) for ep in eps])
+    frac = np.concatenate([_fraction_visited(ep) for ep in eps])
     agents = [agent_accuracy(ep, env.n_x) for ep in eps]
     node = np.concatenate([a[0] for a in agents])
     edge = np.concatenate([a[1] for a in agents])
