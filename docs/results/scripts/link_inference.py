@@ -9,7 +9,9 @@ observations, walks of ``--steps`` steps, ``--seed``), scored by
 ``hippocore.zoo.link_inference``: accuracy against the fraction of the world's nodes
 visited so far, beside the node agent (remembers every visited node) and the edge agent
 (remembers every (node, action) edge it took). Prints one table per source and, with
-``--out``, draws the curves (one panel per source).
+``--out``, draws the curves (one panel per source). Beside each table, the accuracy of the
+trained and the untrained model on the same walks split by kind of step: after staying put
+(which the edge agent also knows), other revisits, first visits.
 """
 
 from __future__ import annotations
@@ -17,19 +19,32 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from hippocore._checks import as_rng
 from hippocore.envs import make_world
-from hippocore.zoo import get_model, link_inference, load_checkpoint, pretrained
+from hippocore.zoo import get_model, link_inference
+from hippocore.zoo._data import env_episode
+from hippocore.zoo._evaluate import run_episodes
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from remap_tem_t import load  # noqa: E402
 
 
-def load(src: str):
-    """A model from ``pretrained:NAME`` or a checkpoint path."""
-    if src.startswith("pretrained:"):
-        return pretrained(src.split(":", 1)[1])
-    return load_checkpoint(src)[0]
+def by_step_kind(model, worlds, n_steps: int, seed: int) -> str:
+    """Accuracy after staying put, at other revisits and at first visits (the walks of
+    ``link_inference`` with the same worlds, steps and seed)."""
+    rng = as_rng(seed)
+    eps = [env_episode(w, n_steps, model.actions, model.config.env, rng=rng) for w in worlds]
+    res = run_episodes(model, eps, chunk_length=model.config.train.chunk_length)
+    correct = res["logits"].argmax(-1) == np.stack([ep.observations for ep in eps])
+    stay = np.stack([np.r_[False, ep.nodes[1:] == ep.nodes[:-1]] for ep in eps])
+    revisit = np.stack([ep.revisit for ep in eps])
+    parts = {"after staying put": stay, "other revisits": revisit & ~stay, "first visits": ~revisit}
+    return ", ".join(f"{k} {correct[m].mean():.3f} (n = {m.sum()})" for k, m in parts.items())
 
 
 def table(label: str, model, curves: dict) -> None:
@@ -84,6 +99,7 @@ def main() -> None:
     torch.set_num_threads(1)
     lo, hi = args.widths
     widths = np.sort(np.resize(np.arange(lo, hi + 1), 16))
+    worlds = [make_world("hexagonal", int(w)) for w in widths]
     results = []
     for item in args.sources:
         label, _, src = item.partition("=")
@@ -93,9 +109,10 @@ def main() -> None:
         twin = get_model(model.model_name, model.config).eval()
         curves = {}
         for name, m in (("trained", model), ("untrained", twin)):
-            worlds = [make_world("hexagonal", int(w)) for w in widths]
             curves[name] = link_inference(m, worlds, args.steps, seed=args.seed, n_bins=args.bins)
         table(label, model, curves)
+        for name, m in (("trained", model), ("untrained", twin)):
+            print(f"  {name}: {by_step_kind(m, worlds, args.steps, args.seed)}")
         results.append((label, model, curves))
     if args.out:
         draw(results, args.out)
