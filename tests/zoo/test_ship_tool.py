@@ -1,0 +1,96 @@
+"""The release tool that ships a run as ``pretrained(NAME)`` (tools/ship_pretrained.py).
+
+What it checks before it writes (the run's model and config), what the card says about the
+learning criterion (from the run's own metrics, up to the checkpoint's step), and that the
+shipped weights are the run's. Its evaluations and grid test call ``evaluate`` and
+``grid_summary``, which have their own tests; here they are replaced by stubs that record
+their call, so the tool runs in a second.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from hippocore.zoo import TEMTConfig, get_model, load_checkpoint, save_checkpoint  # noqa: E402
+
+TOOL = Path(__file__).resolve().parents[2] / "tools" / "ship_pretrained.py"
+
+
+@pytest.fixture
+def ship(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("ship_pretrained", TOOL)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monkeypatch.setattr(mod, "DEST", tmp_path / "pretrained")
+    calls = []
+    monkeypatch.setattr(mod, "_evaluations", lambda model, cfg: calls.append("eval") or {})
+    monkeypatch.setattr(mod, "_grid_units", lambda model: calls.append("grid") or {})
+    mod.calls = calls
+    return mod
+
+
+def _row(step: int, revisit: float, zero_shot: float) -> dict:
+    return {
+        "step": step,
+        "wall_time_s": 6.0 * step,
+        "revisit_accuracy": revisit,
+        "zero_shot_accuracy": zero_shot,
+    }
+
+
+def _run(folder: Path, cfg: TEMTConfig, step: int, rows: list[dict]) -> tuple[Path, dict]:
+    folder.mkdir()
+    torch.manual_seed(0)
+    model = get_model("tem-t", cfg)
+    save_checkpoint(folder / "checkpoint.pt", model, step=step)
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return folder, {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def test_first_hit_is_the_first_row_meeting_both_criteria(ship):
+    rows = [_row(100, 0.96, 0.5), _row(200, 0.9, 0.95), _row(300, 0.96, 0.91), _row(400, 1, 1)]
+    assert ship._first_hit(rows, "tem-t") == {"step": 300, "wall_time_min": 30.0}
+    assert ship._first_hit(rows[:2], "tem-t") is None
+    assert ship._first_hit([_row(5, 0.0, 0.8)], "tem") == {"step": 5, "wall_time_min": 0.5}
+
+
+def test_ships_the_runs_weights_and_a_card_that_reads_the_runs_metrics(ship, tmp_path):
+    # A row after the checkpoint's step meets the criterion: the card must not count it.
+    rows = [_row(100, 0.5, 0.3), _row(200, 0.97, 0.92), _row(300, 0.99, 0.99)]
+    run, weights = _run(tmp_path / "run", TEMTConfig(), 250, rows)
+    ship.main(str(run), "python -m hippocore train", "tem-t")
+    card = json.loads((ship.DEST / "tem-t.json").read_text())
+    assert card["model"] == "tem-t" and card["step"] == 250
+    assert card["criterion_first_met"] == {"step": 200, "wall_time_min": 20.0}
+    assert card["status"] == "met the learning criterion"
+    assert card["final_training_window"]["step"] == 200
+    assert ship.calls == ["eval", "grid"]
+    shipped, _ = load_checkpoint(ship.DEST / "tem-t.pt")
+    assert shipped.trained_steps == 250
+    for k, v in shipped.state_dict().items():
+        assert torch.equal(v, weights[k]), k
+
+
+def test_a_run_short_of_the_criterion_ships_as_interim(ship, tmp_path):
+    run, _ = _run(tmp_path / "run", TEMTConfig(), 200, [_row(100, 0.5, 0.3), _row(200, 0.9, 0.8)])
+    ship.main(str(run), "python -m hippocore train", "tem-t")
+    card = json.loads((ship.DEST / "tem-t.json").read_text())
+    assert card["criterion_first_met"] is None and "interim" in card["status"]
+
+
+def test_refuses_a_run_of_another_config_or_model(ship, tmp_path):
+    base = TEMTConfig()
+    changed = replace(base, train=replace(base.train, lr=2 * base.train.lr))
+    run, _ = _run(tmp_path / "run", changed, 100, [_row(100, 1.0, 1.0)])
+    with pytest.raises(SystemExit, match="not the default tem-t config"):
+        ship.main(str(run), "python -m hippocore train", "tem-t")
+    with pytest.raises(SystemExit, match="pass --model tem-t"):
+        ship.main(str(run), "python -m hippocore train", "tem")
+    assert not ship.DEST.exists() and ship.calls == []  # nothing written, nothing evaluated
