@@ -156,3 +156,20 @@ def test_place_measures_known_answer():
     assert out["p_home_share"] == pytest.approx(np.median([1.0, 1 / 1.25]))
     assert out["p_one_field"] == 1.0 and out["p_scored"] == 2.0
     assert out["p_field_share"] == pytest.approx(np.median([1 / world.n_nodes, 1.0]))
+
+
+def test_fourier_calls_of_measure_script_tell_bands_from_grids():
+    # measure_tem_t.fourier_labels is what the results pages' band counts rest on: single
+    # plane waves must be called "band", ideal grids "grid", with each unit's own shuffles.
+    from hippocore.testing import lattice_controls
+
+    measure = _script("measure_tem_t")
+    world = make_world("hexagonal", 11)
+    nodes = np.arange(world.n_nodes)
+    rng = np.random.default_rng(5)
+    for kind in ("band", "grid"):
+        c = lattice_controls(world, kind, 6, seed=3)
+        labels = measure.fourier_labels(world, nodes, c.activity, rng, n_shuffles=10)
+        assert labels.count(kind) >= 5, (kind, labels)
+    flat = np.zeros((world.n_nodes, 1))
+    assert measure.fourier_labels(world, nodes, flat, rng, n_shuffles=10) == ["none"]

@@ -2,6 +2,9 @@
 
 Run: PYTHONPATH=. python docs/results/scripts/measure_tem_t.py [checkpoint] [--grid] [--band] [--place]
 (default checkpoint: the shipped one). Prints every number docs/results/tem-t.md quotes.
+``--band-only``: only the Fourier band/grid calls of the checkpoint's grid population (any
+zoo model, per module) and of its untrained twin; ``--band-controls``: the same calls on
+ideal grids, single plane waves and smooth noise (no checkpoint).
 Worlds are of the first lattice kind the model was trained on (hexagonal for the default).
 """
 
@@ -51,8 +54,19 @@ def loop_error(model, world, loop) -> float:
 
 def main(argv: list[str]) -> None:
     args = [a for a in argv if not a.startswith("--")]
+    if "--band-controls" in argv:  # the Fourier calls' controls alone
+        band_controls()
+        return
     model = load_checkpoint(args[0])[0] if args else pretrained("tem-t")
     torch.set_num_threads(1)
+    if "--band-only" in argv:  # the Fourier calls alone, for the model and its untrained twin
+        from hippocore.zoo import get_model, model_name_of
+
+        print(f"checkpoint: {args[0] if args else 'pretrained(tem-t)'}, step {model.trained_steps}")
+        band_counts(model.eval())
+        print("untrained twin:")
+        band_counts(get_model(model_name_of(model.config), model.config).eval())
+        return
     kind = model.config.env.kinds[0]
     print(
         f"checkpoint: {args[0] if args else 'pretrained(tem-t)'}, step {model.trained_steps}, "
@@ -161,14 +175,46 @@ def grid_by_module(model, g, kind: str) -> None:
         )
 
 
-def band_counts(model, kind: str = "hexagonal", width: int = 11, n_shuffles: int = 20) -> None:
-    """Fourier band/grid calls (Krupic 2012) of the position units, threshold from shuffles.
+def fourier_labels(world, nodes, activity, rng, n_shuffles: int = 20) -> list[str]:
+    """Fourier band/grid call (Krupic 2012) of each unit's lattice rate map (unsmoothed).
 
-    Maps: lattice rate maps (unsmoothed) from a 50 x n_nodes walk; each unit's power
-    threshold is the 95th percentile of its maximum Fourier power over node-permutation
-    shuffles of the walk.
+    ``activity`` (n_steps, n_units) at ``nodes`` (n_steps,); each unit's power threshold is
+    the 95th percentile of its maximum Fourier power over ``n_shuffles`` node-permutation
+    shuffles of the walk. Labels: "band", "grid", "other", "none" (not significant).
     """
     from hippocore.analysis import band_score, lattice_rate_map
+
+    def centred(m, u):
+        return np.nan_to_num(m.rate_raw[u] - np.nanmean(m.rate_raw[u]))
+
+    maps = lattice_rate_map(world, nodes, activity)
+    null = np.zeros((n_shuffles, activity.shape[1]))
+    for s in range(n_shuffles):
+        m = lattice_rate_map(world, rng.permutation(world.n_nodes)[nodes], activity)
+        for u in range(activity.shape[1]):
+            null[s, u] = band_score(centred(m, u), bin_size=m.bin_size).components.max_power
+    thr = np.percentile(null, 95, axis=0)
+    return [
+        band_score(centred(maps, u), bin_size=maps.bin_size, power_threshold=thr[u]).label
+        for u in range(activity.shape[1])
+    ]
+
+
+def _counts(labels) -> dict[str, int]:
+    labels = list(labels)
+    return {k: labels.count(k) for k in ("band", "grid", "other", "none")}
+
+
+def module_of_units(model) -> np.ndarray:
+    """Module of each unit of the grid population: TEM's g sizes, or TEM-t's equal modules."""
+    m = model.config.model
+    if hasattr(m, "n_grids"):  # TEM
+        return np.repeat(np.arange(len(m.n_grids)), m.n_grids)
+    return np.repeat(np.arange(m.n_modules), m.n_e // m.n_modules)
+
+
+def band_counts(model, kind: str = "hexagonal", width: int = 11, n_shuffles: int = 20) -> None:
+    """Fourier band/grid calls of the grid population on a 50 x n_nodes walk, per module."""
     from hippocore.zoo._data import make_episode
     from hippocore.zoo._evaluate import run_episodes
 
@@ -179,22 +225,34 @@ def band_counts(model, kind: str = "hexagonal", width: int = 11, n_shuffles: int
         w, 50 * w.n_nodes, model.actions, n_x=env.n_x, direction_bias=env.direction_bias, rng=rng
     )
     e = run_episodes(model, [ep])["e"][0]
-    maps = lattice_rate_map(w, ep.nodes, e)
-    null = np.zeros((n_shuffles, e.shape[1]))
-    for s in range(n_shuffles):
-        m = lattice_rate_map(w, rng.permutation(w.n_nodes)[ep.nodes], e)
-        for u in range(e.shape[1]):
-            raw = np.nan_to_num(m.rate_raw[u] - np.nanmean(m.rate_raw[u]))
-            null[s, u] = band_score(raw, bin_size=m.bin_size).components.max_power
-    thr = np.percentile(null, 95, axis=0)
-    labels = []
-    for u in range(e.shape[1]):
-        raw = np.nan_to_num(maps.rate_raw[u] - np.nanmean(maps.rate_raw[u]))
-        labels.append(band_score(raw, bin_size=maps.bin_size, power_threshold=thr[u]).label)
-    counts = {k: labels.count(k) for k in ("band", "grid", "other", "none")}
+    labels = np.array(fourier_labels(w, ep.nodes, e, rng, n_shuffles))
     print(
-        f"Fourier calls of {e.shape[1]} position units, {kind} {width}x{width}, {n_shuffles} shuffles: {counts}"
+        f"Fourier calls of {e.shape[1]} position units, {kind} {width}x{width}, {n_shuffles} shuffles: {_counts(labels)}"
     )
+    modules = module_of_units(model)
+    if modules.size == labels.size:
+        for f in np.unique(modules):
+            print(f"  module {f}: {_counts(labels[modules == f])}")
+
+
+def band_controls(width: int = 11, n_units: int = 30, seeds=range(4), n_shuffles: int = 20) -> None:
+    """The same Fourier calls on ``hippocore.testing.lattice_controls`` patterns (ideal grids,
+    single plane waves, smooth noise; each node visited once), to quote beside a model's."""
+    from hippocore.testing import lattice_controls
+
+    w = make_world("hexagonal", width)
+    nodes = np.arange(w.n_nodes)
+    for kind in ("grid", "band", "noise"):
+        labels = []
+        for seed in seeds:
+            c = lattice_controls(w, kind, n_units, seed=seed)
+            labels += fourier_labels(
+                w, nodes, c.activity, np.random.default_rng(1000 + seed), n_shuffles
+            )
+        print(
+            f"controls, {kind} patterns ({n_units} x {len(seeds)} seeds), hexagonal {width}x{width}: "
+            f"{_counts(labels)}"
+        )
 
 
 def place_stats(model, kind: str = "hexagonal") -> None:
