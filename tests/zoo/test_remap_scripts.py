@@ -173,3 +173,19 @@ def test_fourier_calls_of_measure_script_tell_bands_from_grids():
         assert labels.count(kind) >= 5, (kind, labels)
     flat = np.zeros((world.n_nodes, 1))
     assert measure.fourier_labels(world, nodes, flat, rng, n_shuffles=10) == ["none"]
+
+
+def test_drift_script_tells_a_stable_code_from_a_drifting_one():
+    # g_drift_tem.pair_correlations: a code that is a function of the node alone returns the
+    # same vector at every return (r = 1 at every lag); adding a random walk to it (drift)
+    # must lower the same-node r as the lag grows, and different nodes stay below.
+    drift = _script("g_drift_tem")
+    rng = np.random.default_rng(0)
+    nodes = rng.integers(0, 40, 6000)
+    code = rng.normal(size=(40, 60))[nodes]
+    stable = drift.pair_correlations(code, nodes, np.random.default_rng(1))
+    np.testing.assert_allclose(stable[0], 1.0, atol=1e-12)
+    assert np.all(stable[1] < 0.2)
+    moving = code + np.cumsum(rng.normal(scale=0.05, size=code.shape), 0)
+    same = drift.pair_correlations(moving, nodes, np.random.default_rng(1))[0]
+    assert same[0] > 0.9 and same[-1] < 0.5 and np.all(np.diff(same) < 0), same
