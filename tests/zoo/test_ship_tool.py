@@ -32,7 +32,9 @@ def ship(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(mod, "_evaluations", lambda model, cfg: calls.append("eval") or {})
     monkeypatch.setattr(mod, "_grid_units", lambda model: calls.append("grid") or {})
-    mod.calls = calls
+    fresh = {"met_on_every_seed": False}
+    monkeypatch.setattr(mod, "_criterion_fresh", lambda model, cfg, name: dict(fresh))
+    mod.calls, mod.fresh = calls, fresh
     return mod
 
 
@@ -83,6 +85,44 @@ def test_a_run_short_of_the_criterion_ships_as_interim(ship, tmp_path):
     ship.main(str(run), "python -m hippocore train", "tem-t")
     card = json.loads((ship.DEST / "tem-t.json").read_text())
     assert card["criterion_first_met"] is None and "interim" in card["status"]
+
+
+def test_met_on_fresh_worlds_only_says_so(ship, tmp_path):
+    # TEM's training windows are longer walks than the card's evaluation: a run can meet the
+    # criterion on fresh worlds of its training widths before its windows do, and its card
+    # must say which.
+    run, _ = _run(tmp_path / "run", TEMTConfig(), 200, [_row(100, 0.5, 0.3), _row(200, 0.9, 0.8)])
+    ship.fresh["met_on_every_seed"] = True
+    ship.main(str(run), "python -m hippocore train", "tem-t")
+    card = json.loads((ship.DEST / "tem-t.json").read_text())
+    assert card["criterion_first_met"] is None
+    assert card["status"].startswith("met the learning criterion on fresh worlds")
+    assert card["criterion_on_fresh_worlds"]["met_on_every_seed"] is True
+
+
+def test_fresh_world_criterion_needs_every_seed(ship, monkeypatch):
+    # _criterion_fresh: met only when every evaluation seed reaches both accuracies; the
+    # pooled accuracies weight each seed by its counts. evaluate is replaced by a table.
+    from types import SimpleNamespace
+
+    table = {2024: (0.97, 0.95, 100), 2025: (0.99, 0.89, 300)}
+    fake = lambda model, worlds, n, seed: SimpleNamespace(  # noqa: E731
+        revisit_accuracy=table[seed][0], n_revisits=200,
+        zero_shot_accuracy=table[seed][1], n_zero_shot=table[seed][2],
+    )  # fmt: skip
+    spec = importlib.util.spec_from_file_location("ship_real", TOOL)
+    real = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(real)
+    monkeypatch.setattr(real, "evaluate", fake)
+    monkeypatch.setattr(real, "EVAL_SEEDS", (2024, 2025))
+    res = real._criterion_fresh(None, TEMTConfig(), "tem-t")  # criterion 0.95 / 0.90
+    assert res["met_on_every_seed"] is False
+    assert res["zero_shot_accuracy_pooled"] == pytest.approx((0.95 * 100 + 0.89 * 300) / 400)
+    assert res["revisit_accuracy_pooled"] == pytest.approx(0.98)
+    table[2025] = (0.99, 0.91, 300)
+    assert real._criterion_fresh(None, TEMTConfig(), "tem-t")["met_on_every_seed"] is True
+    table[2025] = (0.94, 0.91, 300)  # revisit below 0.95 on one seed
+    assert real._criterion_fresh(None, TEMTConfig(), "tem-t")["met_on_every_seed"] is False
 
 
 def test_refuses_a_run_of_another_config_or_model(ship, tmp_path):
