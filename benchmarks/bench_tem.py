@@ -30,7 +30,7 @@ import torch
 
 from hippocore.zoo import as_config, get_model
 from hippocore.zoo._data import WalkStream
-from hippocore.zoo._train import train_step
+from hippocore.zoo._train import _adam, train_step
 
 ROOT = Path(__file__).resolve().parents[1]
 TORCH_TEM = ROOT / "docs" / "configs" / "tem-torch.toml"
@@ -47,7 +47,7 @@ def bench(config: Path, n_steps: int, warmup: int, kernel: str, profile: bool = 
     model.kernel = kernel
     compiled = model._layout(False) is not None  # loads (first time: compiles) the kernel
     setup = time.perf_counter() - t0
-    opt = torch.optim.Adam(model.parameters(), lr=tc.lr)
+    opt = _adam(model, tc.lr, torch.device("cpu"))  # the training loop's optimiser
     stream = WalkStream(cfg.env, model.actions, tc.batch_size, tc.chunk_length, tc.seed)
     state = model.initial_state(tc.batch_size)
     wall, cpu = [], []

@@ -56,7 +56,7 @@ from hippocore.envs import context_blind_cap, make_world
 from hippocore.zoo import as_config, get_model, load_checkpoint, pretrained, rollout
 from hippocore.zoo._data import WalkStream, make_episode
 from hippocore.zoo._evaluate import run_episodes
-from hippocore.zoo._train import train_step
+from hippocore.zoo._train import _adam, train_step
 
 REDUCED_TEM3 = {"n_grids": [30, 24], "n_phases": [10, 8], "filter_init": [0.01, 0.7]}
 
@@ -126,7 +126,7 @@ def step_time(cfg, n_steps: int) -> float:
     """Median wall seconds per ``train_step`` after one untimed step (one thread)."""
     name = cfg_name(cfg)
     model = get_model(name, cfg)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.train.lr)
+    opt = _adam(model, cfg.train.lr, torch.device("cpu"))  # the training loop's optimiser
     tc = cfg.train
     stream = WalkStream(cfg.env, model.actions, tc.batch_size, tc.chunk_length, tc.seed)
     state = model.initial_state(tc.batch_size)

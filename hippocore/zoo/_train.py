@@ -354,14 +354,32 @@ def _load_init_weights(model: torch.nn.Module, cfg: Any) -> None:
     model.post_step()
 
 
+def _adam(model: torch.nn.Module, lr: float, device: torch.device) -> torch.optim.Adam:
+    """Adam over the model's parameters; torch's fused kernel where it has one (CPU, CUDA).
+
+    The fused step computes Adam's update in one pass over each tensor instead of about ten
+    small operations per tensor (TEM: 80 tensors, 8 -> 1.5 ms per step on one thread); the
+    update is Adam's, equal up to float rounding.
+    """
+    fused = device.type in ("cpu", "cuda") and all(
+        p.dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+        for p in model.parameters()
+    )
+    return torch.optim.Adam(model.parameters(), lr=lr, fused=fused or None)
+
+
 def _clip_gradients(model: torch.nn.Module, tc: Any) -> None:
     """Clip gradients by ``train.grad_clip`` as ``train.grad_clip_mode`` says."""
     if tc.grad_clip_mode == "global":
         torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
     elif tc.grad_clip_mode == "per-tensor":  # TF2 TEM: clip_by_norm of each variable
-        for p in model.parameters():
-            if p.grad is not None:
-                torch.nn.utils.clip_grad_norm_(p, tc.grad_clip)
+        # clip_grad_norm_ of each tensor on its own, as a handful of batched operations
+        # (one call per tensor cost about as much as Adam's step for TEM's 80 tensors).
+        grads = [p.grad for p in model.parameters() if p.grad is not None]
+        if grads:
+            norms = torch.stack(torch._foreach_norm(grads))
+            coef = (tc.grad_clip / (norms + 1e-6)).clamp(max=1.0)
+            torch._foreach_mul_(grads, list(coef.unbind()))
 
 
 def train_step(
@@ -425,7 +443,7 @@ def _train_loop(cfg, run, ckpt_path, payload, progress, monitor, monitor_every) 
     model = get_model(name, cfg).to(device)
     if payload is None and tc.init_from is not None:
         _load_init_weights(model, cfg)
-    opt = torch.optim.Adam(model.parameters(), lr=tc.lr)
+    opt = _adam(model, tc.lr, device)
     stream = WalkStream(cfg.env, model.actions, tc.batch_size, tc.chunk_length, tc.seed)
     state = model.initial_state(tc.batch_size)
     start, elapsed = 0, 0.0

@@ -494,3 +494,43 @@ def test_grid_monitor_scores_tems_g_units(trained):
     s = grid_summary(trained.model, make_world("hexagonal", 6), 300, seed=0)
     assert s.score.shape == s.is_grid.shape == (trained.config.model.n_g,)
     assert 0 <= s.grid_fraction <= 1 and 0 <= s.shuffle_fraction <= 0.05 + 1e-12
+
+
+def test_per_tensor_clipping_is_each_tensors_own_clip_grad_norm():
+    # TF2 TEM clips each gradient by its own norm; the batched form in the training loop
+    # must equal torch's clip_grad_norm_ applied to each tensor alone: large gradients
+    # scaled to norm 2, small ones untouched, a None gradient skipped.
+    from types import SimpleNamespace
+
+    from hippocore.zoo._train import _clip_gradients
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.Linear(7, 3), torch.nn.Linear(2, 2))
+    scales = (10.0, 0.01, 3.0, 1e-4)
+    for p, s in zip(list(net.parameters())[:4], scales, strict=True):
+        p.grad = s * torch.randn_like(p)
+    ref = []
+    for p in net.parameters():
+        if p.grad is None:
+            ref.append(None)
+            continue
+        q = torch.nn.Parameter(p.detach().clone())
+        q.grad = p.grad.clone()
+        torch.nn.utils.clip_grad_norm_(q, 2.0)
+        ref.append(q.grad)
+    _clip_gradients(net, SimpleNamespace(grad_clip_mode="per-tensor", grad_clip=2.0))
+    for p, r in zip(net.parameters(), ref, strict=True):
+        if r is None:
+            assert p.grad is None
+        else:
+            torch.testing.assert_close(p.grad, r, rtol=1e-6, atol=0)
+    norms = [float(p.grad.norm()) for p in net.parameters() if p.grad is not None]
+    assert max(norms) == pytest.approx(2.0, rel=1e-5) and min(norms) < 0.1
+
+
+def test_training_uses_torchs_fused_adam_on_cpu():
+    from hippocore.zoo._train import _adam
+
+    net = torch.nn.Linear(3, 2)
+    opt = _adam(net, 1e-3, torch.device("cpu"))
+    assert opt.param_groups[0]["fused"] is True
