@@ -169,7 +169,7 @@ def _model_part(folder: Path, *, seed: int) -> None:
         f"    grid units among the {res.n_units} position units (11x11 hexagonal world, "
         f"{50 * 121} steps; BNT gridness > 0.3 and > the 95th percentile of "
         f"{res.n_shuffles} rotated-spectrum null maps per unit, NaN null scores counted as "
-        f"not beating the unit): {res.n_grid} ({res.grid_fraction:.0%}; null maps passing "
+        f"not beating the unit, and hexagonal autocorrelogram axes): {res.n_grid} ({res.grid_fraction:.0%}; null maps passing "
         f"{res.false_positive_rate:.1%}); median gridness {res.score_median:.2f}, "
         f"{int(np.isfinite(res.score).sum())} units with a defined score; finite null scores "
         f"per unit: median {int(np.median(res.n_finite_shuffles))} of {res.n_shuffles}"

@@ -56,17 +56,23 @@ class LatticeGridUnits:
         beating the unit.
     n_shuffles : int
         Shuffles drawn (the same node permutations for every unit).
+    hexagonal : ndarray of bool, shape (n_unit,)
+        The autocorrelogram's three axis peaks (BNT's grid geometry, the six peaks nearest
+        the centre) lie 60° apart within ``max_axis_deviation``; all True when that
+        requirement is off (``max_axis_deviation=None``).
     is_grid : ndarray of bool, shape (n_unit,)
-        ``score > threshold`` (False where the score is NaN).
+        ``score > threshold`` and ``hexagonal`` (False where the score is NaN).
     grid_fraction : float
         Fraction of units that are grid units.
     false_positive_rate : float
         Fraction of shuffled maps (all units x shuffles) whose gridness exceeds their own
-        unit's ``threshold``: the rate at which the test calls spatially scrambled maps grid
+        unit's ``threshold`` (and that are hexagonal, under the same rule as the units): the rate at which the test calls spatially scrambled maps grid
         units, to quote beside ``grid_fraction`` (at most about ``1 - percentile / 100`` by
         construction; lower when the floor binds).
     null : ndarray of shape (n_unit, n_shuffles)
         Gridness of every null map, NaN kept.
+    null_hexagonal : ndarray of bool, shape (n_unit, n_shuffles)
+        ``hexagonal`` of every null map.
     rate : ndarray of shape (n_unit, n_y, n_x)
         The observed lattice rate maps (:func:`~hippocore.analysis.lattice_rate_map`).
     parameters : dict
@@ -79,10 +85,12 @@ class LatticeGridUnits:
     threshold: NDArray[np.float64]
     n_finite_shuffles: NDArray[np.int64]
     n_shuffles: int
+    hexagonal: NDArray[np.bool_]
     is_grid: NDArray[np.bool_]
     grid_fraction: float
     false_positive_rate: float
     null: NDArray[np.float64] = field(repr=False)
+    null_hexagonal: NDArray[np.bool_] = field(repr=False)
     rate: NDArray[np.float64] = field(repr=False)
     parameters: dict[str, float | int | str] = field(default_factory=dict)
 
@@ -122,12 +130,39 @@ def _check_world(world: object) -> None:
         )
 
 
-def _gridness_of(rate: NDArray[np.float64]) -> NDArray[np.float64]:
-    """BNT gridness of a stack of maps, scored in chunks that never leave a map alone."""
+def _hexagonal_axes(
+    orientation: NDArray[np.float64], reason: NDArray[np.str_], max_deviation: float
+) -> NDArray[np.bool_]:
+    """Whether each map's three axis peaks lie 60° apart (mod 180°) within ``max_deviation``.
+
+    Also requires that BNT found the map's grid geometry (``reason`` empty).
+    ``orientation`` (n, 3) rad, the three axis peaks' angles (BNT's grid orientation).
+    """
+    axes = np.sort(np.mod(np.degrees(orientation), 180.0), axis=-1)
+    gaps = np.stack(
+        [axes[:, 1] - axes[:, 0], axes[:, 2] - axes[:, 1], 180.0 - (axes[:, 2] - axes[:, 0])], -1
+    )
+    with np.errstate(invalid="ignore"):
+        ok = np.all(np.abs(gaps - 60.0) <= max_deviation, axis=-1)
+    return ok & (np.asarray(reason) == "")
+
+
+def _gridness_of(
+    rate: NDArray[np.float64], max_deviation: float | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """BNT gridness of a stack of maps, and whether each is hexagonal (:func:`_hexagonal_axes`).
+
+    Scored in chunks that never leave a map alone; ``hexagonal`` is all True when
+    ``max_deviation`` is None.
+    """
     out = np.empty(rate.shape[0])
+    hexagonal = np.ones(rate.shape[0], bool)
     for lo, hi in _blocks(rate.shape[0], _MAPS_PER_CHUNK):
-        out[lo:hi] = gridness(autocorrelogram(rate[lo:hi])).score
-    return out
+        g = gridness(autocorrelogram(rate[lo:hi]))
+        out[lo:hi] = g.score
+        if max_deviation is not None:
+            hexagonal[lo:hi] = _hexagonal_axes(g.orientation, g.reason, max_deviation)
+    return out, hexagonal
 
 
 def _radial_power(rate: NDArray[np.float64], bin_size: float) -> tuple[NDArray, NDArray]:
@@ -276,6 +311,12 @@ def _lattice_parameters(**p) -> dict[str, float | int | str]:  # noqa: ANN003
         "bin_size": float(p["bin_size"]),
         "smooth": float(p["smooth"]),
         "n_steps": int(p["n_steps"]),
+        "geometry": (
+            "none (score and null only)"
+            if p["max_axis_deviation"] is None
+            else "hexagonal: three autocorrelogram axes 60 deg apart, each gap within "
+            f"{float(p['max_axis_deviation']):g} deg (BNT grid geometry)"
+        ),
     }
     if p["null"] == "pooled":
         out["n_pooled_units"] = p["n_pooled"]
@@ -301,13 +342,26 @@ def lattice_grid_units(
     smooth: float = 0.0,
     seed: int | np.random.Generator | None = None,
     unit_seeds: ArrayLike | None = None,
+    max_axis_deviation: float | None = 15.0,
 ) -> LatticeGridUnits:
     """Test which units of a lattice walk are grid units, against a shuffled null.
 
     A unit is a grid unit when the BNT gridness of its lattice rate map exceeds **both**
     ``min_gridness`` (0.3, the lower threshold of the TEM-t paper, Whittington et al. 2022)
     **and** the ``percentile``-th percentile of its null of ``n_shuffles`` >= 100 maps
-    (issue 12).
+    (issue 12), **and** its autocorrelogram has a hexagonal geometry: BNT finds the six
+    peaks nearest the centre and their three axes lie 60° apart, each gap within
+    ``max_axis_deviation`` (15°) of 60°.
+
+    - Why the geometry: BNT gridness is a correlation over an annulus chosen per map; on
+      coarse band-like model maps (one wide stripe across the world, bands with a kink) that
+      annulus can correlate at 60° and 120° and not at 30°, 90°, 150°, and such maps scored
+      up to 0.85 and beat their nulls (TEM, docs/results/tem-vs-tem-t.md, session 10, with
+      the maps). Their autocorrelograms have no six-fold peaks: axes such as -4°, 42°, 79°,
+      or fewer than four peaks. The requirement removed none of the pretrained TEM-t's 82
+      grid units on an 11x11 walk, 1 of 49 passing ideal grids (11x11) and 0 of 50 (15x15),
+      and every one of those TEM units; the same rule applies to the null maps counted in
+      ``false_positive_rate``. ``max_axis_deviation=None`` is the score-only rule used before.
 
     - Maps: :func:`~hippocore.analysis.lattice_rate_map` (mean activity per node,
       interpolated onto half-spacing square bins by default); score: BNT ``gridnessScore``
@@ -380,6 +434,9 @@ def lattice_grid_units(
         passes). With ``shuffle="nodes"`` each unit then has its own node permutations.
         Default: one stream from ``seed`` for the whole stack (permutations shared by all
         units).
+    max_axis_deviation : float or None, default 15.0
+        Largest deviation (degrees) of each gap between the three autocorrelogram axes from
+        60°; None: no geometry requirement (score and null only).
 
     Returns
     -------
@@ -430,8 +487,9 @@ def lattice_grid_units(
         null_maps = lattice_rate_map(world, visited, values, **map_options).rate
     # observed and null maps scored as one stack: no map is ever scored alone (a lone map's
     # autocorrelogram can differ in the last bit), so a unit scores the same in any stack
-    scores = _gridness_of(np.concatenate([observed.rate, null_maps]))
+    scores, hexagonal = _gridness_of(np.concatenate([observed.rate, null_maps]), max_axis_deviation)
     score, null_scores = scores[:n_unit], scores[n_unit:].reshape(n_unit, n_shuffles)
+    unit_hex, null_hex = hexagonal[:n_unit], hexagonal[n_unit:].reshape(n_unit, n_shuffles)
 
     n_finite = count_finite(null_scores, axis=1)
     varying = np.ptp(a2, axis=0) > 0
@@ -443,12 +501,13 @@ def lattice_grid_units(
         null_thr = np.full(n_unit, float(value))
     threshold = np.maximum(min_gridness, null_thr)  # NaN (empty pool) stays NaN
     with np.errstate(invalid="ignore"):
-        is_grid = np.isfinite(score) & np.isfinite(threshold) & (score > threshold)
-        beats = np.isfinite(null_scores) & (null_scores > threshold[:, None])
+        is_grid = np.isfinite(score) & np.isfinite(threshold) & (score > threshold) & unit_hex
+        beats = np.isfinite(null_scores) & (null_scores > threshold[:, None]) & null_hex
     parameters = _lattice_parameters(
         shuffle=shuffle, n_shuffles=n_shuffles, percentile=percentile, min_gridness=min_gridness,
         null=null, world=world, bin_size=observed.bin_size, smooth=smooth, n_steps=nd.size,
         n_pooled=int(varying.sum()), seed=seed, unit_seeds=unit_seeds,
+        max_axis_deviation=max_axis_deviation,
     )  # fmt: skip
     return LatticeGridUnits(
         score=np.asarray(score, float),
@@ -456,10 +515,12 @@ def lattice_grid_units(
         threshold=threshold,
         n_finite_shuffles=n_finite,
         n_shuffles=n_shuffles,
+        hexagonal=unit_hex,
         is_grid=is_grid,
         grid_fraction=float(is_grid.mean()) if n_unit else float("nan"),
         false_positive_rate=float(beats.mean()) if beats.size else float("nan"),
         null=null_scores,
+        null_hexagonal=null_hex,
         rate=observed.rate,
         parameters=parameters,
     )

@@ -35,7 +35,7 @@ class GridSummary:
     n_finite_shuffles : ndarray of int (n_e,)
         Null maps of each unit with a defined gridness (the rest counted as not beating it).
     is_grid : ndarray of bool (n_e,)
-        ``score > threshold`` (and the score is finite).
+        ``score > threshold`` (the score finite) and the map's grid geometry hexagonal.
     grid_fraction : float
         Fraction of units that are grid units.
     shuffle_fraction : float
@@ -91,6 +91,7 @@ def grid_summary(
     null: str = "per-unit",
     shuffle: str = "spectral",
     bin_size: float | None = None,
+    max_axis_deviation: float | None = 15.0,
 ) -> GridSummary:
     """Count the grid units among a model's position-encoding units (issue 12's test).
 
@@ -106,8 +107,9 @@ def grid_summary(
         Randomness of walk, observations and null maps.
     n_shuffles : int, default 100
         Null maps per unit (>= 100).
-    percentile, min_gridness, null, shuffle, bin_size
-        As in :func:`hippocore.analysis.lattice_grid_units`.
+    percentile, min_gridness, null, shuffle, bin_size, max_axis_deviation
+        As in :func:`hippocore.analysis.lattice_grid_units` (``max_axis_deviation``: the
+        hexagonal-geometry requirement; None for the score-only rule).
 
     Returns
     -------
@@ -132,6 +134,7 @@ def grid_summary(
     res = lattice_grid_units(
         w, ep.nodes, np.asarray(e, np.float64), n_shuffles=n_shuffles, percentile=percentile,
         min_gridness=min_gridness, null=null, shuffle=shuffle, bin_size=bin_size, seed=rng,
+        max_axis_deviation=max_axis_deviation,
     )  # fmt: skip
     return GridSummary(
         score=res.score,

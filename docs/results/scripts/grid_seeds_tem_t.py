@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -48,6 +49,49 @@ def load(checkpoint: str | None, untrained: bool, config: str | None = None):
     return pretrained("tem-t"), 'pretrained("tem-t")'
 
 
+def consistency(model, passes: np.ndarray, scores: np.ndarray, null_rate: float) -> None:
+    """Which units pass on how many walks, by module.
+
+    ``passes``, ``scores``: (n_walks, n_units). A unit that passes on at least half the
+    walks is counted as a consistent grid unit (listed, with its module, when there are at
+    most 12); beside the count, what the null's
+    false-positive rate would give if each walk's passes were independent draws at that rate
+    (the expected number of units passing on that many walks by chance).
+    """
+    from math import comb
+
+    from measure_tem_t import module_of_units
+
+    n_walks, n_units = passes.shape
+    k = (n_walks + 1) // 2
+    hits = passes.sum(0)
+    chance = n_units * sum(
+        comb(n_walks, j) * null_rate**j * (1 - null_rate) ** (n_walks - j)
+        for j in range(k, n_walks + 1)
+    )
+    modules = module_of_units(model)
+    keep = hits >= k
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # units with no defined score
+        med = np.nanmedian(scores, 0)
+    print(
+        f"    units passing on >= {k} of {n_walks} walks: {int(keep.sum())} of {n_units} "
+        f"(chance at the null's rate, walks independent: {chance:.2f})"
+        + (
+            "; units "
+            + ", ".join(
+                f"{u} (module {modules[u]}, {hits[u]}/{n_walks}, median gridness {med[u]:.2f})"
+                for u in np.flatnonzero(keep)
+            )
+            if 0 < keep.sum() <= 12 and modules.size == n_units
+            else ""
+        )
+    )
+    if modules.size == n_units:
+        per = {int(f): int(passes[:, modules == f].sum()) for f in np.unique(modules)}
+        print(f"    passes summed over walks, by module: {per}")
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("checkpoint", nargs="?")
@@ -70,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{name}: grid units by lattice_grid_units ({a.null} null)")
     for width, visits in ((w, v) for w in a.widths for v in a.visits):
         world = make_world("hexagonal", width)
-        fr, fp, med, fin, best = [], [], [], [], []
+        fr, fp, med, fin, best, passes, scores = [], [], [], [], [], [], []
         t0 = time.perf_counter()
         for seed in range(a.seeds):
             g = grid_summary(model, world, visits * world.n_nodes, seed, null=a.null)
@@ -79,6 +123,8 @@ def main(argv: list[str] | None = None) -> None:
             med.append(g.score_median)
             fin.append(float(np.median(g.n_finite_shuffles)))
             best.append(float(np.nanmax(g.score)) if np.isfinite(g.score).any() else np.nan)
+            passes.append(g.is_grid)
+            scores.append(g.score)
         print(
             f"  hexagonal {width}x{width}, {visits} x n_nodes steps, walk seeds 0-{a.seeds - 1}: grid "
             f"fraction {np.round(fr, 3).tolist()} mean {np.mean(fr):.3f}; median gridness "
@@ -87,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
             f"(median) {np.round(fin).astype(int).tolist()} of 100 "
             f"[{time.perf_counter() - t0:.0f} s]"
         )
+        consistency(model, np.array(passes), np.array(scores), float(np.mean(fp)))
     if a.controls:
         from grid_controls import control_fractions
 
