@@ -78,6 +78,7 @@ def _grid_units(model: torch.nn.Module) -> dict[str, Any]:
         ]
         grids[f"hexagonal_{width}x{width}"] = {
             "population": model.grid_population,
+            "geometry": runs[0].test.parameters["geometry"],
             "grid_fraction_per_walk": [r.grid_fraction for r in runs],
             "null_false_positive_fraction_per_walk": [r.shuffle_fraction for r in runs],
             "min_finite_null_maps_per_walk": [int(r.n_finite_shuffles.min()) for r in runs],
