@@ -66,9 +66,9 @@ class LatticeGridUnits:
         Fraction of units that are grid units.
     false_positive_rate : float
         Fraction of shuffled maps (all units x shuffles) whose gridness exceeds their own
-        unit's ``threshold`` (and that are hexagonal, under the same rule as the units): the rate at which the test calls spatially scrambled maps grid
-        units, to quote beside ``grid_fraction`` (at most about ``1 - percentile / 100`` by
-        construction; lower when the floor binds).
+        unit's ``threshold`` and that are hexagonal (the units' rule): the rate at which the
+        test calls spatially scrambled maps grid units, to quote beside ``grid_fraction`` (at
+        most about ``1 - percentile / 100`` by construction; lower when the floor binds).
     null : ndarray of shape (n_unit, n_shuffles)
         Gridness of every null map, NaN kept.
     null_hexagonal : ndarray of bool, shape (n_unit, n_shuffles)
@@ -446,8 +446,9 @@ def lattice_grid_units(
     ------
     ValueError
         If ``world`` is not a hexagonal lattice, ``n_shuffles`` < 100, ``percentile``
-        outside (0, 100), ``null`` or ``shuffle`` unknown, or the walk is malformed (nodes
-        outside the world, NaN activity, mismatched lengths).
+        outside (0, 100), ``max_axis_deviation`` outside [0, 60), ``null`` or ``shuffle``
+        unknown, or the walk is malformed (nodes outside the world, NaN activity, mismatched
+        lengths).
 
     Examples
     --------
@@ -464,6 +465,17 @@ def lattice_grid_units(
     n_shuffles, null, shuffle, min_gridness = _check_lattice_options(
         n_shuffles, percentile, null, shuffle, min_gridness
     )
+    if max_axis_deviation is not None:
+        try:
+            dev = float(max_axis_deviation)
+        except (TypeError, ValueError):
+            dev = float("nan")
+        if not 0 <= dev < 60:
+            raise ValueError(
+                f"max_axis_deviation must be in [0, 60) degrees, e.g. 15, or None for the "
+                f"score-only rule; got {max_axis_deviation!r}."
+            )
+        max_axis_deviation = dev
     coords, nd, act = check_lattice_inputs(world, nodes, activity)
     a2 = act[:, None] if act.ndim == 1 else act
     n_unit = a2.shape[1]

@@ -209,6 +209,9 @@ def test_bad_input_is_refused_with_the_fix():
         lattice_grid_units(world, nodes, act, shuffle="time")
     with pytest.raises(ValueError, match="min_gridness"):
         lattice_grid_units(world, nodes, act, min_gridness=np.nan)
+    for bad in (-1, 60, np.nan, "wide"):
+        with pytest.raises(ValueError, match=r"max_axis_deviation must be in \[0, 60\).*None"):
+            lattice_grid_units(world, nodes, act, max_axis_deviation=bad)
     with pytest.raises(ValueError, match="nodes must be integers"):
         lattice_grid_units(world, nodes + 1, act)
     with pytest.raises(ValueError, match="NaN"):
