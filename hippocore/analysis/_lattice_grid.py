@@ -289,6 +289,22 @@ def _check_lattice_options(n_shuffles, percentile, null, shuffle, min_gridness):
     return int(n_shuffles), null, shuffle, min_gridness
 
 
+def _check_axis_deviation(value: object) -> float | None:
+    """``max_axis_deviation`` of :func:`lattice_grid_units` as a float in [0, 60), or None."""
+    if value is None:
+        return None
+    try:
+        dev = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        dev = float("nan")
+    if not 0 <= dev < 60:
+        raise ValueError(
+            f"max_axis_deviation must be in [0, 60) degrees, e.g. 15, or None for the "
+            f"score-only rule; got {value!r}."
+        )
+    return dev
+
+
 def _lattice_parameters(**p) -> dict[str, float | int | str]:  # noqa: ANN003
     """Every parameter that changes a number of :func:`lattice_grid_units`."""
     world = p["world"]
@@ -465,17 +481,7 @@ def lattice_grid_units(
     n_shuffles, null, shuffle, min_gridness = _check_lattice_options(
         n_shuffles, percentile, null, shuffle, min_gridness
     )
-    if max_axis_deviation is not None:
-        try:
-            dev = float(max_axis_deviation)
-        except (TypeError, ValueError):
-            dev = float("nan")
-        if not 0 <= dev < 60:
-            raise ValueError(
-                f"max_axis_deviation must be in [0, 60) degrees, e.g. 15, or None for the "
-                f"score-only rule; got {max_axis_deviation!r}."
-            )
-        max_axis_deviation = dev
+    max_axis_deviation = _check_axis_deviation(max_axis_deviation)
     coords, nd, act = check_lattice_inputs(world, nodes, activity)
     a2 = act[:, None] if act.ndim == 1 else act
     n_unit = a2.shape[1]
