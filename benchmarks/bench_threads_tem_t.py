@@ -8,7 +8,7 @@ OMP_NUM_THREADS says otherwise) and with two threads (torch's default on this 2-
 machine, i.e. what evaluate did before issue 11), each once with the machine as it is and
 once while a second process spins on a core (a pure-Python busy loop). Prints the median
 wall time of each case and the loaded/unloaded ratio. The demo as a whole is timed from
-outside with farm-bench (docs/results/threads.md).
+outside, alternating runs under ``/usr/bin/time -v`` (docs/results/threads.md).
 """
 
 from __future__ import annotations
