@@ -14,7 +14,7 @@ the controls in tests/analysis/test_lattice_grid.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -22,6 +22,12 @@ from numpy.typing import ArrayLike, NDArray
 from hippocore._checks import as_rng, check_choice
 from hippocore.analysis._autocorr import autocorrelogram
 from hippocore.analysis._gridness import gridness
+from hippocore.analysis._lattice_geometry import (
+    _axis_deviation,
+    _check_axis_deviation,
+    _geometry_text,
+    _is_hexagonal,
+)
 from hippocore.analysis._null import count_finite, percentile_nan_low
 from hippocore.analysis._null_scores import _blocks
 from hippocore.analysis._ratemap import check_lattice_inputs, lattice_rate_map
@@ -73,6 +79,13 @@ class LatticeGridUnits:
         Gridness of every null map, NaN kept.
     null_hexagonal : ndarray of bool, shape (n_unit, n_shuffles)
         ``hexagonal`` of every null map.
+    axis_deviation : ndarray of shape (n_unit,)
+        Largest deviation (degrees) from 60° of the gaps between each unit's three
+        autocorrelogram axes; NaN where BNT found no grid geometry. ``hexagonal`` is
+        ``axis_deviation <= max_axis_deviation``; :meth:`with_max_axis_deviation` re-decides
+        the test at another tolerance from these.
+    null_axis_deviation : ndarray of shape (n_unit, n_shuffles)
+        The same for every null map.
     rate : ndarray of shape (n_unit, n_y, n_x)
         The observed lattice rate maps (:func:`~hippocore.analysis.lattice_rate_map`).
     parameters : dict
@@ -91,8 +104,36 @@ class LatticeGridUnits:
     false_positive_rate: float
     null: NDArray[np.float64] = field(repr=False)
     null_hexagonal: NDArray[np.bool_] = field(repr=False)
+    axis_deviation: NDArray[np.float64] = field(repr=False)
+    null_axis_deviation: NDArray[np.float64] = field(repr=False)
     rate: NDArray[np.float64] = field(repr=False)
     parameters: dict[str, float | int | str] = field(default_factory=dict)
+
+    def with_max_axis_deviation(self, max_axis_deviation: float | None) -> LatticeGridUnits:
+        """The same test decided at another geometry tolerance, without re-scoring.
+
+        Scores, null maps and thresholds do not depend on the tolerance (it only decides
+        which maps count as hexagonal), so a sweep over tolerances costs nothing.
+
+        Parameters
+        ----------
+        max_axis_deviation : float or None
+            As in :func:`lattice_grid_units`: degrees in [0, 60), or None for no geometry
+            requirement.
+
+        Returns
+        -------
+        LatticeGridUnits
+            ``hexagonal``, ``is_grid``, ``grid_fraction``, ``false_positive_rate``,
+            ``null_hexagonal`` and ``parameters["geometry"]`` re-decided; the rest shared.
+        """
+        dev = _check_axis_deviation(max_axis_deviation)
+        decided = _decide(
+            self.score, self.threshold, self.null, self.axis_deviation,
+            self.null_axis_deviation, dev,
+        )  # fmt: skip
+        parameters = {**self.parameters, "geometry": _geometry_text(dev)}
+        return replace(self, **decided, parameters=parameters)
 
     @property
     def n_units(self) -> int:
@@ -130,39 +171,34 @@ def _check_world(world: object) -> None:
         )
 
 
-def _hexagonal_axes(
-    orientation: NDArray[np.float64], reason: NDArray[np.str_], max_deviation: float
-) -> NDArray[np.bool_]:
-    """Whether each map's three axis peaks lie 60° apart (mod 180°) within ``max_deviation``.
+def _gridness_of(rate: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """BNT gridness of a stack of maps and their axis deviations (:func:`_axis_deviation`).
 
-    Also requires that BNT found the map's grid geometry (``reason`` empty).
-    ``orientation`` (n, 3) rad, the three axis peaks' angles (BNT's grid orientation).
-    """
-    axes = np.sort(np.mod(np.degrees(orientation), 180.0), axis=-1)
-    gaps = np.stack(
-        [axes[:, 1] - axes[:, 0], axes[:, 2] - axes[:, 1], 180.0 - (axes[:, 2] - axes[:, 0])], -1
-    )
-    with np.errstate(invalid="ignore"):
-        ok = np.all(np.abs(gaps - 60.0) <= max_deviation, axis=-1)
-    return ok & (np.asarray(reason) == "")
-
-
-def _gridness_of(
-    rate: NDArray[np.float64], max_deviation: float | None = None
-) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """BNT gridness of a stack of maps, and whether each is hexagonal (:func:`_hexagonal_axes`).
-
-    Scored in chunks that never leave a map alone; ``hexagonal`` is all True when
-    ``max_deviation`` is None.
+    Scored in chunks that never leave a map alone.
     """
     out = np.empty(rate.shape[0])
-    hexagonal = np.ones(rate.shape[0], bool)
+    deviation = np.empty(rate.shape[0])
     for lo, hi in _blocks(rate.shape[0], _MAPS_PER_CHUNK):
         g = gridness(autocorrelogram(rate[lo:hi]))
         out[lo:hi] = g.score
-        if max_deviation is not None:
-            hexagonal[lo:hi] = _hexagonal_axes(g.orientation, g.reason, max_deviation)
-    return out, hexagonal
+        deviation[lo:hi] = _axis_deviation(g.orientation, g.reason)
+    return out, deviation
+
+
+def _decide(score, threshold, null_scores, deviation, null_deviation, max_deviation) -> dict:  # noqa: ANN001
+    """The fields of :class:`LatticeGridUnits` that the geometry tolerance decides."""
+    unit_hex = _is_hexagonal(deviation, max_deviation)
+    null_hex = _is_hexagonal(null_deviation, max_deviation)
+    with np.errstate(invalid="ignore"):
+        is_grid = np.isfinite(score) & np.isfinite(threshold) & (score > threshold) & unit_hex
+        beats = np.isfinite(null_scores) & (null_scores > threshold[:, None]) & null_hex
+    return {
+        "hexagonal": unit_hex,
+        "null_hexagonal": null_hex,
+        "is_grid": is_grid,
+        "grid_fraction": float(is_grid.mean()) if is_grid.size else float("nan"),
+        "false_positive_rate": float(beats.mean()) if beats.size else float("nan"),
+    }
 
 
 def _radial_power(rate: NDArray[np.float64], bin_size: float) -> tuple[NDArray, NDArray]:
@@ -289,22 +325,6 @@ def _check_lattice_options(n_shuffles, percentile, null, shuffle, min_gridness):
     return int(n_shuffles), null, shuffle, min_gridness
 
 
-def _check_axis_deviation(value: object) -> float | None:
-    """``max_axis_deviation`` of :func:`lattice_grid_units` as a float in [0, 60), or None."""
-    if value is None:
-        return None
-    try:
-        dev = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        dev = float("nan")
-    if not 0 <= dev < 60:
-        raise ValueError(
-            f"max_axis_deviation must be in [0, 60) degrees, e.g. 15, or None for the "
-            f"score-only rule; got {value!r}."
-        )
-    return dev
-
-
 def _lattice_parameters(**p) -> dict[str, float | int | str]:  # noqa: ANN003
     """Every parameter that changes a number of :func:`lattice_grid_units`."""
     world = p["world"]
@@ -327,12 +347,7 @@ def _lattice_parameters(**p) -> dict[str, float | int | str]:  # noqa: ANN003
         "bin_size": float(p["bin_size"]),
         "smooth": float(p["smooth"]),
         "n_steps": int(p["n_steps"]),
-        "geometry": (
-            "none (score and null only)"
-            if p["max_axis_deviation"] is None
-            else "hexagonal: three autocorrelogram axes 60 deg apart, each gap within "
-            f"{float(p['max_axis_deviation']):g} deg (BNT grid geometry)"
-        ),
+        "geometry": _geometry_text(p["max_axis_deviation"]),
     }
     if p["null"] == "pooled":
         out["n_pooled_units"] = p["n_pooled"]
@@ -505,9 +520,9 @@ def lattice_grid_units(
         null_maps = lattice_rate_map(world, visited, values, **map_options).rate
     # observed and null maps scored as one stack: no map is ever scored alone (a lone map's
     # autocorrelogram can differ in the last bit), so a unit scores the same in any stack
-    scores, hexagonal = _gridness_of(np.concatenate([observed.rate, null_maps]), max_axis_deviation)
+    scores, deviation = _gridness_of(np.concatenate([observed.rate, null_maps]))
     score, null_scores = scores[:n_unit], scores[n_unit:].reshape(n_unit, n_shuffles)
-    unit_hex, null_hex = hexagonal[:n_unit], hexagonal[n_unit:].reshape(n_unit, n_shuffles)
+    unit_dev, null_dev = deviation[:n_unit], deviation[n_unit:].reshape(n_unit, n_shuffles)
 
     n_finite = count_finite(null_scores, axis=1)
     varying = np.ptp(a2, axis=0) > 0
@@ -518,9 +533,6 @@ def lattice_grid_units(
         value = percentile_nan_low(pool, percentile) if pool.size else np.float64(np.nan)
         null_thr = np.full(n_unit, float(value))
     threshold = np.maximum(min_gridness, null_thr)  # NaN (empty pool) stays NaN
-    with np.errstate(invalid="ignore"):
-        is_grid = np.isfinite(score) & np.isfinite(threshold) & (score > threshold) & unit_hex
-        beats = np.isfinite(null_scores) & (null_scores > threshold[:, None]) & null_hex
     parameters = _lattice_parameters(
         shuffle=shuffle, n_shuffles=n_shuffles, percentile=percentile, min_gridness=min_gridness,
         null=null, world=world, bin_size=observed.bin_size, smooth=smooth, n_steps=nd.size,
@@ -533,12 +545,10 @@ def lattice_grid_units(
         threshold=threshold,
         n_finite_shuffles=n_finite,
         n_shuffles=n_shuffles,
-        hexagonal=unit_hex,
-        is_grid=is_grid,
-        grid_fraction=float(is_grid.mean()) if n_unit else float("nan"),
-        false_positive_rate=float(beats.mean()) if beats.size else float("nan"),
+        **_decide(score, threshold, null_scores, unit_dev, null_dev, max_axis_deviation),
         null=null_scores,
-        null_hexagonal=null_hex,
         rate=observed.rate,
         parameters=parameters,
+        axis_deviation=unit_dev,
+        null_axis_deviation=null_dev,
     )

@@ -270,7 +270,7 @@ def test_unit_seeds_need_an_integer_seed_and_one_index_per_unit():
 def test_hexagonal_axes_need_three_axes_60_degrees_apart():
     # The geometry requirement: BNT's three axis peaks lie 60 deg apart (axes mod 180),
     # each gap within the tolerance, and BNT found the geometry at all.
-    from hippocore.analysis._lattice_grid import _hexagonal_axes
+    from hippocore.analysis._lattice_geometry import _hexagonal_axes
 
     deg = np.radians
     ori = deg(np.array([
@@ -306,3 +306,32 @@ def test_geometry_requirement_keeps_grids_and_can_be_switched_off():
     np.testing.assert_array_equal(off.is_grid, off.score > off.threshold)
     assert on.n_grid >= off.n_grid - 1 and not (on.is_grid & ~off.is_grid).any()
     assert off.parameters["geometry"].startswith("none")
+
+
+def test_another_tolerance_decided_without_rescoring_equals_a_fresh_run():
+    # with_max_axis_deviation re-decides from the stored axis deviations: it must give what
+    # lattice_grid_units gives when run at that tolerance (grids and noise, where maps fall
+    # on both sides of the tolerances), and passes can only grow with the tolerance.
+    world = make_world("hexagonal", 11)
+    nodes = np.arange(world.n_nodes)
+    act = np.concatenate(
+        [lattice_controls(world, k, 12, seed=3).activity for k in ("grid", "noise")], axis=1
+    )
+    base = lattice_grid_units(world, nodes, act, seed=5)  # default tolerance, 15 deg
+    assert base.axis_deviation.shape == (24,)
+    assert base.null_axis_deviation.shape == base.null.shape
+    np.testing.assert_array_equal(base.hexagonal, base.axis_deviation <= 15.0)
+    counts = []
+    for tol in (5.0, 25.0, None):
+        fresh = lattice_grid_units(world, nodes, act, seed=5, max_axis_deviation=tol)
+        redo = base.with_max_axis_deviation(tol)
+        for name in ("hexagonal", "is_grid", "null_hexagonal"):
+            np.testing.assert_array_equal(getattr(redo, name), getattr(fresh, name), name)
+        assert redo.false_positive_rate == fresh.false_positive_rate
+        assert redo.parameters == fresh.parameters
+        np.testing.assert_array_equal(redo.score, base.score)
+        counts.append(redo.n_grid)
+    assert counts[0] <= base.n_grid <= counts[1] <= counts[2]
+    assert base.with_max_axis_deviation(15.0).is_grid.tolist() == base.is_grid.tolist()
+    with pytest.raises(ValueError, match="max_axis_deviation must be in"):
+        base.with_max_axis_deviation(60)

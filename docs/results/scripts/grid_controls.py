@@ -39,6 +39,7 @@ def control_fractions(
     null: str = "per-unit",
     shuffle: str = "spectral",
     bin_size: float | None = None,
+    tolerances: Sequence[float | None] = (),
 ) -> dict[str, dict[str, object]]:
     """Fraction of each control kind that passes the grid-unit test on a hexagonal world.
 
@@ -53,18 +54,24 @@ def control_fractions(
         Patterns per seed and kind.
     null, shuffle, bin_size
         As in :func:`hippocore.analysis.lattice_grid_units` (bin size in m).
+    tolerances : sequence of float or None, optional
+        Other ``max_axis_deviation`` values (degrees; None: no geometry requirement) at
+        which to count passes too, re-decided from the same scores and null maps
+        (``LatticeGridUnits.with_max_axis_deviation``).
 
     Returns
     -------
     dict
         ``{kind: {"per_seed": [fraction, ...], "passed": int, "total": int, "fraction":
-        float, "median_score": float, "median_finite_null": float}}``.
+        float, "median_score": float, "median_finite_null": float, "by_tolerance":
+        {tolerance: passed}}}``.
     """
     world = make_world("hexagonal", width)
     nodes = np.arange(world.n_nodes)
     out: dict[str, dict[str, object]] = {}
     for kind in CONTROL_KINDS:
         per_seed, passed, scores, finite = [], 0, [], []
+        by_tol = dict.fromkeys(tolerances, 0)
         for seed in seeds:
             c = lattice_controls(world, kind, n_units, seed=seed)
             r = lattice_grid_units(
@@ -75,6 +82,8 @@ def control_fractions(
             passed += r.n_grid
             scores.append(r.score)
             finite.append(r.n_finite_shuffles)
+            for tol in tolerances:
+                by_tol[tol] += r.with_max_axis_deviation(tol).n_grid
         total = n_units * len(seeds)
         out[kind] = {
             "per_seed": per_seed,
@@ -83,6 +92,7 @@ def control_fractions(
             "fraction": passed / total,
             "median_score": float(np.nanmedian(np.concatenate(scores))),
             "median_finite_null": float(np.median(np.concatenate(finite))),
+            "by_tolerance": by_tol,
         }
     return out
 

@@ -2,6 +2,7 @@
 
 Run: PYTHONPATH=. python docs/results/scripts/grid_seeds_tem_t.py [checkpoint | --untrained [--config TOML]] [--seeds N]
      [--null per-unit|pooled] [--controls] [--widths 11 15] [--visits 50]
+     [--tolerances 5 10 15 20 25 30 none]
 (default: the shipped ``pretrained("tem-t")``; ``--untrained``: ``get_model("tem-t",
 TEMTConfig())`` at its seed). For each width (``--widths``, default 11 and 15; a model with
 a learned row per node, ``model.position_code = "embedding"``, runs only in worlds up to its
@@ -10,6 +11,9 @@ widest training world) and walk seed (0 .. N-1, default 5):
 lattice_grid_units``: BNT gridness > 0.3 and > the 95th percentile of 100 rotated-spectrum
 null maps per unit, NaN null scores counted as not beating the unit. ``--controls`` adds the
 controls' pass rates on the same world sizes (docs/results/scripts/grid_controls.py).
+``--tolerances``: also the test decided at other hexagonal-geometry tolerances
+(``max_axis_deviation`` in degrees, ``none`` for the score-only rule) from the same scores
+and null maps, for the model, its null maps and (with ``--controls``) the controls.
 """
 
 from __future__ import annotations
@@ -92,6 +96,27 @@ def consistency(model, passes: np.ndarray, scores: np.ndarray, null_rate: float)
         print(f"    passes summed over walks, by module: {per}")
 
 
+def _tolerance(text: str) -> float | None:
+    """A ``--tolerances`` value: degrees, or ``none`` for the score-only rule."""
+    return None if text.lower() == "none" else float(text)
+
+
+def _label(tol: float | None) -> str:
+    return "none (score only)" if tol is None else f"{tol:g} deg"
+
+
+def print_tolerances(tests: list, tolerances: list[float | None]) -> None:
+    """Units passing and null maps passing, over the walks, at each geometry tolerance."""
+    for tol in tolerances:
+        redo = [t.with_max_axis_deviation(tol) for t in tests]
+        frac = np.mean([r.grid_fraction for r in redo])
+        fpr = np.mean([r.false_positive_rate for r in redo])
+        print(
+            f"    tolerance {_label(tol)}: grid fraction mean {frac:.3f} "
+            f"(per walk {[r.n_grid for r in redo]}), null maps passing {fpr:.4f}"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("checkpoint", nargs="?")
@@ -104,6 +129,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--visits", type=int, nargs="+", default=[50], help="walk lengths, in visits per node"
     )
+    p.add_argument(
+        "--tolerances", nargs="+", default=[], type=_tolerance,
+        help="geometry tolerances (degrees, or none) to decide the test at as well",
+    )  # fmt: skip
     a = p.parse_args(argv)
     if a.config and not a.untrained:
         p.error("--config names the untrained model to score; add --untrained")
@@ -114,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{name}: grid units by lattice_grid_units ({a.null} null)")
     for width, visits in ((w, v) for w in a.widths for v in a.visits):
         world = make_world("hexagonal", width)
-        fr, fp, med, fin, best, passes, scores = [], [], [], [], [], [], []
+        fr, fp, med, fin, best, passes, scores, tests = [], [], [], [], [], [], [], []
         t0 = time.perf_counter()
         for seed in range(a.seeds):
             g = grid_summary(model, world, visits * world.n_nodes, seed, null=a.null)
@@ -125,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
             best.append(float(np.nanmax(g.score)) if np.isfinite(g.score).any() else np.nan)
             passes.append(g.is_grid)
             scores.append(g.score)
+            tests.append(g.test)
         print(
             f"  hexagonal {width}x{width}, {visits} x n_nodes steps, walk seeds 0-{a.seeds - 1}: grid "
             f"fraction {np.round(fr, 3).tolist()} mean {np.mean(fr):.3f}; median gridness "
@@ -134,15 +164,24 @@ def main(argv: list[str] | None = None) -> None:
             f"[{time.perf_counter() - t0:.0f} s]"
         )
         consistency(model, np.array(passes), np.array(scores), float(np.mean(fp)))
+        if a.tolerances:
+            print_tolerances(tests, a.tolerances)
     if a.controls:
         from grid_controls import control_fractions
 
         for width in a.widths:
-            res = control_fractions(width, null=a.null)
+            res = control_fractions(width, null=a.null, tolerances=a.tolerances)
             print(
                 f"  controls {width}x{width} (8 seeds x 30): "
                 + ", ".join(f"{k} {r['passed']}/{r['total']}" for k, r in res.items())
             )
+            for tol in a.tolerances:
+                print(
+                    f"    tolerance {_label(tol)}: "
+                    + ", ".join(
+                        f"{k} {r['by_tolerance'][tol]}/{r['total']}" for k, r in res.items()
+                    )
+                )
 
 
 if __name__ == "__main__":
