@@ -22,7 +22,7 @@ from hippocore._version import __version__
 from hippocore.envs import make_world
 from hippocore.zoo import (
     config_to_dict,
-    evaluate,
+    evaluate_fresh_worlds,
     export_weights,
     get_config_class,
     grid_summary,
@@ -98,10 +98,10 @@ def _evaluations(model: torch.nn.Module, cfg: Any) -> dict[str, dict[str, Any]]:
         sets[key] = (lo, hi)
     out = {}
     for key, (lo, hi) in sets.items():
-        widths = np.sort(np.resize(np.arange(lo, hi + 1), 16))  # 6,6,6,6,7,... as before
-        ev = evaluate(model, [make_world("hexagonal", int(w)) for w in widths], 600, seed=2024)
+        fresh = evaluate_fresh_worlds(model, (lo, hi), seeds=(2024,))  # 6,6,6,6,7,... as before
+        ev = fresh.per_seed[0]
         out[key] = {
-            "widths": sorted({int(w) for w in widths}),
+            "widths": sorted(set(fresh.widths)),
             "revisit_accuracy": ev.revisit_accuracy,
             "zero_shot_accuracy": ev.zero_shot_accuracy,
             "first_visit_accuracy": ev.first_visit_accuracy,
@@ -111,32 +111,17 @@ def _evaluations(model: torch.nn.Module, cfg: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-EVAL_SEEDS = (2024, 2025, 2026, 2027, 2028)
-
-
 def _criterion_fresh(model: torch.nn.Module, cfg: Any, model_name: str) -> dict[str, Any]:
     """The learning criterion on fresh worlds of the run's own training widths, five seeds.
 
-    16 hexagonal worlds per evaluation seed (four of each width), 600-step walks; met when
-    every seed reaches both of the criterion's accuracies (one set of 16 worlds moves by about
-    0.01 between seeds; docs/results/scripts/criterion_fresh_worlds.py prints the same).
+    16 hexagonal worlds per evaluation seed, 600-step walks (``evaluate_fresh_worlds``); met
+    when every seed reaches both of the criterion's accuracies.
     """
-    revisit, zero_shot = CRITERION[model_name]
-    lo, hi = (int(w) for w in cfg.env.widths)
-    widths = np.sort(np.resize(np.arange(lo, hi + 1), 16))
-    worlds = [make_world("hexagonal", int(w)) for w in widths]
-    evs = [evaluate(model, worlds, 600, seed=s) for s in EVAL_SEEDS]
-    n_rev, n_zs = sum(e.n_revisits for e in evs), sum(e.n_zero_shot for e in evs)
+    fresh = evaluate_fresh_worlds(model, cfg.env.widths)
     return {
-        "worlds": f"16 hexagonal worlds {lo}-{hi} wide per seed (the training widths), 600 steps",
-        "seeds": list(EVAL_SEEDS),
-        "revisit_accuracy_per_seed": [e.revisit_accuracy for e in evs],
-        "zero_shot_accuracy_per_seed": [e.zero_shot_accuracy for e in evs],
-        "revisit_accuracy_pooled": sum(e.revisit_accuracy * e.n_revisits for e in evs) / n_rev,
-        "zero_shot_accuracy_pooled": sum(e.zero_shot_accuracy * e.n_zero_shot for e in evs) / n_zs,
-        "met_on_every_seed": all(
-            e.revisit_accuracy >= revisit and e.zero_shot_accuracy >= zero_shot for e in evs
-        ),
+        **fresh.as_dict(),
+        "worlds": fresh.as_dict()["worlds"] + " (the training widths)",
+        "met_on_every_seed": fresh.meets(*CRITERION[model_name]),
     }
 
 

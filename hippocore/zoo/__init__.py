@@ -36,6 +36,7 @@ from hippocore.zoo._config import (
     load_toml,
 )
 from hippocore.zoo._evaluate import EvalResult, evaluate, rollout
+from hippocore.zoo._fresh_worlds import EVAL_SEEDS, FreshWorlds, evaluate_fresh_worlds
 from hippocore.zoo._link_inference import LinkInference, agent_accuracy, link_inference
 from hippocore.zoo._monitor import GridSummary, grid_monitor, grid_summary
 from hippocore.zoo._protocol import Batch, Population, ZooModel
@@ -67,6 +68,9 @@ __all__ = [
     "config_document",
     "learning_rate",
     "evaluate",
+    "evaluate_fresh_worlds",
+    "FreshWorlds",
+    "EVAL_SEEDS",
     "EvalResult",
     "link_inference",
     "LinkInference",

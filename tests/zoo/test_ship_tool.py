@@ -102,23 +102,27 @@ def test_met_on_fresh_worlds_only_says_so(ship, tmp_path):
 
 def test_fresh_world_criterion_needs_every_seed(ship, monkeypatch):
     # _criterion_fresh: met only when every evaluation seed reaches both accuracies; the
-    # pooled accuracies weight each seed by its counts. evaluate is replaced by a table.
+    # pooled accuracies weight each seed by its counts. evaluate is replaced by a table
+    # (inside evaluate_fresh_worlds, which the tool calls).
     from types import SimpleNamespace
 
-    table = {2024: (0.97, 0.95, 100), 2025: (0.99, 0.89, 300)}
-    fake = lambda model, worlds, n, seed: SimpleNamespace(  # noqa: E731
+    import hippocore.zoo._fresh_worlds as fw
+
+    table = dict.fromkeys(fw.EVAL_SEEDS, (0.97, 0.95, 100))
+    table[2025] = (0.99, 0.89, 300)
+    fake = lambda model, worlds, n, seed, n_threads=None: SimpleNamespace(  # noqa: E731
         revisit_accuracy=table[seed][0], n_revisits=200,
         zero_shot_accuracy=table[seed][1], n_zero_shot=table[seed][2],
     )  # fmt: skip
     spec = importlib.util.spec_from_file_location("ship_real", TOOL)
     real = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(real)
-    monkeypatch.setattr(real, "evaluate", fake)
-    monkeypatch.setattr(real, "EVAL_SEEDS", (2024, 2025))
+    monkeypatch.setattr(fw, "evaluate", fake)
     res = real._criterion_fresh(None, TEMTConfig(), "tem-t")  # criterion 0.95 / 0.90
     assert res["met_on_every_seed"] is False
-    assert res["zero_shot_accuracy_pooled"] == pytest.approx((0.95 * 100 + 0.89 * 300) / 400)
-    assert res["revisit_accuracy_pooled"] == pytest.approx(0.98)
+    assert res["seeds"] == list(fw.EVAL_SEEDS)
+    assert res["zero_shot_accuracy_pooled"] == pytest.approx((0.95 * 400 + 0.89 * 300) / 700)
+    assert res["revisit_accuracy_pooled"] == pytest.approx((0.97 * 4 + 0.99) / 5)
     table[2025] = (0.99, 0.91, 300)
     assert real._criterion_fresh(None, TEMTConfig(), "tem-t")["met_on_every_seed"] is True
     table[2025] = (0.94, 0.91, 300)  # revisit below 0.95 on one seed
