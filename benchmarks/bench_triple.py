@@ -56,6 +56,7 @@ from hippocore.envs import context_blind_cap, make_world
 from hippocore.zoo import as_config, get_model, load_checkpoint, pretrained, rollout
 from hippocore.zoo._data import WalkStream, make_episode
 from hippocore.zoo._evaluate import run_episodes
+from hippocore.zoo._tem_diagnostics import memory_weight
 from hippocore.zoo._train import _adam, train_step
 
 REDUCED_TEM3 = {"n_grids": [30, 24], "n_phases": [10, 8], "filter_init": [0.01, 0.7]}
@@ -187,21 +188,19 @@ def tem3_parts(model, out, obs, ctx, g_last) -> dict[str, torch.Tensor]:
     ``g_hat`` in the inferred g per g unit, ``s_mem^-2 / (s_mem^-2 + s_path^-2)`` (TEM's
     precision weighting; ``g_last``: the g before the chunk, for the first step's path sigma).
     """
-    tem, m = model.tem, model.tem.config.model
+    tem = model.tem
     n_c, n_x = model.config.env.n_c, model.config.env.n_x
     joint = torch.nn.functional.one_hot(obs * n_c + ctx, n_x * n_c).float()  # as TEM3.forward
     p2g_use = tem.schedule(model.trained_steps).p2g_use
-    g_hat, sigma_mem = tem.memory_to_g(out.joint.p_x, joint, p2g_use)
     g_prev = torch.cat([g_last[:, None], out.joint.g[:, :-1]], 1)
-    log_path = tem.g2g_logsig(g_prev) * m.logsig_ratio + m.logsig_offset
-    inv_mem, inv_path = sigma_mem.pow(-2), torch.exp(-2 * log_path)
+    g_hat, weight = memory_weight(tem, g_prev, out.joint.p_x, joint, p2g_use)
     return {
         "query": tem.x_to_p(out.joint.x_filtered),
         "p_x": out.joint.p_x,
         "p": out.joint.p,
         "g": out.joint.g,
         "g_hat": g_hat,
-        "memory_weight": inv_mem / (inv_mem + inv_path),
+        "memory_weight": weight,
     }
 
 

@@ -6,8 +6,9 @@ TEM infers g by precision weighting (docs/zoo.md, TEM): the path-integrated g wi
 and the memory's estimate (``memory_to_g`` of the p its inference memory retrieves from the
 senses) with its own. For one walk per width (twice over; fresh hexagonal worlds, the model's
 walk statistics), at every revisit and g unit: the weight of the memory's estimate,
-``s_mem^-2 / (s_mem^-2 + s_path^-2)`` (median, mean, per-module medians; the same formula as
-``benchmarks/bench_triple.py``'s ``tem3_parts`` for TEM-3), and the estimate's cosine with
+``s_mem^-2 / (s_mem^-2 + s_path^-2)`` (median, mean, per-module medians;
+``hippocore.zoo._tem_diagnostics.memory_weight``, which ``benchmarks/bench_triple.py`` uses
+for TEM-3 too), and the estimate's cosine with
 the inferred g, at revisits and first visits. A TEM whose memory corrects path-integration
 drift gives its memory weight at revisits and a memory estimate close to g there.
 """
@@ -26,12 +27,12 @@ from remap_tem_t import load  # noqa: E402
 
 from hippocore.envs import make_world  # noqa: E402
 from hippocore.zoo._data import action_vocabulary, env_episode  # noqa: E402
+from hippocore.zoo._tem_diagnostics import memory_weight  # noqa: E402
 
 
 @torch.no_grad()
 def memory_weights(model, episodes) -> dict[str, np.ndarray]:
     """Per step (b, T, ...): ``weight`` (n_g) of the memory's g, ``cos`` of its g with g."""
-    m = model.config.model
     acts = torch.from_numpy(np.stack([e.actions for e in episodes]))
     obs = torch.from_numpy(np.stack([e.observations for e in episodes]))
     b, n = acts.shape
@@ -44,11 +45,9 @@ def memory_weights(model, episodes) -> dict[str, np.ndarray]:
         out = model(acts[:, sl], obs[:, sl], state, reset, populations=True)
         reset = torch.zeros_like(reset)
         x = torch.nn.functional.one_hot(obs[:, sl], model.config.env.n_x).float()
-        g_mem, sigma_mem = model.memory_to_g(out.p_x, x, p2g_use)
         g_prev = torch.cat([state.g[:, None], out.g[:, :-1]], 1)
-        log_path = model.g2g_logsig(g_prev) * m.logsig_ratio + m.logsig_offset
-        inv_mem, inv_path = sigma_mem.pow(-2), torch.exp(-2 * log_path)
-        parts["weight"].append((inv_mem / (inv_mem + inv_path)).numpy())
+        g_mem, weight = memory_weight(model, g_prev, out.p_x, x, p2g_use)
+        parts["weight"].append(weight.numpy())
         parts["cos"].append(torch.nn.functional.cosine_similarity(g_mem, out.g, dim=-1).numpy())
         state = out.state
     return {k: np.concatenate(v, 1) for k, v in parts.items()}
