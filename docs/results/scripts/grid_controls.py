@@ -2,6 +2,7 @@
 
 Run: PYTHONPATH=. python docs/results/scripts/grid_controls.py [--widths 11 15] [--units 30]
      [--seeds 0 1 ... 7] [--null per-unit] [--shuffle spectral] [--bin-size-spacings 0.5]
+     [--wavelength 4 7] [--kinds grid band noise]
 
 Each control population (``hippocore.testing.lattice_controls``: three plane waves 60 deg
 apart with wavelengths 4-7 node spacings; single plane waves with the same wavelengths;
@@ -40,6 +41,8 @@ def control_fractions(
     shuffle: str = "spectral",
     bin_size: float | None = None,
     tolerances: Sequence[float | None] = (),
+    wavelength: tuple[float, float] = (4.0, 7.0),
+    kinds: Sequence[str] = CONTROL_KINDS,
 ) -> dict[str, dict[str, object]]:
     """Fraction of each control kind that passes the grid-unit test on a hexagonal world.
 
@@ -58,6 +61,11 @@ def control_fractions(
         Other ``max_axis_deviation`` values (degrees; None: no geometry requirement) at
         which to count passes too, re-decided from the same scores and null maps
         (``LatticeGridUnits.with_max_axis_deviation``).
+    wavelength : (float, float), default (4, 7)
+        Plane-wave wavelengths of the grids and bands, in node spacings
+        (``lattice_controls``), e.g. (10, 30) for wide bands.
+    kinds : sequence of str, default all of ``CONTROL_KINDS``
+        Which controls to run.
 
     Returns
     -------
@@ -69,11 +77,11 @@ def control_fractions(
     world = make_world("hexagonal", width)
     nodes = np.arange(world.n_nodes)
     out: dict[str, dict[str, object]] = {}
-    for kind in CONTROL_KINDS:
+    for kind in kinds:
         per_seed, passed, scores, finite = [], 0, [], []
         by_tol = dict.fromkeys(tolerances, 0)
         for seed in seeds:
-            c = lattice_controls(world, kind, n_units, seed=seed)
+            c = lattice_controls(world, kind, n_units, seed=seed, wavelength=wavelength)
             r = lattice_grid_units(
                 world, nodes, c.activity, null=null, shuffle=shuffle, bin_size=bin_size,
                 seed=1000 + seed,
@@ -105,16 +113,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--null", default="per-unit", choices=["per-unit", "pooled"])
     p.add_argument("--shuffle", default="spectral", choices=["spectral", "nodes"])
     p.add_argument("--bin-size-spacings", type=float, default=None, help="map bin / spacing")
+    p.add_argument(
+        "--wavelength", type=float, nargs=2, default=[4.0, 7.0], metavar=("LO", "HI"),
+        help="plane-wave wavelengths of grids and bands, node spacings",
+    )  # fmt: skip
+    p.add_argument("--kinds", nargs="+", default=list(CONTROL_KINDS), choices=CONTROL_KINDS)
     a = p.parse_args(argv)
     for width in a.widths:
         t0 = time.perf_counter()
         bs = None if a.bin_size_spacings is None else a.bin_size_spacings * 0.1  # spacing 0.1 m
         res = control_fractions(
-            width, seeds=a.seeds, n_units=a.units, null=a.null, shuffle=a.shuffle, bin_size=bs
-        )
+            width, seeds=a.seeds, n_units=a.units, null=a.null, shuffle=a.shuffle, bin_size=bs,
+            wavelength=tuple(a.wavelength), kinds=a.kinds,
+        )  # fmt: skip
         print(
             f"hexagonal {width}x{width}, {a.null} null, {a.shuffle} null maps, 100 per unit, "
-            f"seeds {a.seeds} x {a.units} patterns [{time.perf_counter() - t0:.0f} s]:"
+            f"seeds {a.seeds} x {a.units} patterns, wavelengths {a.wavelength[0]:g}-"
+            f"{a.wavelength[1]:g} spacings [{time.perf_counter() - t0:.0f} s]:"
         )
         for kind, r in res.items():
             print(
