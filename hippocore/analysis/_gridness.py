@@ -17,6 +17,7 @@ from hippocore.analysis._centre_field import centre_radii
 from hippocore.analysis._grid_geometry import bnt_geometry
 from hippocore.analysis._gridness_bnt import bnt_scores, check_radii, normalise, shells
 from hippocore.analysis._gridness_deepmind import gridness_deepmind
+from hippocore.analysis._lattice_geometry import _axis_deviation
 from hippocore.analysis._stack import reject_inf
 
 __all__ = ["Gridness", "gridness"]
@@ -65,6 +66,20 @@ class Gridness:
     score_90: NDArray[np.float64] | float
     reason: NDArray[np.str_] | str
     method: str
+
+    @property
+    def axis_deviation(self) -> NDArray[np.float64] | float:
+        """Largest deviation (degrees) from 60° of the gaps between the three axis peaks.
+
+        The axes are taken mod 180°, so a perfect hexagon gives 0 and a square-like
+        autocorrelogram about 30 or more. NaN where the geometry was not found (``reason``
+        not empty) and for the DeepMind method (no geometry). The lattice grid-unit test
+        (:func:`~hippocore.analysis.lattice_grid_units`) requires at most 15°. Float for one
+        autocorrelogram, ndarray (n_unit,) for a stack.
+        """
+        ori = np.asarray(self.orientation, float)
+        dev = _axis_deviation(ori.reshape(-1, 3), np.asarray(self.reason).reshape(-1))
+        return float(dev[0]) if ori.ndim == 1 else dev
 
 
 def _gridness_bnt(a: NDArray[np.float64], valid: NDArray[np.bool_], reasons: list[str]):

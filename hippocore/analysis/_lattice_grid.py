@@ -23,7 +23,6 @@ from hippocore._checks import as_rng, check_choice
 from hippocore.analysis._autocorr import autocorrelogram
 from hippocore.analysis._gridness import gridness
 from hippocore.analysis._lattice_geometry import (
-    _axis_deviation,
     _check_axis_deviation,
     _geometry_text,
     _is_hexagonal,
@@ -181,7 +180,7 @@ def _gridness_of(rate: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArra
     for lo, hi in _blocks(rate.shape[0], _MAPS_PER_CHUNK):
         g = gridness(autocorrelogram(rate[lo:hi]))
         out[lo:hi] = g.score
-        deviation[lo:hi] = _axis_deviation(g.orientation, g.reason)
+        deviation[lo:hi] = g.axis_deviation
     return out, deviation
 
 

@@ -107,6 +107,18 @@ def test_ideal_grid_recovers_spacing_and_orientation(theta, spacing, px, py):
     # the three axes are three different lattice directions
     axes = np.round((g.orientation - theta - off) / (np.pi / 3)) % 3
     assert sorted(axes) == [0, 1, 2]
+    # so the gaps between axes are 60 deg within twice that resolution
+    assert g.axis_deviation <= 2 * np.degrees(np.arcsin(1 / d))
+
+
+def test_axis_deviation_of_a_square_lattice_and_of_no_geometry():
+    # a square lattice (two plane waves 90 deg apart): its axes are not 60 deg apart
+    y, x = np.mgrid[0:40, 0:40] * 0.025
+    square = np.cos(2 * np.pi * x / 0.35) + np.cos(2 * np.pi * y / 0.35)
+    g = gridness(autocorrelogram(np.stack([square, _grid(0.2, 0.35, (0.3, 0.6))])))
+    assert g.axis_deviation[0] >= 25.0 and g.axis_deviation[1] < 10.0
+    flat = gridness(autocorrelogram(_grid(0.2, 0.35, (0, 0))), method="deepmind")
+    assert np.isnan(flat.axis_deviation)  # DeepMind's method has no geometry
 
 
 @settings(max_examples=15, deadline=None)
