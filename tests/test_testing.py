@@ -188,3 +188,35 @@ def test_lattice_controls_shapes_ranges_and_reproducibility():
         lattice_controls(world, "grid", 2, wavelength=(7, 4))
     with pytest.raises(TypeError, match="World"):
         lattice_controls(world.coords, "grid", 2)
+
+
+def test_stretched_grid_controls_are_ellipses_of_the_same_grid():
+    from hippocore.analysis import autocorrelogram, gridness, lattice_rate_map
+    from hippocore.envs import make_world
+    from hippocore.testing import lattice_controls
+    from hippocore.testing._lattice import _squeeze
+
+    # the squeeze: a point s*d along the direction lands d along it; across it, unmoved
+    centre, psi = np.array([0.3, -0.2]), np.radians(35.0)
+    u, v = np.array([np.cos(psi), np.sin(psi)]), np.array([-np.sin(psi), np.cos(psi)])
+    pts = centre + np.array([1.3 * 0.5 * u, 0.7 * v, 1.3 * 0.2 * u + 0.4 * v])
+    want = centre + np.array([0.5 * u, 0.7 * v, 0.2 * u + 0.4 * v])
+    np.testing.assert_allclose(_squeeze(pts, 1.3, psi, centre), want, atol=1e-12)
+
+    world = make_world("hexagonal", 15)
+    plain = lattice_controls(world, "grid", 12, seed=5)
+    # stretch 1 draws nothing extra: the same patterns as before the option existed
+    same = lattice_controls(world, "grid", 12, seed=5, stretch=1.0)
+    np.testing.assert_array_equal(plain.activity, same.activity)
+    # stretched grids are ellipses: their autocorrelogram axes leave 60 deg further apart
+    dev = []
+    for stretch in (1.0, 1.5):
+        c = lattice_controls(world, "grid", 12, seed=5, stretch=stretch)
+        maps = lattice_rate_map(world, np.arange(world.n_nodes), c.activity).rate
+        dev.append(np.nanmedian(gridness(autocorrelogram(maps)).axis_deviation))
+    assert dev[0] < 5.0 < 10.0 < dev[1]  # medians over seeds 5-8: 1.9-2.1 and 18.3-20.7 deg
+    assert lattice_controls(world, "grid", 2, seed=1, stretch=1.3).parameters["stretch"] == 1.3
+    with pytest.raises(ValueError, match="stretch must be a number >= 1"):
+        lattice_controls(world, "grid", 2, stretch=0.8)
+    with pytest.raises(ValueError, match="grids only"):
+        lattice_controls(world, "band", 2, stretch=1.2)

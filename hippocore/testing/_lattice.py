@@ -109,6 +109,29 @@ def smooth_noise_on_nodes(
     return f / f.max(axis=0)
 
 
+def _check_stretch(stretch: object, kind: str) -> float:
+    try:
+        value = float(stretch)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (np.isfinite(value) and value >= 1.0):
+        raise ValueError(f"stretch must be a number >= 1 (1: no stretch); got {stretch!r}.")
+    if value != 1.0 and kind != "grid":
+        raise ValueError(f"stretch applies to grids only; got kind={kind!r} with stretch={value}.")
+    return value
+
+
+def _squeeze(coords: ArrayLike, stretch: float, direction: float, centre: NDArray) -> NDArray:
+    """Coordinates compressed by ``stretch`` along ``direction`` (rad) about ``centre``.
+
+    A pattern evaluated at them is the pattern stretched by ``stretch`` along that direction.
+    """
+    u = np.array([np.cos(direction), np.sin(direction)])
+    rel = np.asarray(coords, float) - centre
+    along = rel @ u
+    return centre + rel - np.outer(along * (1.0 - 1.0 / stretch), u)
+
+
 @dataclass(frozen=True)
 class LatticeControls:
     """Control patterns on a world's nodes (result of :func:`lattice_controls`).
@@ -149,6 +172,7 @@ def lattice_controls(
     *,
     wavelength: tuple[float, float] = (4.0, 7.0),
     sigma: tuple[float, float] = (1.0, 2.0),
+    stretch: float = 1.0,
     seed: int | np.random.Generator | None = None,
 ) -> LatticeControls:
     """Random control patterns at the node coordinates of a world.
@@ -175,6 +199,11 @@ def lattice_controls(
         ``wavelength * 2 / sqrt(3)``).
     sigma : (float, float), default (1, 2)
         Range of the noise kernel's standard deviation, in node spacings.
+    stretch : float, default 1
+        Grids only: stretch each grid by this factor along a direction uniform in
+        [0, 180) deg (its fields then lie on an ellipse, axis ratio ``stretch``, as in
+        many recorded grid cells). 1 (default) draws nothing extra, so seeds give the same
+        patterns as without it.
     seed : int or Generator, optional
         Randomness.
 
@@ -192,6 +221,7 @@ def lattice_controls(
             raise ValueError(
                 f"{name} must be a range (low, high) with 0 < low <= high; got {rng_!r}."
             )
+    stretch = _check_stretch(stretch, kind)
     rng = as_rng(seed)
     n = int(n_units)
     sp = float(world.spacing)
@@ -210,9 +240,15 @@ def lattice_controls(
     if kind == "grid":
         ori = rng.uniform(0, np.pi / 3, size=n)
         ph = np.column_stack([rng.uniform(x0, x1, size=n), rng.uniform(y0, y1, size=n)])
+        coords = [np.asarray(world.coords, float)] * n
+        if stretch != 1.0:
+            psi = rng.uniform(0, np.pi, size=n)
+            coords = [_squeeze(world.coords, stretch, a, ph[u]) for u, a in enumerate(psi)]
+            params["stretch"] = stretch
+            params["stretch_direction"] = "uniform in [0, 180) deg, one per unit"
         act = np.column_stack(
             [
-                plane_wave_grid_rate(world.coords, wavelength=lam[u] * sp, orientation=ori[u],
+                plane_wave_grid_rate(coords[u], wavelength=lam[u] * sp, orientation=ori[u],
                                      phase=ph[u])
                 for u in range(n)
             ]

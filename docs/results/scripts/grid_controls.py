@@ -2,7 +2,7 @@
 
 Run: PYTHONPATH=. python docs/results/scripts/grid_controls.py [--widths 11 15] [--units 30]
      [--seeds 0 1 ... 7] [--null per-unit] [--shuffle spectral] [--bin-size-spacings 0.5]
-     [--wavelength 4 7] [--kinds grid band noise]
+     [--wavelength 4 7] [--kinds grid band noise] [--stretch 1.0] [--tolerances 5 15 none]
 
 Each control population (``hippocore.testing.lattice_controls``: three plane waves 60 deg
 apart with wavelengths 4-7 node spacings; single plane waves with the same wavelengths;
@@ -43,6 +43,7 @@ def control_fractions(
     tolerances: Sequence[float | None] = (),
     wavelength: tuple[float, float] = (4.0, 7.0),
     kinds: Sequence[str] = CONTROL_KINDS,
+    stretch: float = 1.0,
 ) -> dict[str, dict[str, object]]:
     """Fraction of each control kind that passes the grid-unit test on a hexagonal world.
 
@@ -66,6 +67,9 @@ def control_fractions(
         (``lattice_controls``), e.g. (10, 30) for wide bands.
     kinds : sequence of str, default all of ``CONTROL_KINDS``
         Which controls to run.
+    stretch : float, default 1
+        Grids stretched by this factor along a random direction (elliptical grids,
+        ``lattice_controls(..., stretch=)``).
 
     Returns
     -------
@@ -81,7 +85,8 @@ def control_fractions(
         per_seed, passed, scores, finite = [], 0, [], []
         by_tol = dict.fromkeys(tolerances, 0)
         for seed in seeds:
-            c = lattice_controls(world, kind, n_units, seed=seed, wavelength=wavelength)
+            extra = {"stretch": stretch} if kind == "grid" else {}
+            c = lattice_controls(world, kind, n_units, seed=seed, wavelength=wavelength, **extra)
             r = lattice_grid_units(
                 world, nodes, c.activity, null=null, shuffle=shuffle, bin_size=bin_size,
                 seed=1000 + seed,
@@ -118,24 +123,32 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="plane-wave wavelengths of grids and bands, node spacings",
     )  # fmt: skip
     p.add_argument("--kinds", nargs="+", default=list(CONTROL_KINDS), choices=CONTROL_KINDS)
+    p.add_argument("--stretch", type=float, default=1.0, help="grids stretched by this factor")
+    p.add_argument("--tolerances", nargs="+", default=[], help="geometry tolerances (deg|none)")
     a = p.parse_args(argv)
+    tols = [None if t.lower() == "none" else float(t) for t in a.tolerances]
     for width in a.widths:
         t0 = time.perf_counter()
         bs = None if a.bin_size_spacings is None else a.bin_size_spacings * 0.1  # spacing 0.1 m
         res = control_fractions(
             width, seeds=a.seeds, n_units=a.units, null=a.null, shuffle=a.shuffle, bin_size=bs,
-            wavelength=tuple(a.wavelength), kinds=a.kinds,
+            wavelength=tuple(a.wavelength), kinds=a.kinds, stretch=a.stretch, tolerances=tols,
         )  # fmt: skip
         print(
             f"hexagonal {width}x{width}, {a.null} null, {a.shuffle} null maps, 100 per unit, "
             f"seeds {a.seeds} x {a.units} patterns, wavelengths {a.wavelength[0]:g}-"
-            f"{a.wavelength[1]:g} spacings [{time.perf_counter() - t0:.0f} s]:"
+            f"{a.wavelength[1]:g} spacings, grids stretched {a.stretch:g} "
+            f"[{time.perf_counter() - t0:.0f} s]:"
         )
         for kind, r in res.items():
             print(
                 f"  {kind:5s} pass {r['passed']}/{r['total']} = {r['fraction']:.3f} "
                 f"(per seed {np.round(r['per_seed'], 3).tolist()}); median gridness "
                 f"{r['median_score']:.2f}, median finite null maps {r['median_finite_null']:.0f}"
+                + "".join(
+                    f"; at {'none' if t is None else f'{t:g} deg'}: {n}"
+                    for t, n in r["by_tolerance"].items()
+                )
             )
 
 
