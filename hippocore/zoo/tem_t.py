@@ -556,7 +556,7 @@ class TEMT(PlaneWaveTransition, PositionOracle, ZooModel):
     def export_populations(
         self, arrays: Mapping[str, np.ndarray], *, n_memory_units: int | None
     ) -> tuple[list[Population], dict[str, Any]]:
-        """Position-encoding, memory and sensory units of one walk.
+        """Position-encoding (with each unit's ``module``), memory and sensory units of one walk.
 
         Memory unit j is the memory written at step j: silent before it is written and
         after step ``j + memory_capacity`` (its ring-buffer slot is reused by a newer
@@ -571,8 +571,12 @@ class TEMT(PlaneWaveTransition, PositionOracle, ZooModel):
         # step j) falls silent there instead of taking on a second memory's field.
         steps = np.arange(n_steps)[:, None]
         mem = np.where(steps > np.arange(n_mem)[None] + cap, 0.0, mem).astype(mem.dtype)
+        m = self.config.model
+        per = m.n_e // m.n_modules if m.n_e % m.n_modules == 0 else 0
+        # each module is a block of n_e / n_modules position units (its own rotation planes)
+        coords = {"module": np.repeat(np.arange(m.n_modules), per)} if per else {}
         pops = [
-            Population("position_encoding", e),
+            Population("position_encoding", e, coords),
             Population("memory", mem),
             Population("sensory", arrays["sensory"]),
         ]
