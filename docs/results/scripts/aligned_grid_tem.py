@@ -2,7 +2,7 @@
 
 Run: PYTHONPATH=. python docs/results/scripts/aligned_grid_tem.py CHECKPOINT|pretrained:NAME [--untrained]
      [--widths 15 11] [--walks 512] [--steps 300] [--seeds 0 1 2] [--tolerances 5 15 30 none]
-     [--maps FILE.png]
+     [--maps FILE.png [--units 84 85 ...]]
 
 TEM's g drifts over a long walk (docs/results/scripts/g_drift_tem.py: same-node
 correlation 0.82 after 300-999 steps, 0.54 after 3000), so a rate map of one long walk
@@ -15,7 +15,8 @@ scores). Every walk starts from the same g and the same place, so drift is short
 maps are aligned: the "aligned walks" maps of ../shared/reference/tem.md, which a
 well-corrected model should not need. Report them as that, beside the long-walk test.
 ``--seeds``: independent sets of walks (walk and null randomness). ``--maps``: a figure of
-the 12 units with the highest gridness on the first width and seed.
+the 12 units with the highest gridness (or ``--units``) on the first width and seed, maps
+above their autocorrelograms.
 """
 
 from __future__ import annotations
@@ -58,20 +59,30 @@ def aligned_walks(model, world, n_walks: int, n_steps: int, rng, batch: int = 64
     return np.concatenate(nodes), np.concatenate(codes).astype(np.float64)
 
 
-def save_maps(res, path: str, title: str) -> None:
+def save_maps(res, path: str, title: str, units=None) -> None:
+    """Maps of ``units`` (default: the 12 with the highest gridness) and, under each, its
+    autocorrelogram with gridness, axis deviation and the test's verdict."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    order = np.argsort(np.nan_to_num(res.score, nan=-9))[::-1][:12]
-    fig, axes = plt.subplots(2, 6, figsize=(13, 4.8))
-    for ax, u in zip(axes.ravel(), order, strict=False):
-        ax.imshow(res.rate[u], origin="lower", cmap="jet")
-        ax.set_title(
-            f"unit {u}: {res.score[u]:.2f}" + (" grid" if res.is_grid[u] else ""), fontsize=8
-        )
-        ax.axis("off")
+    from hippocore.analysis import autocorrelogram, gridness
+
+    if units is None:
+        units = np.argsort(np.nan_to_num(res.score, nan=-9))[::-1][:12]
+    units = list(units)
+    ac = autocorrelogram(res.rate[units])
+    g = gridness(ac)
+    fig, axes = plt.subplots(2, len(units), figsize=(1.9 * len(units), 4.2), squeeze=False)
+    for k, u in enumerate(units):
+        axes[0, k].imshow(res.rate[u], origin="lower", cmap="jet")
+        verdict = "grid" if res.is_grid[u] else "not grid"
+        axes[0, k].set_title(f"unit {u}\n{res.score[u]:.2f} ({verdict})", fontsize=7)
+        axes[1, k].imshow(ac[k], origin="lower", cmap="jet")
+        axes[1, k].set_title(f"axes off 60: {g.axis_deviation[k]:.1f} deg", fontsize=7)
+    for a in axes.ravel():
+        a.axis("off")
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
@@ -88,6 +99,7 @@ def main(argv=None) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--tolerances", nargs="+", default=[], type=_tolerance)
     p.add_argument("--maps")
+    p.add_argument("--units", type=int, nargs="+", help="units to draw (default: top 12)")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     model, name = load(a.checkpoint, a.untrained)
@@ -110,7 +122,11 @@ def main(argv=None) -> None:
                 f"{world.n_nodes} [{time.perf_counter() - t0:.0f} s]"
             )
             if a.maps and width == a.widths[0] and seed == a.seeds[0]:
-                save_maps(res, a.maps, f"{name}: aligned walks, hexagonal {width}x{width}")
+                title = (
+                    f"{name}: {a.walks} walks of {a.steps} steps from the centre, hexagonal "
+                    f"{width}x{width}, seed {seed}; BNT gridness (the test's verdict)"
+                )
+                save_maps(res, a.maps, title, a.units)
         passes = np.array([t.is_grid for t in tests])
         print(
             f"  units passing on every seed: {int(passes.all(0).sum())}; on any: "
