@@ -3,7 +3,8 @@
 Run: PYTHONPATH=. python docs/results/scripts/axis_deviation_sargolini.py [--data ../shared/data/sargolini2006]
      [--bins 0.025 0.03 0.04 0.05]
 Session 10073-17010302 (8 cells, 10 min, 1 m box; five clear grid cells, T3C4 a non-grid
-control) and cell 11207 t6c1 (20 min): BNT gridness of the rate map (1-bin smoothing) and
+control) and cell 11207 t6c1 (20 min), read with ``hippocore.io.read_kavli_mat``: BNT gridness
+of the rate map (1-bin smoothing) and
 ``Gridness.axis_deviation``, the largest deviation from 60 deg of the gaps between the three
 autocorrelogram axes, which the lattice grid-unit test requires to be at most 15 deg. The
 data are read from the shared folder (never copied); cite Sargolini et al., Science 312:758
@@ -13,16 +14,20 @@ data are read from the shared folder (never copied); cite Sargolini et al., Scie
 from __future__ import annotations
 
 import argparse
-import warnings
 from pathlib import Path
 
-import numpy as np
-import scipy.io
-
 import hippocore.analysis as ha
+from hippocore.io import read_kavli_mat
+from hippocore.schema import spike_trains
 
-CELLS = ("T1C1", "T2C1", "T2C3", "T3C1", "T3C2", "T3C3", "T3C4", "T4C1")
-BOX = (-0.5, 0.5, -0.5, 0.5)
+BOX = (-0.5, 0.5, -0.5, 0.5)  # the whole 1 m box, m
+
+
+def scored(session, bin_size: float) -> ha.Gridness:
+    """BNT gridness of every unit's rate map (1-bin smoothing)."""
+    m = ha.rate_map(session.time.values, session.position.values, spike_trains(session),
+                    bin_size=bin_size, limits=BOX, smooth=1.0)  # fmt: skip
+    return ha.gridness(ha.autocorrelogram(m.rate))
 
 
 def main(argv=None) -> None:
@@ -33,29 +38,15 @@ def main(argv=None) -> None:
     folder = Path(a.data)
     if not (folder / "10073-17010302_POS.mat").exists():
         raise SystemExit(f"Sargolini 2006 data not found in {folder}; pass --data FOLDER")
-    pos = scipy.io.loadmat(folder / "10073-17010302_POS.mat", squeeze_me=True)
-    xy = np.column_stack([pos["posx"], pos["posy"]]) / 100.0  # cm -> m
-    trains = [
-        np.atleast_1d(
-            scipy.io.loadmat(folder / f"10073-17010302_{c}.mat", squeeze_me=True)["cellTS"]
-        ).astype(float)
-        for c in CELLS
-    ]
-    one = scipy.io.loadmat(folder / "11207-21060501+02_t6c1.mat", squeeze_me=True)
-    print("bin (cm) | " + " | ".join(CELLS) + " | 11207 t6c1   (gridness / axis deviation, deg)")
+    session = read_kavli_mat(folder / "10073-17010302_POS.mat")
+    one = read_kavli_mat(folder / "11207-21060501+02_t6c1.mat")  # warns: 2 untracked samples
+    cells = [str(u) for u in session.unit.values] + [str(u) for u in one.unit.values]
+    print("bin (cm) | " + " | ".join(cells) + "   (gridness / axis deviation, deg)")
     for bs in a.bins:
-        m = ha.rate_map(np.asarray(pos["post"], float), xy, trains, bin_size=bs, limits=BOX,
-                        smooth=1.0)  # fmt: skip
-        g = ha.gridness(ha.autocorrelogram(m.rate))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ha.UntrackedPositionWarning)  # 2 NaN samples
-            m1 = ha.rate_map(one["t"], np.column_stack([one["x1"], one["y1"]]) / 100.0,
-                             one["ts"].astype(float), bin_size=bs, limits=BOX, smooth=1.0)  # fmt: skip
-        g1 = ha.gridness(ha.autocorrelogram(m1.rate))
-        cells = [f"{s:.2f} / {d:.1f}" for s, d in zip(g.score, g.axis_deviation, strict=True)]
-        print(
-            f"{bs * 100:g} | " + " | ".join(cells) + f" | {g1.score:.2f} / {g1.axis_deviation:.1f}"
-        )
+        g, g1 = scored(session, bs), scored(one, bs)
+        pairs = list(zip(g.score, g.axis_deviation, strict=True))
+        pairs += list(zip(g1.score, g1.axis_deviation, strict=True))
+        print(f"{bs * 100:g} | " + " | ".join(f"{s:.2f} / {d:.1f}" for s, d in pairs))
 
 
 if __name__ == "__main__":
