@@ -118,11 +118,9 @@ def _criterion_fresh(model: torch.nn.Module, cfg: Any, model_name: str) -> dict[
     when every seed reaches both of the criterion's accuracies.
     """
     fresh = evaluate_fresh_worlds(model, cfg.env.widths)
-    return {
-        **fresh.as_dict(),
-        "worlds": fresh.as_dict()["worlds"] + " (the training widths)",
-        "met_on_every_seed": fresh.meets(*CRITERION[model_name]),
-    }
+    card = fresh.as_dict()
+    card["worlds"] += " (the training widths)"
+    return {**card, "met_on_every_seed": fresh.meets(*CRITERION[model_name])}
 
 
 def _status(hit: dict[str, Any] | None, fresh: dict[str, Any]) -> str:

@@ -29,16 +29,6 @@ def _axis_deviation(
     return np.where(np.asarray(reason) == "", dev, np.nan)
 
 
-def _hexagonal_axes(
-    orientation: NDArray[np.float64], reason: NDArray[np.str_], max_deviation: float
-) -> NDArray[np.bool_]:
-    """Whether each map's three axis peaks lie 60° apart (mod 180°) within ``max_deviation``.
-
-    Also requires that BNT found the map's grid geometry (``reason`` empty).
-    """
-    return _is_hexagonal(_axis_deviation(orientation, reason), max_deviation)
-
-
 def _is_hexagonal(deviation: NDArray[np.float64], max_deviation: float | None) -> NDArray:
     """``deviation <= max_deviation`` (NaN: False); all True when ``max_deviation`` is None."""
     if max_deviation is None:

@@ -41,9 +41,8 @@ def test_a_bar_is_met_only_when_every_seed_reaches_it(fresh):
     per = sorted(e.zero_shot_accuracy for e in fresh.per_seed)
     assert per[0] < per[-1]  # the seeds differ, so the rule below is tested
     assert fresh.meets(0.0, per[0])
-    assert not fresh.meets(
-        0.0, (per[0] + per[-1]) / 2
-    )  # the pooled value may pass; a seed does not
+    # a bar between the seeds' values: the pooled value may reach it, a seed does not
+    assert not fresh.meets(0.0, (per[0] + per[-1]) / 2)
     assert not fresh.meets(1.01, 0.0)
     card = fresh.as_dict()
     assert card["zero_shot_accuracy_per_seed"] == [e.zero_shot_accuracy for e in fresh.per_seed]
