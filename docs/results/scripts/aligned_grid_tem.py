@@ -2,7 +2,7 @@
 
 Run: PYTHONPATH=. python docs/results/scripts/aligned_grid_tem.py CHECKPOINT|pretrained:NAME [--untrained]
      [--widths 15 11] [--walks 512] [--steps 300] [--seeds 0 1 2] [--tolerances 5 15 30 none]
-     [--maps FILE.png [--units 84 85 ...]]
+     [--maps FILE.png [--units 84 85 ...]] [--detail]
 
 TEM's g drifts over a long walk (docs/results/scripts/g_drift_tem.py: same-node
 correlation 0.82 after 300-999 steps, 0.54 after 3000), so a rate map of one long walk
@@ -16,7 +16,8 @@ maps are aligned: the "aligned walks" maps of ../shared/reference/tem.md, which 
 well-corrected model should not need. Report them as that, beside the long-walk test.
 ``--seeds``: independent sets of walks (walk and null randomness). ``--maps``: a figure of
 the 12 units with the highest gridness (or ``--units``) on the first width and seed, maps
-above their autocorrelograms.
+above their autocorrelograms. ``--detail``: on the first seed, Krupic Fourier calls per
+module and, for units with gridness > 0.3, axis deviation and ellipse axis ratio.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from grid_seeds_tem_t import _tolerance, load, print_tolerances  # noqa: E402
+from grid_unit_maps import draw_units  # noqa: E402
 
 from hippocore.analysis import lattice_grid_units  # noqa: E402
 from hippocore.envs import make_world  # noqa: E402
@@ -60,33 +62,41 @@ def aligned_walks(model, world, n_walks: int, n_steps: int, rng, batch: int = 64
 
 
 def save_maps(res, path: str, title: str, units=None) -> None:
-    """Maps of ``units`` (default: the 12 with the highest gridness) and, under each, its
-    autocorrelogram with gridness, axis deviation and the test's verdict."""
-    import matplotlib
+    """Maps of ``units`` (default: the 12 with the highest gridness) over their
+    autocorrelograms (``grid_unit_maps.draw_units``), titled with gridness and verdict."""
+    if units is None:
+        units = np.argsort(np.nan_to_num(res.score, nan=-9))[::-1][:12]
+    units = [int(u) for u in units]
+    titles = [
+        f"unit {u}\n{res.score[u]:.2f} ({'grid' if res.is_grid[u] else 'not grid'})" for u in units
+    ]
+    draw_units(res.rate, units, titles, path, title, dpi=90)
+    print(f"  maps: {path}")
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+
+def detail(model, world, nodes, code, res) -> None:
+    """Per module: Krupic Fourier calls of every unit (``measure_tem_t.fourier_labels``, 20
+    node-permutation shuffles); per unit with gridness > 0.3: its threshold, axis deviation,
+    ellipse axis ratio (BNT's ellipse through the six peaks) and call."""
+    from measure_tem_t import fourier_labels, module_of_units
 
     from hippocore.analysis import autocorrelogram, gridness
 
-    if units is None:
-        units = np.argsort(np.nan_to_num(res.score, nan=-9))[::-1][:12]
-    units = list(units)
-    ac = autocorrelogram(res.rate[units])
-    g = gridness(ac)
-    fig, axes = plt.subplots(2, len(units), figsize=(1.9 * len(units), 4.2), squeeze=False)
-    for k, u in enumerate(units):
-        axes[0, k].imshow(res.rate[u], origin="lower", cmap="jet")
-        verdict = "grid" if res.is_grid[u] else "not grid"
-        axes[0, k].set_title(f"unit {u}\n{res.score[u]:.2f} ({verdict})", fontsize=7)
-        axes[1, k].imshow(ac[k], origin="lower", cmap="jet")
-        axes[1, k].set_title(f"axes off 60: {g.axis_deviation[k]:.1f} deg", fontsize=7)
-    for a in axes.ravel():
-        a.axis("off")
-    fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    print(f"  maps: {path}")
+    labels = np.array(fourier_labels(world, nodes, code, np.random.default_rng(1), 20))
+    g = gridness(autocorrelogram(res.rate))
+    semi = g.ellipse[:, 2:4]
+    ratio = semi.max(1) / semi.min(1)
+    modules = module_of_units(model)
+    for f in np.unique(modules):
+        in_f = np.flatnonzero(modules == f)
+        calls = {k: int((labels[in_f] == k).sum()) for k in ("band", "grid", "other", "none")}
+        print(f"    module {f} ({in_f.size} units): Fourier calls {calls}")
+        for u in in_f[res.score[in_f] > 0.3]:
+            print(
+                f"      unit {u}: gridness {res.score[u]:.2f} (threshold {res.threshold[u]:.2f}), "
+                f"axes off 60 by {res.axis_deviation[u]:.1f} deg, ellipse ratio {ratio[u]:.2f}, "
+                f"Fourier {labels[u]}, grid unit {bool(res.is_grid[u])}"
+            )
 
 
 def main(argv=None) -> None:
@@ -100,6 +110,10 @@ def main(argv=None) -> None:
     p.add_argument("--tolerances", nargs="+", default=[], type=_tolerance)
     p.add_argument("--maps")
     p.add_argument("--units", type=int, nargs="+", help="units to draw (default: top 12)")
+    p.add_argument(
+        "--detail", action="store_true",
+        help="first seed of each width: Fourier calls per module, units with gridness > 0.3",
+    )  # fmt: skip
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     model, name = load(a.checkpoint, a.untrained)
@@ -118,9 +132,12 @@ def main(argv=None) -> None:
                 f"  hexagonal {width}x{width}, seed {seed}: grid units {res.n_grid} of "
                 f"{res.n_units} ({res.grid_fraction:.3f}); null maps passing "
                 f"{res.false_positive_rate:.4f}; median gridness {res.score_median:.2f}, best "
-                f"{np.nanmax(res.score):.2f}; nodes visited {np.unique(nodes).size} of "
+                f"{np.nanmax(res.score):.2f}; finite null maps per unit (median) "
+                f"{int(np.median(res.n_finite_shuffles))} of {res.n_shuffles}; nodes visited {np.unique(nodes).size} of "
                 f"{world.n_nodes} [{time.perf_counter() - t0:.0f} s]"
             )
+            if a.detail and seed == a.seeds[0]:
+                detail(model, world, nodes, code, res)
             if a.maps and width == a.widths[0] and seed == a.seeds[0]:
                 title = (
                     f"{name}: {a.walks} walks of {a.steps} steps from the centre, hexagonal "
