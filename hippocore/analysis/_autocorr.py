@@ -17,6 +17,9 @@ __all__ = ["autocorrelogram", "autocorrelogram_size"]
 #: computed by direct sums: there the FFT's and the cumulative sums' rounding (a fraction of
 #: eps of the whole map's variance) is no longer small against the overlap's own.
 DIRECT_BELOW = 1e-5
+#: A map with unvisited bins and more flagged lags than this goes through
+#: :func:`_split_visited` first (its cost is about that of direct sums over 30 lags).
+_SPLIT_ABOVE = 30
 
 
 def _round_half_up(x: float) -> int:
@@ -91,7 +94,12 @@ def autocorrelogram(rate: ArrayLike, *, crop: bool = True) -> NDArray[np.float64
     ``round(1.8 n)`` bins per axis, made odd (see :func:`autocorrelogram_size`).
 
     The cross-products are computed with one real FFT over the whole stack, the overlap sums
-    with cumulative sums; the result agrees with the direct definition to ~1e-12.
+    with cumulative sums; the result agrees with the direct definition to ~1e-12. Lags whose
+    overlap varies too little for that rounding (below :data:`DIRECT_BELOW` of the map's
+    variance) are summed directly. In maps with unvisited bins those lags are first
+    re-derived with the visited level split off, which keeps maps that are nearly flat where
+    visited (an untrained model's, 1e-5 variation on a level of 0.3) exact on the fast path:
+    about 1 ms a map instead of 60 (25x30 bins).
 
     Parameters
     ----------
@@ -133,7 +141,8 @@ def autocorrelogram(rate: ArrayLike, *, crop: bool = True) -> NDArray[np.float64
 
 def _acorr(a: NDArray[np.float64], crop: bool) -> NDArray[np.float64]:
     """Autocorrelograms of a (U, m, n) stack (``a`` is a private copy and may be changed)."""
-    a[~np.isfinite(a)] = 0.0  # a is our own copy
+    seen = np.isfinite(a)
+    a[~seen] = 0.0  # a is our own copy
     m, n = a.shape[-2:]
     zero = np.all(a == 0, axis=(-2, -1))
     plain = a  # NaN -> 0, as BNT correlates it (the direct sums' input)
@@ -152,24 +161,26 @@ def _acorr(a: NDArray[np.float64], crop: bool) -> NDArray[np.float64]:
     direct = np.minimum(var_a, var_t) < DIRECT_BELOW * var_a[..., m - 1 : m, n - 1 : n]
     denom = np.sqrt(np.maximum(var_a, 0.0) * np.maximum(var_t, 0.0))
 
-    shape = (
-        scipy.fft.next_fast_len(2 * m - 1, real=True),
-        scipy.fft.next_fast_len(2 * n - 1, real=True),
-    )
-    # rfft2 with zero padding, without transforming the padding's all-zero rows
-    fa = scipy.fft.fft(scipy.fft.rfft(a, n=shape[1], axis=-1), n=shape[0], axis=-2)
-    fb = scipy.fft.fft(scipy.fft.rfft(a[..., ::-1, ::-1], n=shape[1], axis=-1), n=shape[0], axis=-2)
-    xcorr = scipy.fft.irfft2(fa * fb, s=shape, axes=(-2, -1))[..., : 2 * m - 1, : 2 * n - 1]
-
-    numer = xcorr - sum_a * sum_t / count
+    numer = _xcorr(a, a) - sum_a * sum_t / count
+    sy, sx = (autocorrelogram_size(m), autocorrelogram_size(n)) if crop else (2 * m - 1, 2 * n - 1)
+    oy, ox = (2 * m - 1 - sy) // 2, (2 * n - 1 - sx) // 2
+    # maps with unvisited bins and many flagged lags in the crop: re-derive those lags with
+    # the visited level split off (costs about as much as direct sums over 30 lags)
+    n_flagged = direct[..., oy : oy + sy, ox : ox + sx].sum(axis=(-2, -1))
+    redo = np.flatnonzero((n_flagged > _SPLIT_ABOVE) & ~seen.all(axis=(-2, -1)) & ~zero)
+    if redo.size:
+        flagged = direct[redo]
+        split = _split_visited(plain[redo], seen[redo], count)
+        for arr, new in zip((numer, var_a, var_t), split[:3], strict=True):
+            arr[redo] = np.where(flagged, new, arr[redo])
+        direct[redo] = flagged & split[3]
+        denom[redo] = np.sqrt(np.maximum(var_a[redo], 0.0) * np.maximum(var_t[redo], 0.0))
     peak = denom.max(axis=(-2, -1), keepdims=True)
     tol = 1000 * np.spacing(peak)
     ok = denom > tol
     out = np.zeros_like(numer)
     np.divide(numer, denom, out=out, where=ok)
 
-    sy, sx = (autocorrelogram_size(m), autocorrelogram_size(n)) if crop else (2 * m - 1, 2 * n - 1)
-    oy, ox = (2 * m - 1 - sy) // 2, (2 * n - 1 - sx) // 2
     out = out[..., oy : oy + sy, ox : ox + sx]
     unit, iy, ix = np.nonzero(direct[..., oy : oy + sy, ox : ox + sx])
     if unit.size:
@@ -178,6 +189,62 @@ def _acorr(a: NDArray[np.float64], crop: bool) -> NDArray[np.float64]:
     # all-zero maps: zeros of the cropped size (BNT), whatever rounding left in them
     out[zero] = 0.0
     return np.clip(out, -1.0, 1.0)
+
+
+def _xcorr(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sums of ``x`` times ``y`` shifted, at every full-correlation lag: (..., 2m-1, 2n-1).
+
+    One real FFT each, zero-padded (without transforming the padding's all-zero rows). Lag
+    (i, j) pairs ``x`` over the rows and columns :func:`_box_sums` gives for it with the
+    mirrored window of ``y``.
+    """
+    m, n = x.shape[-2:]
+    shape = (
+        scipy.fft.next_fast_len(2 * m - 1, real=True),
+        scipy.fft.next_fast_len(2 * n - 1, real=True),
+    )
+    fx = scipy.fft.fft(scipy.fft.rfft(x, n=shape[1], axis=-1), n=shape[0], axis=-2)
+    fy = scipy.fft.fft(scipy.fft.rfft(y[..., ::-1, ::-1], n=shape[1], axis=-1), n=shape[0], axis=-2)
+    return scipy.fft.irfft2(fx * fy, s=shape, axes=(-2, -1))[..., : 2 * m - 1, : 2 * n - 1]
+
+
+def _split_visited(plain, seen, count):  # noqa: ANN001, ANN202
+    """Cross-product, both variances and the still-uncertain lags of maps with unvisited bins.
+
+    An unvisited bin counts as 0 (BNT), so a map that is nearly flat where visited is a
+    small signal on a large step at its unvisited bins, and the step's rounding swamps the
+    overlaps that miss those bins. Each map is split as ``c w + d``: ``w`` the visited
+    indicator, ``c`` the mean of the visited bins, ``d = (plain - c) w``. Every sum over an
+    overlap is then a polynomial in ``c`` whose ``w``-only terms are integers (the FFT's
+    ``w x w`` sums are rounded to them) and whose terms vanish exactly where an overlap is
+    fully visited, so the rounding left is of the size of ``d``, not of ``c``. Lags where
+    it may still matter (variances below :data:`DIRECT_BELOW` of the error's scale:
+    ``N max|d|^2``, plus ``|c| N max|d|`` and ``c^2 n`` where an overlap holds unvisited
+    bins) are returned flagged for direct sums.
+    """
+    w = seen.astype(np.float64)
+    c = (plain * w).sum(axis=(-2, -1), keepdims=True) / w.sum(axis=(-2, -1), keepdims=True)
+    d = (plain - c) * w
+    sw, sd, sd2 = _box_sums(np.stack([w, d, d * d]))
+    sw_t, sd_t, sd2_t = sw[..., ::-1, ::-1], sd[..., ::-1, ::-1], sd2[..., ::-1, ::-1]
+    full_a, full_t = sw == count, sw_t == count
+    x_ww = np.rint(_xcorr(w, w))
+    x_wd = _xcorr(w, d)
+    x_dw = x_wd[..., ::-1, ::-1]  # d against w is w against d at the mirrored lag
+    numer = c * c * (x_ww - sw * sw_t / count) + (_xcorr(d, d) - sd * sd_t / count)
+    numer += c * np.where(full_a, 0.0, x_wd - sw * sd_t / count)  # exactly 0 when full
+    numer += c * np.where(full_t, 0.0, x_dw - sd * sw_t / count)
+    var_a = c * c * sw * (1 - sw / count) + 2 * c * sd * (1 - sw / count) + sd2 - sd**2 / count
+    var_t = c * c * sw_t * (1 - sw_t / count) + 2 * c * sd_t * (1 - sw_t / count)
+    var_t += sd2_t - sd_t**2 / count
+    n_bins = plain.shape[-2] * plain.shape[-1]
+    big = np.abs(d).max(axis=(-2, -1), keepdims=True)
+    s_d, s_cd, s_cc = n_bins * big**2, np.abs(c) * n_bins * big, c * c * count
+    still = var_a <= DIRECT_BELOW * (s_d + np.where(full_a, 0.0, s_cc + s_cd))
+    still |= var_t <= DIRECT_BELOW * (s_d + np.where(full_t, 0.0, s_cc + s_cd))
+    cross = s_d + np.where(full_a & full_t, 0.0, s_cd) + np.where(full_a | full_t, 0.0, s_cc)
+    still |= np.sqrt(np.maximum(var_a, 0.0) * np.maximum(var_t, 0.0)) <= DIRECT_BELOW * cross
+    return numer, var_a, var_t, still
 
 
 def _direct_lags(plain, unit, dy, dx, *, tol, chunk: int = 256) -> NDArray[np.float64]:  # noqa: ANN001

@@ -141,3 +141,52 @@ def test_equals_bnt_definition_at_every_lag(name):
     }
     ref = _bnt_definition(maps[name])
     np.testing.assert_allclose(autocorrelogram(maps[name]), ref, rtol=0, atol=1e-9)
+
+
+def _nearly_flat_lattice_maps(rng, n_maps=4, shape=(25, 30)):
+    """Maps like an untrained model's on a hexagonal world: a level of 0.3 varying by ~1e-5
+    where visited, four unvisited corner bins (BNT counts them as 0)."""
+    maps = 0.3 + 1e-5 * ndimage.gaussian_filter(rng.standard_normal((n_maps, *shape)), (0, 2, 2))
+    maps[:, [0, 1, -2, -1], -1] = np.nan
+    return maps
+
+
+def test_nearly_flat_maps_with_unvisited_bins_are_exact_without_direct_sums(monkeypatch):
+    # the unvisited bins' step (0.3) is 3e4 times the visited variation, so nearly every
+    # overlap used to be flagged for direct sums (about 60 ms a map); splitting the visited
+    # level off keeps them exact on the FFT path
+    from hippocore.analysis import _autocorr
+
+    maps = _nearly_flat_lattice_maps(np.random.default_rng(5))
+    calls = []
+    original = _autocorr._direct_lags
+    monkeypatch.setattr(
+        _autocorr,
+        "_direct_lags",
+        lambda plain, unit, dy, dx, **kw: (
+            calls.append(unit.size) or original(plain, unit, dy, dx, **kw)
+        ),
+    )
+    ac = autocorrelogram(maps)
+    n_lags = ac[0].size * len(maps)
+    assert sum(calls) < 0.01 * n_lags
+    for k in range(len(maps)):
+        np.testing.assert_allclose(ac[k], _bnt_definition(maps[k]), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_unvisited_bins_beside_visited_zeros_and_flat_patches_equal_definition(seed, monkeypatch):
+    # where an overlap is nearly constant only through visited zeros next to unvisited ones
+    # (true variance small, the split's terms large and cancelling) the lag must still be
+    # summed directly: every lag equals the definition. Every map takes the split here.
+    from hippocore.analysis import _autocorr
+
+    monkeypatch.setattr(_autocorr, "_SPLIT_ABOVE", -1)
+    rng = np.random.default_rng(seed)
+    m, n = rng.integers(6, 20, 2)
+    a = 0.3 + 1e-4 * ndimage.gaussian_filter(rng.standard_normal((m, n)), 1.5)
+    a[: m // 3] = 0.0  # visited zeros
+    a[rng.random((m, n)) < 0.3] = 0.3  # exactly flat patches
+    a[rng.random((m, n)) < 0.1] = np.nan
+    a[m // 3, :] = np.nan  # unvisited row beside the zeros
+    np.testing.assert_allclose(autocorrelogram(a), _bnt_definition(a), rtol=0, atol=1e-9)
