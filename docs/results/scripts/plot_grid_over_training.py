@@ -69,7 +69,8 @@ def main(argv=None) -> None:
             )
     ax.set_xlabel("training step")
     ax.set_ylabel("% of 120 g units")
-    ax.set_ylim(bottom=0)
+    top = max(100 * max(max(r[1], r[2]) for r in rows) for rows in data.values())
+    ax.set_ylim(0, max(5.0, 1.1 * top))  # at least 0-5 %: a scale of fractions of a unit misleads
     ax.set_title(a.title, fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
