@@ -128,11 +128,13 @@ def main(argv=None) -> None:
             nodes, code = aligned_walks(model, world, a.walks, a.steps, rng)
             res = lattice_grid_units(world, nodes, code, seed=rng)
             tests.append(res)
+            finite = res.score[np.isfinite(res.score)]
+            best = f"{finite.max():.2f}" if finite.size else "nan (no unit has a score)"
             print(
                 f"  hexagonal {width}x{width}, seed {seed}: grid units {res.n_grid} of "
                 f"{res.n_units} ({res.grid_fraction:.3f}); null maps passing "
                 f"{res.false_positive_rate:.4f}; median gridness {res.score_median:.2f}, best "
-                f"{np.nanmax(res.score):.2f}; finite null maps per unit (median) "
+                f"{best}; finite null maps per unit (median) "
                 f"{int(np.median(res.n_finite_shuffles))} of {res.n_shuffles}; nodes visited {np.unique(nodes).size} of "
                 f"{world.n_nodes} [{time.perf_counter() - t0:.0f} s]"
             )
