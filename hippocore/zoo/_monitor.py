@@ -47,6 +47,11 @@ class GridSummary:
         The rate maps scored.
     test : hippocore.analysis.LatticeGridUnits
         The full result (null scores, null thresholds, parameters).
+    nodes : ndarray of int (n_steps,)
+        The walk: node at each step.
+    activity : ndarray (n_steps, n_e)
+        The position code scored, one row per step (for further analyses of the same walk,
+        e.g. Fourier band calls).
     """
 
     score: NDArray[np.float64]
@@ -58,6 +63,8 @@ class GridSummary:
     score_median: float
     rate: NDArray[np.float64] = field(repr=False)
     test: LatticeGridUnits = field(repr=False)
+    nodes: NDArray[np.int64] = field(repr=False)
+    activity: NDArray[np.float64] = field(repr=False)
 
 
 def _check_grid_world(kind: str, n_shuffles: int) -> None:
@@ -131,8 +138,9 @@ def grid_summary(
     rng = as_rng(seed)
     ep = env_episode(w, n_steps, model.actions, model.config.env, rng=rng)
     e = run_episodes(model, [ep], chunk_length=model.config.train.chunk_length)["e"][0]
+    e = np.asarray(e, np.float64)
     res = lattice_grid_units(
-        w, ep.nodes, np.asarray(e, np.float64), n_shuffles=n_shuffles, percentile=percentile,
+        w, ep.nodes, e, n_shuffles=n_shuffles, percentile=percentile,
         min_gridness=min_gridness, null=null, shuffle=shuffle, bin_size=bin_size, seed=rng,
         max_axis_deviation=max_axis_deviation,
     )  # fmt: skip
@@ -146,6 +154,8 @@ def grid_summary(
         score_median=res.score_median,
         rate=res.rate,
         test=res,
+        nodes=np.asarray(ep.nodes),
+        activity=e,
     )
 
 

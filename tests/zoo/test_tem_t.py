@@ -656,6 +656,7 @@ def test_cli_train(tmp_path, capsys):
 
 
 def test_grid_monitor_runs(trained):
+    from hippocore.analysis import lattice_rate_map
     from hippocore.zoo import grid_monitor, grid_summary
 
     w = make_world("hexagonal", 6)
@@ -665,6 +666,11 @@ def test_grid_monitor_runs(trained):
     assert np.all(s.n_finite_shuffles <= 100) and np.all(s.threshold >= 0.3)
     assert 0 <= s.grid_fraction <= 1 and 0 <= s.shuffle_fraction <= 0.05 + 1e-12
     assert np.array_equal(s.is_grid, np.isfinite(s.score) & (s.score > s.threshold))
+    # the walk it scored comes back: the same maps from its nodes and activity
+    assert s.nodes.shape == (400,) and s.activity.shape == (400, 12)
+    again = lattice_rate_map(w, s.nodes, s.activity).rate
+    np.testing.assert_array_equal(np.isnan(again), np.isnan(s.rate))
+    np.testing.assert_allclose(again, s.rate, equal_nan=True)
     line = grid_monitor(width=5, steps_per_node=10)(trained.model, 300)
     assert set(line) == {
         "grid_fraction",

@@ -36,12 +36,10 @@ from grid_unit_maps import draw_units  # noqa: E402
 from measure_tem_t import fourier_labels  # noqa: E402
 from remap_tem_t import load  # noqa: E402
 
-from hippocore._checks import as_rng  # noqa: E402
 from hippocore.analysis import autocorrelogram, gridness, lattice_grid_units  # noqa: E402
 from hippocore.envs import make_world  # noqa: E402
 from hippocore.testing import lattice_controls  # noqa: E402
-from hippocore.zoo._data import env_episode  # noqa: E402
-from hippocore.zoo._evaluate import run_episodes  # noqa: E402
+from hippocore.zoo import grid_summary  # noqa: E402
 
 LABELS = ("grid", "band", "other", "none")
 
@@ -61,16 +59,6 @@ def stripe_coherence(rate: np.ndarray) -> np.ndarray:
     jxx, jyy, jxy = ((a * b * disc).sum((1, 2)) for a, b in ((gx, gx), (gy, gy), (gx, gy)))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / (jxx + jyy)
-
-
-def model_walk(model, width: int, seed: int):
-    """``grid_summary``'s walk and test for ``seed``: (world, nodes, activity, test)."""
-    world = make_world("hexagonal", width)
-    rng = as_rng(seed)
-    ep = env_episode(world, 50 * world.n_nodes, model.actions, model.config.env, rng=rng)
-    chunk = model.config.train.chunk_length
-    e = np.asarray(run_episodes(model, [ep], chunk_length=chunk)["e"][0], np.float64)
-    return world, ep.nodes, e, lattice_grid_units(world, ep.nodes, e, seed=rng)
 
 
 def cross_tab(name: str, world, nodes, activity, test, fourier_seed: int) -> dict:
@@ -97,12 +85,14 @@ def run_model(src: str, seeds, width: int, maps: str | None) -> None:
     model = load(src).eval()
     totals = dict.fromkeys(LABELS, 0)
     for seed in seeds:
-        world, nodes, e, test = model_walk(model, width, seed)
-        r = cross_tab(f"{src} {width}x{width} seed {seed}", world, nodes, e, test, 1000 + seed)
+        world = make_world("hexagonal", width)
+        s = grid_summary(model, world, 50 * world.n_nodes, seed)
+        name = f"{src} {width}x{width} seed {seed}"
+        r = cross_tab(name, world, s.nodes, s.activity, s.test, 1000 + seed)
         for lab in LABELS:
             totals[lab] += int((r["passed"] & (r["labels"] == lab)).sum())
         if maps and seed == seeds[0]:
-            draw_passes(test.rate, r, maps, f"{src}: hexagonal {width}x{width}, seed {seed}")
+            draw_passes(s.test.rate, r, maps, f"{src}: hexagonal {width}x{width}, seed {seed}")
     print(f"total passes by Fourier call over seeds {list(seeds)}: {totals}")
 
 
