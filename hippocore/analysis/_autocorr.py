@@ -226,8 +226,9 @@ def _split_visited(plain, seen, count):  # noqa: ANN001, ANN202
     c = (plain * w).sum(axis=(-2, -1), keepdims=True) / w.sum(axis=(-2, -1), keepdims=True)
     d = (plain - c) * w
     sw, sd, sd2 = _box_sums(np.stack([w, d, d * d]))
-    sw_t, sd_t, sd2_t = sw[..., ::-1, ::-1], sd[..., ::-1, ::-1], sd2[..., ::-1, ::-1]
-    full_a, full_t = sw == count, sw_t == count
+    sw_t, sd_t = sw[..., ::-1, ::-1], sd[..., ::-1, ::-1]  # the unshifted copy: mirrored lags
+    full_a = sw == count
+    full_t = full_a[..., ::-1, ::-1]
     x_ww = np.rint(_xcorr(w, w))
     x_wd = _xcorr(w, d)
     x_dw = x_wd[..., ::-1, ::-1]  # d against w is w against d at the mirrored lag
@@ -235,8 +236,7 @@ def _split_visited(plain, seen, count):  # noqa: ANN001, ANN202
     numer += c * np.where(full_a, 0.0, x_wd - sw * sd_t / count)  # exactly 0 when full
     numer += c * np.where(full_t, 0.0, x_dw - sd * sw_t / count)
     var_a = c * c * sw * (1 - sw / count) + 2 * c * sd * (1 - sw / count) + sd2 - sd**2 / count
-    var_t = c * c * sw_t * (1 - sw_t / count) + 2 * c * sd_t * (1 - sw_t / count)
-    var_t += sd2_t - sd_t**2 / count
+    var_t = var_a[..., ::-1, ::-1]  # count is symmetric: the same sums at the mirrored lag
     n_bins = plain.shape[-2] * plain.shape[-1]
     big = np.abs(d).max(axis=(-2, -1), keepdims=True)
     s_d, s_cd, s_cc = n_bins * big**2, np.abs(c) * n_bins * big, c * c * count

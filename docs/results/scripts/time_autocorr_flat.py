@@ -1,7 +1,7 @@
 """CPU time of ``autocorrelogram`` on maps nearly flat where visited, with unvisited bins.
 
 Run: PYTHONPATH=. python docs/results/scripts/time_autocorr_flat.py [--kind flat|grid] [--repeats 3]
-``flat``: 40 lattice rate maps of an 15x15 hexagonal world (25x30 bins, 4 unvisited corner
+``flat``: 40 lattice rate maps of a 15x15 hexagonal world (25x30 bins, 4 unvisited corner
 bins) of activity 0.3 varying by about 1e-5 over the nodes (a smooth random walk across
 them), as an untrained model's g gives. ``grid``: 200 ideal 40x40 grid maps with a 3x3
 unvisited corner (the common case, to show it is not slowed). Prints CPU ms per map
