@@ -1,7 +1,9 @@
 """Print a training run's learning curve as a markdown table.
 
-Run: python docs/results/scripts/curve_tem_t.py RUN/metrics.jsonl [every]
+Run: python docs/results/scripts/curve_tem_t.py RUN/metrics.jsonl [every] [--means FROM]
 Also prints the first logged step at which revisit >= 0.95 and zero-shot >= 0.90.
+``--means FROM``: instead, the mean revisit and zero-shot accuracy of the logging windows in
+each block of ``every`` steps from step FROM on (the "2,500-step means" of the results pages).
 """
 
 from __future__ import annotations
@@ -42,5 +44,26 @@ def main(path: str, every: int = 500) -> None:
     )
 
 
+def block_means(path: str, every: int, start: int) -> None:
+    """Mean revisit / zero-shot accuracy of the logging windows in (lo, lo + every]."""
+    rows = [json.loads(line) for line in open(path) if line.strip()]
+    print("| steps | windows | revisit acc. (mean) | zero-shot acc. (mean) |")
+    print("|---|---|---|---|")
+    last = rows[-1]["step"]
+    for lo in range(start, last, every):
+        block = [r for r in rows if lo < r["step"] <= lo + every]
+        if block:
+            rev = sum(r["revisit_accuracy"] for r in block) / len(block)
+            zs = sum(r["zero_shot_accuracy"] for r in block) / len(block)
+            print(f"| {lo:,}-{lo + every:,} | {len(block)} | {rev:.3f} | {zs:.3f} |")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 500)
+    args = sys.argv[1:]
+    if "--means" in args:
+        i = args.index("--means")
+        start = int(args[i + 1])
+        del args[i : i + 2]
+        block_means(args[0], int(args[1]) if len(args) > 1 else 500, start)
+    else:
+        main(args[0], int(args[1]) if len(args) > 1 else 500)
