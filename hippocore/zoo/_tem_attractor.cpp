@@ -13,8 +13,9 @@
 // All iterations for one environment run while its matrix is in cache, so the matrix
 // comes from main memory once per call instead of once per iteration. The generative
 // scan runs a whole chunk of one environment (the memories of step t are written from
-// step t's retrieval) in one call. Backward passes walk the iterations back with the
-// stored z_k and h_k.
+// step t's retrieval) in one call; its two queries per step (from g and from the
+// path-integrated g) iterate in lockstep, so each iteration reads the matrix once for both.
+// Backward passes walk the iterations back with the stored z_k and h_k.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -84,6 +85,33 @@ void vec_mat(const Shape& s, int64_t nc, const T* h, const T* M, T* out) {
   }
 }
 
+// vec_mat for two vectors at once (out = h M, out2 = h2 M): each matrix element is loaded
+// once for both, and each output gets the same sums in the same order as vec_mat's.
+template <typename T>
+void vec_mat2(const Shape& s, int64_t nc, const T* h, const T* h2, const T* M, T* out, T* out2) {
+  const int64_t n = s.n;
+  for (int64_t j = 0; j < nc; ++j) out[j] = 0, out2[j] = 0;
+  int64_t i = 0;
+  while (i < n) {
+    const int64_t len = reach(s, i, nc);
+    if (i + 4 <= n && s.group[i] == s.group[i + 3]) {
+      const T h0 = h[i], h1 = h[i + 1], h2_ = h[i + 2], h3 = h[i + 3];
+      const T u0 = h2[i], u1 = h2[i + 1], u2 = h2[i + 2], u3 = h2[i + 3];
+      const T *r0 = M + i * n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;
+#pragma omp simd
+      for (int64_t j = 0; j < len; ++j) {
+        out[j] += h0 * r0[j] + h1 * r1[j] + h2_ * r2[j] + h3 * r3[j];
+        out2[j] += u0 * r0[j] + u1 * r1[j] + u2 * r2[j] + u3 * r3[j];
+      }
+      i += 4;
+    } else {
+      axpy(len, h[i], M + i * n, out);
+      axpy(len, h2[i], M + i * n, out2);
+      i += 1;
+    }
+  }
+}
+
 // out[i] += scale * (M[i, :] . g) over the columns < nc that row i reaches; four rows
 // at a time (four independent sums keep the vector units busy).
 template <typename T>
@@ -109,6 +137,39 @@ void mat_vec_add(const Shape& s, int64_t nc, T scale, const T* M, const T* g, T*
   for (; i < n; ++i) out[i] += scale * dot(reach(s, i, nc), M + i * n, g);
 }
 
+// mat_vec_add for two vectors at once (M read once for both).
+template <typename T>
+void mat_vec_add2(const Shape& s, int64_t nc, T scale, const T* M, const T* g, const T* g2,
+                  T* out, T* out2) {
+  const int64_t n = s.n;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const int64_t len = reach(s, i + 3, nc);
+    const T *r0 = M + i * n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;
+    T s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3, t0, t1, t2, t3)
+    for (int64_t j = 0; j < len; ++j) {
+      s0 += r0[j] * g[j];
+      s1 += r1[j] * g[j];
+      s2 += r2[j] * g[j];
+      s3 += r3[j] * g[j];
+      t0 += r0[j] * g2[j];
+      t1 += r1[j] * g2[j];
+      t2 += r2[j] * g2[j];
+      t3 += r3[j] * g2[j];
+    }
+    out[i] += scale * s0, out[i + 1] += scale * s1;
+    out[i + 2] += scale * s2, out[i + 3] += scale * s3;
+    out2[i] += scale * t0, out2[i + 1] += scale * t1;
+    out2[i + 2] += scale * t2, out2[i + 3] += scale * t3;
+  }
+  for (; i < n; ++i) {
+    const int64_t len = reach(s, i, nc);
+    out[i] += scale * dot(len, M + i * n, g);
+    out2[i] += scale * dot(len, M + i * n, g2);
+  }
+}
+
 // c[f] = w * sum_{i >= start[f]} h[i] b[i] for every group f.
 template <typename T>
 void suffix_scores(const Shape& s, T w, const T* h, const T* b, T* c) {
@@ -117,6 +178,29 @@ void suffix_scores(const Shape& s, T w, const T* h, const T* b, T* c) {
     acc += dot(s.start[f + 1] - s.start[f], h + s.start[f], b + s.start[f]);
     c[f] = w * acc;
   }
+}
+
+// Iteration k of one query's retrieval once old = (h_k M)[:nc] is known: adds the chunk's
+// memories (lr, c: scratch) and writes z_k and h_{k+1}.
+template <typename T>
+void iterate(const Shape& s, int64_t nc, const T* h, const T* old, T scale, const T* a,
+             const T* b, const T* w, int64_t S, T* lr, T* c, T* z, T* h_next) {
+  const int64_t n = s.n;
+  for (int64_t j = 0; j < nc; ++j) lr[j] = 0;
+  for (int64_t m = 0; m < S; ++m) {
+    if (w[m] == T(0)) continue;  // not yet written: adds exactly zero
+    suffix_scores(s, w[m], h, b + m * n, c);
+    for (int64_t f = 0; f < s.G && s.start[f] < nc; ++f) {
+      const int64_t hi = s.start[f + 1] < nc ? s.start[f + 1] : nc;
+      axpy(hi - s.start[f], c[f], a + m * n + s.start[f], lr + s.start[f]);
+    }
+  }
+  const T kappa = T(s.kappa);
+  for (int64_t j = 0; j < nc; ++j) {
+    z[j] = kappa * h[j] + (scale * old[j] + lr[j]);
+    h_next[j] = fp(z[j]);
+  }
+  for (int64_t j = nc; j < n; ++j) h_next[j] = h[j];
 }
 
 // One query's retrieval. hs: (K + 1, n), zs: (K, n); a, b: (S, n), w: (S,).
@@ -129,88 +213,110 @@ void attract(const Shape& s, const T* query, const T* first, const T* M, T scale
   for (int64_t k = 0; k < s.K; ++k) {
     const int64_t nc = s.cols[k];
     const T* h = hs + k * n;
-    T* h_next = hs + (k + 1) * n;
-    T* z = zs + k * n;
     if (k == 0 && first) {
       for (int64_t j = 0; j < nc; ++j) old[j] = first[j];
     } else {
       vec_mat(s, nc, h, M, old.data());
     }
-    for (int64_t j = 0; j < nc; ++j) lr[j] = 0;
-    for (int64_t m = 0; m < S; ++m) {
-      if (w[m] == T(0)) continue;  // not yet written: adds exactly zero
-      suffix_scores(s, w[m], h, b + m * n, c.data());
-      for (int64_t f = 0; f < s.G && s.start[f] < nc; ++f) {
-        const int64_t hi = s.start[f + 1] < nc ? s.start[f + 1] : nc;
-        axpy(hi - s.start[f], c[f], a + m * n + s.start[f], lr.data() + s.start[f]);
-      }
-    }
-    const T kappa = T(s.kappa);
-    for (int64_t j = 0; j < nc; ++j) {
-      z[j] = kappa * h[j] + (scale * old[j] + lr[j]);
-      h_next[j] = fp(z[j]);
-    }
-    for (int64_t j = nc; j < n; ++j) h_next[j] = h[j];
+    iterate(s, nc, h, old.data(), scale, a, b, w, S, lr.data(), c.data(), zs + k * n,
+            hs + (k + 1) * n);
   }
 }
 
-// Backward of attract for the gradient g_out on h_K; adds into g_a and g_b, writes
-// g_query and (if first was given) g_first. The memories' part: with the forward's
-// scores c_k[m, f] = w_m (h_k . b_m) over units >= start[f] and Gz_k (zero on units that
-// did not update), d_k[m, f] = w_m sum_{f' <= f} (Gz_k . a_m) over group f':
-// Gh_k += d_k[m, grp] b_m per iteration; g_a[m] += sum_k c_k[m, grp] Gz_k and
-// g_b[m] += sum_k d_k[m, grp] h_k once at the end (each memory row read once for those).
+// Two queries of the same matrix and memories (both with h_0 M given), in lockstep: each
+// iteration reads M once for both. Each result equals attract's.
 template <typename T>
-void attract_back(const Shape& s, const T* query, bool has_first, const T* M, T scale,
-                  const T* a, const T* b, const T* w, int64_t S, const T* hs, const T* zs,
-                  const T* g_out, T* g_query, T* g_first, T* g_a, T* g_b) {
-  const int64_t n = s.n, K = s.K, NG = s.G;
-  std::vector<T> G(g_out, g_out + n), Gh(n), gz(K * n), cs(K * S * NG), ds(K * S * NG);
-  for (int64_t k = K - 1; k >= 0; --k) {
+void attract2(const Shape& s, const T* q1, const T* f1, const T* q2, const T* f2, const T* M,
+              T scale, const T* a, const T* b, const T* w, int64_t S, T* hs1, T* zs1, T* hs2,
+              T* zs2) {
+  const int64_t n = s.n;
+  std::vector<T> old1(n), old2(n), lr(n), c(s.G);
+  for (int64_t j = 0; j < n; ++j) hs1[j] = fp(q1[j]), hs2[j] = fp(q2[j]);
+  for (int64_t k = 0; k < s.K; ++k) {
     const int64_t nc = s.cols[k];
-    const T* z = zs + k * n;
-    const T* h = hs + k * n;
-    T* Gz = gz.data() + k * n;
-    for (int64_t j = 0; j < nc; ++j) {
-      Gz[j] = G[j] * dfp(z[j]);
-      Gh[j] = T(s.kappa) * Gz[j];
-    }
-    for (int64_t j = nc; j < n; ++j) Gz[j] = 0, Gh[j] = G[j];
-    if (k == 0 && has_first) {
-      for (int64_t j = 0; j < n; ++j) g_first[j] = scale * Gz[j];
+    const T *h1 = hs1 + k * n, *h2 = hs2 + k * n;
+    if (k == 0) {
+      for (int64_t j = 0; j < nc; ++j) old1[j] = f1[j], old2[j] = f2[j];
     } else {
-      mat_vec_add(s, nc, scale, M, Gz, Gh.data());
+      vec_mat2(s, nc, h1, h2, M, old1.data(), old2.data());
     }
-    for (int64_t m = 0; m < S; ++m) {
-      if (w[m] == T(0)) continue;
-      const T *am = a + m * n, *bm = b + m * n;
-      T *c = cs.data() + (k * S + m) * NG, *d = ds.data() + (k * S + m) * NG;
-      for (int64_t f = 0; f < NG; ++f) {
-        T hb = 0, ga = 0;
-#pragma omp simd reduction(+ : hb, ga)
-        for (int64_t j = s.start[f]; j < s.start[f + 1]; ++j) {
-          hb += h[j] * bm[j];
-          ga += Gz[j] * am[j];
-        }
-        c[f] = hb, d[f] = ga;
-      }
-      T acc = 0;
-      for (int64_t f = NG - 1; f >= 0; --f) acc += c[f], c[f] = w[m] * acc;
-      acc = 0;
-      for (int64_t f = 0; f < NG; ++f) acc += d[f], d[f] = w[m] * acc;
-      for (int64_t f = 0; f < NG; ++f)
-        axpy(s.start[f + 1] - s.start[f], d[f], bm + s.start[f], Gh.data() + s.start[f]);
-    }
-    G.swap(Gh);
+    iterate(s, nc, h1, old1.data(), scale, a, b, w, S, lr.data(), c.data(), zs1 + k * n,
+            hs1 + (k + 1) * n);
+    iterate(s, nc, h2, old2.data(), scale, a, b, w, S, lr.data(), c.data(), zs2 + k * n,
+            hs2 + (k + 1) * n);
   }
-  for (int64_t j = 0; j < n; ++j) g_query[j] = G[j] * dfp(query[j]);
+}
+
+// The backward of one query's retrieval, in three parts so that two queries can share the
+// matrix product (attract_back2). The memories' part: with the forward's scores
+// c_k[m, f] = w_m (h_k . b_m) over units >= start[f] and Gz_k (zero on units that did not
+// update), d_k[m, f] = w_m sum_{f' <= f} (Gz_k . a_m) over group f': Gh_k += d_k[m, grp] b_m
+// per iteration; g_a[m] += sum_k c_k[m, grp] Gz_k and g_b[m] += sum_k d_k[m, grp] h_k once
+// at the end (each memory row read once for those).
+template <typename T>
+struct Back {
+  std::vector<T> G, Gh, gz, cs, ds;
+  Back(const Shape& s, int64_t S, const T* g_out)
+      : G(g_out, g_out + s.n), Gh(s.n), gz(s.K * s.n), cs(s.K * S * s.G), ds(s.K * S * s.G) {}
+};
+
+// Iteration k, before the matrix product: Gz_k and the kappa part of Gh.
+template <typename T>
+T* back_open(const Shape& s, int64_t k, const T* zs, Back<T>& st) {
+  const int64_t n = s.n, nc = s.cols[k];
+  const T* z = zs + k * n;
+  T* Gz = st.gz.data() + k * n;
+  for (int64_t j = 0; j < nc; ++j) {
+    Gz[j] = st.G[j] * dfp(z[j]);
+    st.Gh[j] = T(s.kappa) * Gz[j];
+  }
+  for (int64_t j = nc; j < n; ++j) Gz[j] = 0, st.Gh[j] = st.G[j];
+  return Gz;
+}
+
+// Iteration k, after the matrix product: the memories' part, then G = Gh.
+template <typename T>
+void back_close(const Shape& s, int64_t k, const T* hs, const T* a, const T* b, const T* w,
+                int64_t S, Back<T>& st) {
+  const int64_t n = s.n, NG = s.G;
+  const T* h = hs + k * n;
+  const T* Gz = st.gz.data() + k * n;
+  for (int64_t m = 0; m < S; ++m) {
+    if (w[m] == T(0)) continue;
+    const T *am = a + m * n, *bm = b + m * n;
+    T *c = st.cs.data() + (k * S + m) * NG, *d = st.ds.data() + (k * S + m) * NG;
+    for (int64_t f = 0; f < NG; ++f) {
+      T hb = 0, ga = 0;
+#pragma omp simd reduction(+ : hb, ga)
+      for (int64_t j = s.start[f]; j < s.start[f + 1]; ++j) {
+        hb += h[j] * bm[j];
+        ga += Gz[j] * am[j];
+      }
+      c[f] = hb, d[f] = ga;
+    }
+    T acc = 0;
+    for (int64_t f = NG - 1; f >= 0; --f) acc += c[f], c[f] = w[m] * acc;
+    acc = 0;
+    for (int64_t f = 0; f < NG; ++f) acc += d[f], d[f] = w[m] * acc;
+    for (int64_t f = 0; f < NG; ++f)
+      axpy(s.start[f + 1] - s.start[f], d[f], bm + s.start[f], st.Gh.data() + s.start[f]);
+  }
+  st.G.swap(st.Gh);
+}
+
+// After the last iteration: the query's gradient and the memories' (added into g_a, g_b).
+template <typename T>
+void back_finish(const Shape& s, const T* query, const T* hs, const T* w, int64_t S,
+                 const Back<T>& st, T* g_query, T* g_a, T* g_b) {
+  const int64_t n = s.n, K = s.K, NG = s.G;
+  for (int64_t j = 0; j < n; ++j) g_query[j] = st.G[j] * dfp(query[j]);
   for (int64_t m = 0; m < S; ++m) {
     if (w[m] == T(0)) continue;
     T *ga = g_a + m * n, *gb = g_b + m * n;
     for (int64_t f = 0; f < NG; ++f)
       for (int64_t k = 0; k < K; ++k) {
-        const T ck = cs[(k * S + m) * NG + f], dk = ds[(k * S + m) * NG + f];
-        const T *Gz = gz.data() + k * n, *h = hs + k * n;
+        const T ck = st.cs[(k * S + m) * NG + f], dk = st.ds[(k * S + m) * NG + f];
+        const T *Gz = st.gz.data() + k * n, *h = hs + k * n;
 #pragma omp simd
         for (int64_t j = s.start[f]; j < s.start[f + 1]; ++j) {
           ga[j] += ck * Gz[j];
@@ -218,6 +324,48 @@ void attract_back(const Shape& s, const T* query, bool has_first, const T* M, T 
         }
       }
   }
+}
+
+// Backward of attract for the gradient g_out on h_K; adds into g_a and g_b, writes
+// g_query and (if first was given) g_first.
+template <typename T>
+void attract_back(const Shape& s, const T* query, bool has_first, const T* M, T scale,
+                  const T* a, const T* b, const T* w, int64_t S, const T* hs, const T* zs,
+                  const T* g_out, T* g_query, T* g_first, T* g_a, T* g_b) {
+  Back<T> st(s, S, g_out);
+  for (int64_t k = s.K - 1; k >= 0; --k) {
+    const T* Gz = back_open(s, k, zs, st);
+    if (k == 0 && has_first) {
+      for (int64_t j = 0; j < s.n; ++j) g_first[j] = scale * Gz[j];
+    } else {
+      mat_vec_add(s, s.cols[k], scale, M, Gz, st.Gh.data());
+    }
+    back_close(s, k, hs, a, b, w, S, st);
+  }
+  back_finish(s, query, hs, w, S, st, g_query, g_a, g_b);
+}
+
+// Backward of attract2 (both with first given): attract_back of query 1, then of query 2,
+// reading M once per iteration for both; g_a and g_b receive query 1's part first.
+template <typename T>
+void attract_back2(const Shape& s, const T* q1, const T* q2, const T* M, T scale, const T* a,
+                   const T* b, const T* w, int64_t S, const T* hs1, const T* zs1,
+                   const T* hs2, const T* zs2, const T* g_out1, const T* g_out2, T* g_q1,
+                   T* g_f1, T* g_q2, T* g_f2, T* g_a, T* g_b) {
+  Back<T> st1(s, S, g_out1), st2(s, S, g_out2);
+  for (int64_t k = s.K - 1; k >= 0; --k) {
+    const T* Gz1 = back_open(s, k, zs1, st1);
+    const T* Gz2 = back_open(s, k, zs2, st2);
+    if (k == 0) {
+      for (int64_t j = 0; j < s.n; ++j) g_f1[j] = scale * Gz1[j], g_f2[j] = scale * Gz2[j];
+    } else {
+      mat_vec_add2(s, s.cols[k], scale, M, Gz1, Gz2, st1.Gh.data(), st2.Gh.data());
+    }
+    back_close(s, k, hs1, a, b, w, S, st1);
+    back_close(s, k, hs2, a, b, w, S, st2);
+  }
+  back_finish(s, q1, hs1, w, S, st1, g_q1, g_a, g_b);
+  back_finish(s, q2, hs2, w, S, st2, g_q2, g_a, g_b);
 }
 
 // Independent queries: query (B, Q, n), M (B, n, n), scale (Q,), a, b (B, S, n), w (Q, S),
@@ -270,10 +418,8 @@ void scan_forward(const Shape& s, int64_t B, int64_t Tn, const T* qg, const T* f
     T *zs_g = zs + e * 2 * Tn * zsz, *zs_gt = zs_g + Tn * zsz;
     for (int64_t t = 0; t < Tn; ++t) {
       const int64_t et = (e * Tn + t) * n;
-      attract(s, qg + et, fg + et, Me, scale[t], A, Bm, w + t * Tn, t, hs_g + t * hsz,
-              zs_g + t * zsz);
-      attract(s, qgt + et, fgt + et, Me, scale[t], A, Bm, w + t * Tn, t, hs_gt + t * hsz,
-              zs_gt + t * zsz);
+      attract2(s, qg + et, fg + et, qgt + et, fgt + et, Me, scale[t], A, Bm, w + t * Tn, t,
+               hs_g + t * hsz, zs_g + t * zsz, hs_gt + t * hsz, zs_gt + t * zsz);
       const T* pg = hs_g + t * hsz + K * n;
       for (int64_t j = 0; j < n; ++j) {
         A[t * n + j] = p[et + j] - pg[j];
@@ -300,15 +446,15 @@ void scan_backward(const Shape& s, int64_t B, int64_t Tn, const T* qg, const T* 
     for (auto& v : gB) v = 0;
     for (int64_t t = Tn - 1; t >= 0; --t) {
       const int64_t et = (e * Tn + t) * n;
-      attract_back(s, qgt + et, true, Me, scale[t], A, Bm, w + t * Tn, t, hs_gt + t * hsz,
-                   zs_gt + t * zsz, g_pgt + et, g_qgt + et, g_fgt + et, gA.data(), gB.data());
+      // Memory t's gradients are complete here: step t's retrievals read memories < t only.
       for (int64_t j = 0; j < n; ++j) {  // a_t = p_t - pg_t, b_t = p_t + pg_t
         const T ga = gA[t * n + j], gb = gB[t * n + j];
         g_p[et + j] = ga + gb;
         gout[j] = g_pg[et + j] + (gb - ga);
       }
-      attract_back(s, qg + et, true, Me, scale[t], A, Bm, w + t * Tn, t, hs_g + t * hsz,
-                   zs_g + t * zsz, gout.data(), g_qg + et, g_fg + et, gA.data(), gB.data());
+      attract_back2(s, qgt + et, qg + et, Me, scale[t], A, Bm, w + t * Tn, t, hs_gt + t * hsz,
+                    zs_gt + t * zsz, hs_g + t * hsz, zs_g + t * zsz, g_pgt + et, gout.data(),
+                    g_qgt + et, g_fgt + et, g_qg + et, g_fg + et, gA.data(), gB.data());
     }
   }
 }
