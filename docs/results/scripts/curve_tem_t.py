@@ -8,12 +8,18 @@ each block of ``every`` steps from step FROM on (the "2,500-step means" of the r
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
+from pathlib import Path
+
+
+def read_rows(path: str) -> list[dict]:
+    """The logging windows of a run's ``metrics.jsonl``, in order."""
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
 
 
 def main(path: str, every: int = 500) -> None:
-    rows = [json.loads(line) for line in open(path) if line.strip()]
+    rows = read_rows(path)
     print(
         "| step | wall time (min) | loss | revisit acc. | zero-shot acc. | first-visit acc. | steps/s |"
     )
@@ -46,7 +52,7 @@ def main(path: str, every: int = 500) -> None:
 
 def block_means(path: str, every: int, start: int) -> None:
     """Mean revisit / zero-shot accuracy of the logging windows in (lo, lo + every]."""
-    rows = [json.loads(line) for line in open(path) if line.strip()]
+    rows = read_rows(path)
     print("| steps | windows | revisit acc. (mean) | zero-shot acc. (mean) |")
     print("|---|---|---|---|")
     last = rows[-1]["step"]
@@ -59,11 +65,12 @@ def block_means(path: str, every: int, start: int) -> None:
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    if "--means" in args:
-        i = args.index("--means")
-        start = int(args[i + 1])
-        del args[i : i + 2]
-        block_means(args[0], int(args[1]) if len(args) > 1 else 500, start)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("metrics", help="a run's metrics.jsonl")
+    parser.add_argument("every", nargs="?", type=int, default=500, help="steps per table row")
+    parser.add_argument("--means", type=int, metavar="FROM", help="block means from step FROM")
+    args = parser.parse_args()
+    if args.means is None:
+        main(args.metrics, args.every)
     else:
-        main(args[0], int(args[1]) if len(args) > 1 else 500)
+        block_means(args.metrics, args.every, args.means)
